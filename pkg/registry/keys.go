@@ -64,7 +64,7 @@ func GenerateKey(dir, format string) (privatePath, publicPath string, err error)
 		pubText = []byte(EncodePublicKeyPEM(pub))
 	case FormatBase64:
 		privText = []byte(base64.StdEncoding.EncodeToString(priv) + "\n")
-		pubText = []byte(base64.StdEncoding.EncodeToString(pub) + "\n")
+		pubText = []byte(EncodePublicKeyBase64(pub) + "\n")
 	default:
 		return "", "", fmt.Errorf("unknown key format %q: use %q or %q", format, FormatPEM, FormatBase64)
 	}
@@ -100,6 +100,11 @@ func EncodePublicKeyPEM(pub ed25519.PublicKey) string {
 		panic("registry: an Ed25519 public key always marshals: " + err.Error())
 	}
 	return string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
+}
+
+// EncodePublicKeyBase64 returns pub in the base64 form verifyConfig.publicKeys accepts.
+func EncodePublicKeyBase64(pub ed25519.PublicKey) string {
+	return base64.StdEncoding.EncodeToString(pub)
 }
 
 // ReadPrivateKey reads a private key file written by GenerateKey (PEM or
