@@ -287,6 +287,16 @@ func TestOpenRefusesUnsafeURLs(t *testing.T) {
 	}
 }
 
+func TestRedirectToPlainHTTPIsRefused(t *testing.T) {
+	server := httptest.NewServer(http.RedirectHandler("http://registry.example.com/dist/providers.yaml", http.StatusFound))
+	defer server.Close()
+	r, _ := openTrusting(t, server.URL, nil)
+	_, err := r.List(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "refusing the redirect to http://registry.example.com/dist/providers.yaml") {
+		t.Errorf("List through a redirect to plain http: %v", err)
+	}
+}
+
 func TestUnreachableRegistryNamesURLAndCause(t *testing.T) {
 	missing := filepath.Join(t.TempDir(), "nowhere")
 	r, _ := openTrusting(t, fileURL(missing), nil)
