@@ -67,3 +67,26 @@ func TestOAuth2RejectedClientSecretStaysOutOfError(t *testing.T) {
 		t.Fatalf("error contains the client secret: %v", err)
 	}
 }
+
+// BenchmarkCachedTokenAuthorize measures Authorize once the token is cached,
+// from parallel goroutines as the executor calls it.
+func BenchmarkCachedTokenAuthorize(b *testing.B) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte(`{"access_token":"cached","expires_in":3600}`))
+	}))
+	defer srv.Close()
+	b.Setenv("SKYQL_TEST_CLIENT_SECRET", "s")
+	a, err := New("saas", Config{Type: TypeOAuth2, TokenURL: srv.URL, ClientID: "app", ClientSecretEnvVar: "SKYQL_TEST_CLIENT_SECRET"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.RunParallel(func(pb *testing.PB) {
+		req, _ := http.NewRequest(http.MethodGet, "https://api.example.com/", nil)
+		for pb.Next() {
+			if err := a.Authorize(b.Context(), req); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
