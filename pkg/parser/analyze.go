@@ -1,7 +1,6 @@
 package parser
 
 import (
-	"fmt"
 	"sort"
 	"strings"
 
@@ -11,6 +10,7 @@ import (
 // analyzer walks a vitess tree built from normalized text and collects the
 // provider tables and the predicates of each query block.
 type analyzer struct {
+	input  string
 	eb     *exprBuilder
 	blocks int
 	tables []TableRef // spans relative to the input given to Parse
@@ -44,6 +44,9 @@ func (a *analyzer) block(s *sqlparser.Select) {
 	id := a.blocks
 	a.blocks++
 	first := len(a.tables)
+	if s.SelectExprs != nil {
+		a.subqueries(s.SelectExprs)
+	}
 	var on []Predicate
 	for _, te := range s.From {
 		a.tableExpr(te, id, &on)
@@ -58,9 +61,6 @@ func (a *analyzer) block(s *sqlparser.Select) {
 		if a.tables[i].Block == id {
 			a.tables[i].Predicates = preds
 		}
-	}
-	if s.SelectExprs != nil {
-		a.subqueries(s.SelectExprs)
 	}
 	if s.Having != nil {
 		a.subqueries(s.Having)
@@ -101,9 +101,10 @@ func (a *analyzer) tableExpr(te sqlparser.TableExpr, block int, on *[]Predicate)
 
 // tableRef resolves a table name that stands for a provider name `p.s.r`.
 func (a *analyzer) tableRef(t sqlparser.TableName) (TableRef, bool) {
-	if _, ok := placeholderIndex(t.Qualifier.String(), refPrefix); ok {
-		a.fail(fmt.Errorf("table %s.%s has four parts; a provider table is named provider.service.resource",
-			a.eb.qualifier(t.Qualifier.String()), t.Name.String()))
+	if k, ok := placeholderIndex(t.Qualifier.String(), refPrefix); ok && k < len(a.eb.chains) {
+		c := a.eb.chains[k]
+		a.fail(newSyntaxError(a.input, c.start, c.name.String()+"."+t.Name.String(),
+			"table name has four parts: a provider table is named provider.service.resource"))
 		return TableRef{}, false
 	}
 	k, ok := placeholderIndex(t.Name.String(), refPrefix)
@@ -165,8 +166,8 @@ func conjuncts(e sqlparser.Expr, acc []sqlparser.Expr) []sqlparser.Expr {
 }
 
 // buildSelect analyzes a query whose text is src and whose vitess tree is ts.
-func buildSelect(src source, ts sqlparser.TableStatement, n *normalized, comments []token) (*Select, error) {
-	a := &analyzer{eb: &exprBuilder{chains: n.chains}}
+func buildSelect(input string, src source, ts sqlparser.TableStatement, n *normalized, comments []token) (*Select, error) {
+	a := &analyzer{input: input, eb: &exprBuilder{chains: n.chains}}
 	a.statement(ts)
 	if a.err != nil {
 		return nil, a.err

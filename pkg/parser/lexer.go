@@ -59,7 +59,8 @@ func (t token) identName() string {
 	return body
 }
 
-// stringValue is the value of a string literal token ('it”s' -> it's).
+// stringValue is the value of a string literal token: quotes removed, a
+// doubled quote read as one.
 func (t token) stringValue() string {
 	return strings.ReplaceAll(t.text[1:len(t.text)-1], "''", "'")
 }

@@ -99,7 +99,9 @@ func (c *stmtContext) vitessParse(sig []token, prefix string) (sqlparser.Stateme
 	quote := map[int]bool{}
 	for {
 		n := normalize(sig, quote)
-		stmt, err := p.Parse(prefix + n.text)
+		// The trailing space tells an error at the last token (vitess then
+		// reports the offset just past it) from one at the end of input.
+		stmt, err := p.Parse(prefix + n.text + " ")
 		if err == nil {
 			return stmt, n, nil
 		}
@@ -113,7 +115,7 @@ func (c *stmtContext) vitessParse(sig []token, prefix string) (sqlparser.Stateme
 		if k < 0 {
 			return nil, nil, c.errorAt(sig[0], "syntax error")
 		}
-		if m[2] == "" && pos >= len(n.text) {
+		if pos > len(n.text) {
 			// vitess wanted more: the error is after the last token read.
 			last := sig[len(sig)-1]
 			if n.returning >= 0 {
@@ -161,7 +163,7 @@ func (c *stmtContext) query(explain bool) (Statement, error) {
 	if !ok {
 		return nil, c.errorAt(sig[0], "EXPLAIN takes a query (SELECT, WITH or a compound)")
 	}
-	s, err := buildSelect(c.src, ts, n, c.comments)
+	s, err := buildSelect(c.input, c.src, ts, n, c.comments)
 	if err != nil {
 		return nil, err
 	}
@@ -255,7 +257,7 @@ func (c *stmtContext) insertSelect(ts sqlparser.TableStatement, n *normalized) (
 				start = c.sig[i-1].start
 			}
 			src := source{text: c.input[start:c.sig[end-1].end], offset: start}
-			return buildSelect(src, ts, n, c.comments)
+			return buildSelect(c.input, src, ts, n, c.comments)
 		}
 	}
 	return nil, c.errorAt(c.sig[0], "INSERT needs VALUES or a SELECT")
@@ -315,8 +317,11 @@ func (c *stmtContext) expression(toks []token) (Expr, error) {
 		return Expr{}, c.errorAt(toks[0], "expected one value")
 	}
 	ae, ok := sel.SelectExprs.Exprs[0].(*sqlparser.AliasedExpr)
-	if !ok || !ae.As.IsEmpty() {
+	if !ok {
 		return Expr{}, c.errorAt(toks[0], "expected one value")
+	}
+	if !ae.As.IsEmpty() {
+		return Expr{}, c.errorAt(toks[len(toks)-1], "expected , or @name=value after the value")
 	}
 	return (&exprBuilder{chains: n.chains}).build(ae.Expr), nil
 }
