@@ -203,7 +203,7 @@ func TestSelectPredicates(t *testing.T) {
 		{
 			name:  "strings keep backslashes and quotes",
 			input: `SELECT 1 FROM p.s.r WHERE a = 'C:\' AND b = 'it''s'`,
-			want: map[string][]string{"r": {`WHERE: a = 'C:\'`, `WHERE: b = 'it''s'`}},
+			want:  map[string][]string{"r": {`WHERE: a = 'C:\'`, `WHERE: b = 'it''s'`}},
 		},
 		{
 			name:  "unsupported expressions are reported, not dropped",
