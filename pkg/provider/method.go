@@ -1,0 +1,418 @@
+package provider
+
+import (
+	"fmt"
+	"net/url"
+	"sort"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// Method is one API operation bound to a resource.
+type Method struct {
+	Name     string
+	Resource *Resource
+	// Verb is the first sqlVerbs list the method is in; VerbExec otherwise.
+	Verb       Verb
+	HTTPMethod string
+	// Path is the path template without any literal query string.
+	Path string
+	// PathQuery is the literal query string some published documents put
+	// in the path key ("/…/backupInstances/?api-version=2022-05-01").
+	PathQuery   url.Values
+	Operation   *openapi3.Operation
+	Params      []*Param
+	Body        *RequestBody
+	Response    Response
+	Pagination  *Pagination
+	LRO         *LRO
+	Description string
+}
+
+// Param is a path, query or header parameter.
+type Param struct {
+	Name        string
+	In          string
+	Required    bool
+	Default     any
+	Schema      *openapi3.Schema
+	Description string
+}
+
+// RequestBody is a method's request body.
+type RequestBody struct {
+	MediaType      string
+	Required       bool
+	Schema         *openapi3.SchemaRef
+	RequiredFields []string
+}
+
+// Response says where a method's rows are.
+type Response struct {
+	MediaType     string
+	OpenAPIDocKey string
+	ObjectKey     string
+	// Schema is the schema of one row: the response schema with ObjectKey applied.
+	Schema *openapi3.SchemaRef
+}
+
+// Column is a top-level property of a row.
+type Column struct {
+	Name        string
+	Type        string
+	Description string
+	Schema      *openapi3.SchemaRef
+}
+
+// BodyFieldPrefix marks request body fields among a method's parameters.
+const BodyFieldPrefix = "data__"
+
+func (s *Service) buildMethod(r *Resource, name string, md methodDoc, where string) (*Method, error) {
+	pathKey, httpMethod, item, op, err := s.operationRef(md.Operation.Ref)
+	if err != nil {
+		return nil, &DocumentError{File: s.File, Path: where + ".operation.$ref", Msg: err.Error()}
+	}
+	m := &Method{Name: name, Resource: r, HTTPMethod: httpMethod, Operation: op}
+	m.Description = firstNonEmpty(op.Description, op.Summary)
+	m.Path, m.PathQuery = splitPathKey(pathKey)
+	m.Params = mergeParams(item.Parameters, op.Parameters)
+
+	if op.RequestBody != nil && op.RequestBody.Value != nil {
+		mediaType := "application/json"
+		if md.Request != nil && md.Request.MediaType != "" {
+			mediaType = md.Request.MediaType
+		}
+		if mt := pickMediaType(op.RequestBody.Value.Content, mediaType); mt != nil {
+			m.Body = &RequestBody{MediaType: mediaType, Required: op.RequestBody.Value.Required, Schema: mt.Schema}
+			if mt.Schema != nil && mt.Schema.Value != nil {
+				m.Body.RequiredFields = requiredFields(mt.Schema.Value)
+			}
+		}
+	}
+
+	m.Response = Response{MediaType: md.Response.MediaType, OpenAPIDocKey: md.Response.OpenAPIDocKey, ObjectKey: md.Response.ObjectKey}
+	if m.Response.MediaType == "" {
+		m.Response.MediaType = "application/json"
+	}
+	if m.Response.OpenAPIDocKey == "" {
+		m.Response.OpenAPIDocKey = defaultResponseKey(op)
+	}
+	if m.Response.OpenAPIDocKey != "" && op.Responses != nil {
+		if resp := op.Responses.Value(m.Response.OpenAPIDocKey); resp != nil && resp.Value != nil {
+			if mt := pickMediaType(resp.Value.Content, m.Response.MediaType); mt != nil {
+				m.Response.Schema = mt.Schema
+			}
+		}
+	}
+	pageable := pageableExtension(op)
+	if m.Response.ObjectKey == "" && pageable != nil && pageable.itemName != "" {
+		m.Response.ObjectKey = "$." + pageable.itemName
+	}
+	if m.Response.Schema != nil && m.Response.ObjectKey != "" {
+		row, err := applyObjectKey(m.Response.Schema, m.Response.ObjectKey)
+		if err != nil {
+			return nil, &DocumentError{File: s.File, Path: where + ".response.objectKey", Msg: err.Error()}
+		}
+		m.Response.Schema = row
+	}
+
+	m.Pagination = s.pagination(r, md, pageable)
+	m.LRO = lroExtension(op)
+	return m, nil
+}
+
+func splitPathKey(key string) (string, url.Values) {
+	p, q, ok := strings.Cut(key, "?")
+	if !ok {
+		return key, nil
+	}
+	values, _ := url.ParseQuery(q)
+	return p, values
+}
+
+// mergeParams combines path-item and operation parameters; the operation's
+// win when both define the same name and location.
+func mergeParams(itemParams, opParams openapi3.Parameters) []*Param {
+	var out []*Param
+	index := map[string]int{}
+	for _, list := range []openapi3.Parameters{itemParams, opParams} {
+		for _, ref := range list {
+			if ref == nil || ref.Value == nil {
+				continue
+			}
+			p := ref.Value
+			param := &Param{Name: p.Name, In: p.In, Required: p.Required, Description: p.Description}
+			if p.Schema != nil && p.Schema.Value != nil {
+				param.Schema = p.Schema.Value
+				param.Default = p.Schema.Value.Default
+			}
+			key := p.In + ":" + p.Name
+			if i, ok := index[key]; ok {
+				out[i] = param
+				continue
+			}
+			index[key] = len(out)
+			out = append(out, param)
+		}
+	}
+	return out
+}
+
+func pickMediaType(content openapi3.Content, preferred string) *openapi3.MediaType {
+	if mt, ok := content[preferred]; ok {
+		return mt
+	}
+	keys := make([]string, 0, len(content))
+	for k := range content {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if strings.Contains(k, "json") {
+			return content[k]
+		}
+	}
+	if len(keys) > 0 {
+		return content[keys[0]]
+	}
+	return nil
+}
+
+// defaultResponseKey picks the success status whose schema describes rows:
+// 200 if present, else the lowest 2xx that has content.
+func defaultResponseKey(op *openapi3.Operation) string {
+	if op.Responses == nil {
+		return ""
+	}
+	keys := op.Responses.Keys()
+	sort.Strings(keys)
+	best := ""
+	for _, k := range keys {
+		if !strings.HasPrefix(k, "2") {
+			continue
+		}
+		resp := op.Responses.Value(k)
+		if resp == nil || resp.Value == nil || len(resp.Value.Content) == 0 {
+			continue
+		}
+		if k == "200" {
+			return k
+		}
+		if best == "" {
+			best = k
+		}
+	}
+	return best
+}
+
+// applyObjectKey walks a response schema down a JSONPath such as "$.value",
+// "$.data.items" or "$.value[*]"; an array at the end yields its item schema.
+func applyObjectKey(schema *openapi3.SchemaRef, objectKey string) (*openapi3.SchemaRef, error) {
+	key := strings.TrimPrefix(strings.TrimPrefix(objectKey, "$"), ".")
+	cur := schema
+	if key != "" {
+		for _, part := range strings.Split(key, ".") {
+			part = strings.TrimSuffix(part, "[*]")
+			if cur == nil || cur.Value == nil {
+				break
+			}
+			props := flattenProperties(cur.Value)
+			next, ok := props[part]
+			if !ok {
+				return nil, fmt.Errorf("%s: the response schema has no property %q", objectKey, part)
+			}
+			cur = next
+		}
+	}
+	if cur != nil && cur.Value != nil && cur.Value.Type.Is("array") && cur.Value.Items != nil {
+		cur = cur.Value.Items
+	}
+	return cur, nil
+}
+
+type pageable struct {
+	nextLinkName string
+	itemName     string
+}
+
+// pageableExtension reads Azure's x-ms-pageable; a null nextLinkName means
+// one page of items.
+func pageableExtension(op *openapi3.Operation) *pageable {
+	raw, ok := op.Extensions["x-ms-pageable"].(map[string]any)
+	if !ok {
+		return nil
+	}
+	p := &pageable{itemName: "value"}
+	if v, ok := raw["nextLinkName"].(string); ok {
+		p.nextLinkName = v
+	}
+	if v, ok := raw["itemName"].(string); ok && v != "" {
+		p.itemName = v
+	}
+	return p
+}
+
+func (s *Service) pagination(r *Resource, md methodDoc, pg *pageable) *Pagination {
+	levels := []*Config{md.Config, &r.config, &s.config}
+	if s.Provider != nil {
+		levels = append(levels, &s.Provider.Config)
+	}
+	for _, c := range levels {
+		if c != nil && c.Pagination != nil {
+			return c.Pagination.pagination()
+		}
+	}
+	if pg != nil && pg.nextLinkName != "" {
+		return &Pagination{RequestTokenLocation: "request", ResponseTokenKey: pg.nextLinkName, ResponseTokenLocation: "body"}
+	}
+	return nil
+}
+
+func lroExtension(op *openapi3.Operation) *LRO {
+	if on, _ := op.Extensions["x-ms-long-running-operation"].(bool); !on {
+		return nil
+	}
+	lro := &LRO{}
+	if opts, ok := op.Extensions["x-ms-long-running-operation-options"].(map[string]any); ok {
+		lro.FinalStateVia, _ = opts["final-state-via"].(string)
+	}
+	return lro
+}
+
+// RequiredParams lists what a caller must supply, in the docs pages' order:
+// required operation parameters sorted, then required body fields
+// (data__<field>) sorted.
+func (m *Method) RequiredParams() []string {
+	var params []string
+	for _, p := range m.Params {
+		if p.Required {
+			params = append(params, p.Name)
+		}
+	}
+	sort.Strings(params)
+	if m.Body != nil {
+		for _, f := range m.Body.RequiredFields {
+			params = append(params, BodyFieldPrefix+f)
+		}
+	}
+	return params
+}
+
+// Param returns the parameter with this name.
+func (m *Method) Param(name string) (*Param, bool) {
+	for _, p := range m.Params {
+		if p.Name == name {
+			return p, true
+		}
+	}
+	return nil, false
+}
+
+// Columns are the top-level properties of a row: id and name first, the
+// rest sorted.
+func (m *Method) Columns() []Column {
+	if m.Response.Schema == nil || m.Response.Schema.Value == nil {
+		return nil
+	}
+	props := flattenProperties(m.Response.Schema.Value)
+	names := make([]string, 0, len(props))
+	for n := range props {
+		names = append(names, n)
+	}
+	sort.Slice(names, func(i, j int) bool {
+		ri, rj := columnRank(names[i]), columnRank(names[j])
+		if ri != rj {
+			return ri < rj
+		}
+		return names[i] < names[j]
+	})
+	cols := make([]Column, 0, len(names))
+	for _, n := range names {
+		ref := props[n]
+		col := Column{Name: n, Schema: ref, Type: "string"}
+		if ref != nil && ref.Value != nil {
+			col.Type = SchemaType(ref.Value)
+			col.Description = ref.Value.Description
+		}
+		cols = append(cols, col)
+	}
+	return cols
+}
+
+func columnRank(name string) int {
+	switch name {
+	case "id":
+		return 0
+	case "name":
+		return 1
+	}
+	return 2
+}
+
+// flattenProperties merges a schema's own properties with those of its allOf
+// parts (recursively); the schema's own win.
+func flattenProperties(s *openapi3.Schema) map[string]*openapi3.SchemaRef {
+	out := map[string]*openapi3.SchemaRef{}
+	var walk func(s *openapi3.Schema, depth int)
+	walk = func(s *openapi3.Schema, depth int) {
+		if s == nil || depth > 32 {
+			return
+		}
+		for _, part := range s.AllOf {
+			if part != nil {
+				walk(part.Value, depth+1)
+			}
+		}
+		for name, p := range s.Properties {
+			out[name] = p
+		}
+	}
+	walk(s, 0)
+	return out
+}
+
+func requiredFields(s *openapi3.Schema) []string {
+	seen := map[string]bool{}
+	var walk func(s *openapi3.Schema, depth int)
+	walk = func(s *openapi3.Schema, depth int) {
+		if s == nil || depth > 32 {
+			return
+		}
+		for _, part := range s.AllOf {
+			if part != nil {
+				walk(part.Value, depth+1)
+			}
+		}
+		for _, r := range s.Required {
+			seen[r] = true
+		}
+	}
+	walk(s, 0)
+	fields := make([]string, 0, len(seen))
+	for f := range seen {
+		fields = append(fields, f)
+	}
+	sort.Strings(fields)
+	return fields
+}
+
+// SchemaType names a schema's JSON type, inferring "object" or "array" for
+// untyped schemas with properties, composition or items.
+func SchemaType(s *openapi3.Schema) string {
+	if s.Type != nil {
+		for _, t := range s.Type.Slice() {
+			if t != "null" {
+				return t
+			}
+		}
+	}
+	switch {
+	case len(s.Properties) > 0 || len(s.AllOf) > 0 || len(s.OneOf) > 0 || len(s.AnyOf) > 0 ||
+		s.AdditionalProperties.Schema != nil || s.AdditionalProperties.Has != nil:
+		return "object"
+	case s.Items != nil:
+		return "array"
+	}
+	return "string"
+}

@@ -1,0 +1,201 @@
+// Package provider is skyql's model of a provider: a provider.yaml that lists
+// services, and per service an OpenAPI 3 document whose
+// components.x-stackQL-resources maps SQL resources and verbs to operations.
+//
+// It reads the public provider registry's format unchanged (including path
+// keys that carry a literal query string) and knows nothing of SQL or of
+// sending HTTP requests. Service documents are parsed on first use only, since
+// a query touches one or two services of the hundreds a provider may have.
+package provider
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"sort"
+	"strings"
+	"sync"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Provider is one version of a provider, e.g. azure v0.1.0.
+type Provider struct {
+	ID          string
+	Name        string
+	Version     string
+	Title       string
+	Description string
+	// Config is provider-wide configuration (auth, pagination) that services,
+	// resources and methods inherit unless they set their own.
+	Config Config
+
+	fsys     fs.FS
+	dir      string
+	services map[string]*serviceEntry
+}
+
+// serviceEntry is one providerServices item; its document is parsed lazily.
+type serviceEntry struct {
+	Name        string
+	Title       string
+	Description string
+	Version     string
+	file        string
+
+	once    sync.Once
+	service *Service
+	err     error
+}
+
+type providerFile struct {
+	ID               string                      `yaml:"id"`
+	Name             string                      `yaml:"name"`
+	Version          string                      `yaml:"version"`
+	Title            string                      `yaml:"title"`
+	Description      string                      `yaml:"description"`
+	ProviderServices map[string]providerFileItem `yaml:"providerServices"`
+	Config           Config                      `yaml:"config"`
+}
+
+type providerFileItem struct {
+	ID          string `yaml:"id"`
+	Name        string `yaml:"name"`
+	Title       string `yaml:"title"`
+	Description string `yaml:"description"`
+	Version     string `yaml:"version"`
+	Preferred   bool   `yaml:"preferred"`
+	Service     struct {
+		Ref string `yaml:"$ref"`
+	} `yaml:"service"`
+}
+
+// LoadDir opens the provider version directory dir, which holds provider.yaml
+// and services/*.yaml. Only provider.yaml is read now.
+func LoadDir(dir string) (*Provider, error) {
+	return LoadFS(os.DirFS(dir), ".")
+}
+
+// LoadFS is LoadDir over any file system, e.g. the binary's embedded registry.
+func LoadFS(fsys fs.FS, dir string) (*Provider, error) {
+	file := path.Join(dir, "provider.yaml")
+	data, err := fs.ReadFile(fsys, file)
+	if err != nil {
+		return nil, fmt.Errorf("reading provider document: %w", err)
+	}
+	var pf providerFile
+	if err := yaml.Unmarshal(data, &pf); err != nil {
+		return nil, &DocumentError{File: file, Msg: yamlMessage(err)}
+	}
+	if pf.Name == "" {
+		pf.Name = pf.ID
+	}
+	if pf.Name == "" {
+		return nil, &DocumentError{File: file, Path: "name", Msg: "provider has neither id nor name"}
+	}
+	p := &Provider{
+		ID: pf.ID, Name: pf.Name, Version: pf.Version, Title: pf.Title,
+		Description: pf.Description, Config: pf.Config,
+		fsys: fsys, dir: dir, services: map[string]*serviceEntry{},
+	}
+	for key, item := range pf.ProviderServices {
+		where := "providerServices." + key + ".service.$ref"
+		if item.Service.Ref == "" {
+			return nil, &DocumentError{File: file, Path: where, Msg: "missing: each service needs a $ref to its document"}
+		}
+		name := item.Name
+		if name == "" {
+			name = key
+		}
+		p.services[name] = &serviceEntry{
+			Name: name, Title: item.Title, Description: item.Description, Version: item.Version,
+			file: serviceFile(dir, item.Service.Ref),
+		}
+	}
+	return p, nil
+}
+
+// serviceFile maps a providerServices $ref to a file below the provider
+// directory. Published documents write refs from the registry root
+// ("azure/v23.03.00121/services/compute.yaml"); only the part from
+// "services/" on is meaningful once the version directory is known.
+func serviceFile(dir, ref string) string {
+	if i := strings.LastIndex(ref, "services/"); i >= 0 {
+		return path.Join(dir, ref[i:])
+	}
+	return path.Join(dir, ref)
+}
+
+// ServiceNames lists the provider's services, sorted.
+func (p *Provider) ServiceNames() []string {
+	names := make([]string, 0, len(p.services))
+	for n := range p.services {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// ServiceInfo describes a service from provider.yaml without parsing its document.
+type ServiceInfo struct {
+	Name, Title, Description, Version string
+}
+
+// ServiceInfo returns the provider.yaml entry for the named service.
+func (p *Provider) ServiceInfo(name string) (ServiceInfo, bool) {
+	e, ok := p.services[name]
+	if !ok {
+		return ServiceInfo{}, false
+	}
+	return ServiceInfo{Name: e.Name, Title: e.Title, Description: e.Description, Version: e.Version}, true
+}
+
+// Service parses (once) and returns the named service.
+func (p *Provider) Service(name string) (*Service, error) {
+	e, ok := p.services[name]
+	if !ok {
+		return nil, &NotFoundError{Kind: "service", Name: p.Name + "." + name,
+			Suggestion: suggestQualified(p.Name+".", name, p.ServiceNames())}
+	}
+	e.once.Do(func() {
+		data, err := fs.ReadFile(p.fsys, e.file)
+		if err != nil {
+			e.err = fmt.Errorf("service %s.%s: %w", p.Name, name, err)
+			return
+		}
+		e.service, e.err = parseService(data, e.file, p)
+		if e.err == nil {
+			e.service.Name = name
+			e.service.Title = firstNonEmpty(e.Title, e.service.Title)
+			e.service.Description = firstNonEmpty(e.Description, e.service.Description)
+			e.service.Version = firstNonEmpty(e.Version, e.service.Version)
+		}
+	})
+	return e.service, e.err
+}
+
+// LoadServiceFile parses one service document on its own, without a provider.yaml.
+func LoadServiceFile(file string) (*Service, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("reading service document: %w", err)
+	}
+	s, err := parseService(data, file, nil)
+	if err != nil {
+		return nil, err
+	}
+	if s.Name == "" {
+		s.Name = strings.TrimSuffix(path.Base(file), path.Ext(file))
+	}
+	return s, nil
+}
+
+func firstNonEmpty(values ...string) string {
+	for _, v := range values {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
