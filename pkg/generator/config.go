@@ -65,8 +65,9 @@ func LoadConfig(path string) (*Config, error) {
 	return &cfg, nil
 }
 
-// SingleSpecConfig is the config for `provider generate --spec`: one service per spec
-// file found at path (a file, or a folder searched for *.json, *.yaml, *.yml).
+// SingleSpecConfig is the config for `provider generate --spec`: the spec files found at
+// path (a file, or a folder searched for *.json, *.yaml, *.yml holding paths), one
+// service per resource provider namespace (files of the same namespace are merged).
 func SingleSpecConfig(provider, version, path string) (*Config, error) {
 	info, err := os.Stat(path)
 	if err != nil {
@@ -87,7 +88,7 @@ func SingleSpecConfig(provider, version, path string) (*Config, error) {
 		switch strings.ToLower(filepath.Ext(p)) {
 		case ".json", ".yaml", ".yml":
 			if !d.IsDir() && isSpecFile(p) {
-				cfg.Services = append(cfg.Services, ServiceConfig{Specs: []string{p}})
+				addToService(cfg, serviceNameFromPath(p), p)
 			}
 		}
 		return nil
@@ -99,6 +100,16 @@ func SingleSpecConfig(provider, version, path string) (*Config, error) {
 		return nil, fmt.Errorf("no Swagger 2.0 or OpenAPI 3 document found under %s", path)
 	}
 	return cfg, cfg.check()
+}
+
+func addToService(cfg *Config, name, spec string) {
+	for i := range cfg.Services {
+		if cfg.Services[i].Name == name {
+			cfg.Services[i].Specs = append(cfg.Services[i].Specs, spec)
+			return
+		}
+	}
+	cfg.Services = append(cfg.Services, ServiceConfig{Name: name, Specs: []string{spec}})
 }
 
 // isSpecFile tells an API document from a shared-types file: it has paths.

@@ -239,7 +239,8 @@ func buildService(cfg *Config, sc *ServiceConfig) ([]byte, serviceMeta, []error)
 	return out, meta, nil
 }
 
-// loadSpec reads one spec and makes it self-contained. A nil tree means it is unusable.
+// loadSpec reads one spec and makes it self-contained. A nil tree means it is unusable;
+// with a tree, the problems are $refs that could not be followed.
 func loadSpec(path string) (map[string]any, specFamily, []error) {
 	tree, err := readTree(path)
 	if err != nil {
@@ -261,15 +262,13 @@ func loadSpec(path string) (map[string]any, specFamily, []error) {
 	if family == swagger2 {
 		movePathsWithQuery(tree)
 	}
-	if errs := newInternalizer(abs, tree, family).run(); len(errs) > 0 {
-		return nil, 0, errs
-	}
+	problems := newInternalizer(abs, tree, family).run()
 	if info, ok := tree["info"].(map[string]any); ok {
 		if version, ok := info["version"].(string); ok && version != "" {
 			setAPIVersionDefault(tree, version, family)
 		}
 	}
-	return tree, family, nil
+	return tree, family, problems
 }
 
 // movePathsWithQuery merges Azure's x-ms-paths (path keys with a literal query string,

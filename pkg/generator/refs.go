@@ -223,9 +223,12 @@ func (in *internalizer) load(path string) (map[string]any, error) {
 	return doc, nil
 }
 
+// rel shortens a path for messages: relative to the working directory when possible.
 func (in *internalizer) rel(path string) string {
-	if r, err := filepath.Rel(filepath.Dir(in.rootFile), path); err == nil {
-		return filepath.ToSlash(r)
+	if wd, err := os.Getwd(); err == nil {
+		if r, err := filepath.Rel(wd, path); err == nil {
+			return r
+		}
 	}
 	return path
 }

@@ -1,0 +1,56 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestDocsRendersServiceFromEmbeddedRegistry(t *testing.T) {
+	out := t.TempDir()
+	code, stdout, stderr := run("docs", "--out", out, "azure.data_protection")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, "azure v0.1.0: 17 page(s)") {
+		t.Errorf("summary %q", stdout)
+	}
+	got, err := os.ReadFile(filepath.Join(out, "azure/data_protection/backup_instances/index.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadFile("../../docs/providers/azure/data_protection/backup_instances/index.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != string(want) {
+		t.Error("backup_instances page differs from the committed one")
+	}
+}
+
+func TestDocsFromSourceTreeAndUnknownProvider(t *testing.T) {
+	out := t.TempDir()
+	if code, _, stderr := run("docs", "--src", "../../registry/src", "--out", out, "--product", "skyql", "azure.compute"); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	page, err := os.ReadFile(filepath.Join(out, "azure/compute/virtual_machines/index.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(page), "  - skyql\n") || !strings.Contains(string(page), "`VirtualMachines_Get` | `SELECT`") {
+		t.Errorf("unexpected page:\n%s", page)
+	}
+	code, _, stderr := run("docs", "--out", out, "azuer")
+	if code != exitError || !strings.Contains(stderr, `no provider "azuer" (available: azure)`) {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+}
+
+func TestCompareVersions(t *testing.T) {
+	for _, c := range []struct{ a, b string }{{"v0.10.0", "v0.9.0"}, {"v1.0.0", "v0.99.99"}, {"v24.10.00256", "v24.9.1"}} {
+		if compareVersions(c.a, c.b) <= 0 {
+			t.Errorf("%s should be newer than %s", c.a, c.b)
+		}
+	}
+}
