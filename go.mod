@@ -3,7 +3,9 @@ module github.com/skyql/skyql
 go 1.26.8
 
 require (
+	github.com/buger/jsonparser v1.6.1
 	github.com/getkin/kin-openapi v0.153.0
+	github.com/mattn/go-sqlite3 v1.14.53
 	github.com/spf13/cobra v1.10.2
 	gopkg.in/yaml.v3 v3.0.1
 )
