@@ -6,13 +6,13 @@ import (
 	"io/fs"
 	"os"
 	"path"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/skyql/skyql/pkg/docgen"
 	"github.com/skyql/skyql/pkg/provider"
+	pkgregistry "github.com/skyql/skyql/pkg/registry"
 	"github.com/skyql/skyql/registry"
 )
 
@@ -84,7 +84,7 @@ func newestVersionDir(fsys fs.FS, root, providerName string) (string, error) {
 	}
 	newest := ""
 	for _, e := range entries {
-		if e.IsDir() && (newest == "" || compareVersions(e.Name(), newest) > 0) {
+		if e.IsDir() && (newest == "" || pkgregistry.CompareVersions(e.Name(), newest) > 0) {
 			newest = e.Name()
 		}
 	}
@@ -92,21 +92,4 @@ func newestVersionDir(fsys fs.FS, root, providerName string) (string, error) {
 		return "", errors.New("provider " + providerName + " has no version folder under " + base)
 	}
 	return path.Join(base, newest), nil
-}
-
-// compareVersions orders v1.2.10 after v1.2.9 (numeric parts), falling back to text.
-func compareVersions(a, b string) int {
-	pa := strings.Split(strings.TrimPrefix(a, "v"), ".")
-	pb := strings.Split(strings.TrimPrefix(b, "v"), ".")
-	for i := range min(len(pa), len(pb)) {
-		na, errA := strconv.Atoi(pa[i])
-		nb, errB := strconv.Atoi(pb[i])
-		switch {
-		case errA == nil && errB == nil && na != nb:
-			return na - nb
-		case (errA != nil || errB != nil) && pa[i] != pb[i]:
-			return strings.Compare(pa[i], pb[i])
-		}
-	}
-	return len(pa) - len(pb)
 }

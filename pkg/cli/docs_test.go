@@ -46,11 +46,3 @@ func TestDocsFromSourceTreeAndUnknownProvider(t *testing.T) {
 		t.Errorf("exit %d, stderr %q", code, stderr)
 	}
 }
-
-func TestCompareVersions(t *testing.T) {
-	for _, c := range []struct{ a, b string }{{"v0.10.0", "v0.9.0"}, {"v1.0.0", "v0.99.99"}, {"v24.10.00256", "v24.9.1"}} {
-		if compareVersions(c.a, c.b) <= 0 {
-			t.Errorf("%s should be newer than %s", c.a, c.b)
-		}
-	}
-}
