@@ -1,6 +1,17 @@
 // Package generator turns Swagger 2.0 or OpenAPI 3 specs into skyql provider documents:
 // a registry source tree <provider>/<version>/provider.yaml and services/<service>.yaml
 // (the format of docs/architecture.md). Output is byte-identical for the same input.
+//
+// Each spec is made self-contained first: $refs into other files (Azure's common-types)
+// become components of the service document, x-ms-examples are dropped (example files
+// need not exist), x-ms-paths join paths, and api-version gets the spec's version as
+// default. Swagger 2.0 is then converted with kin-openapi's openapi2conv.
+//
+// Naming (Azure conventions): a service is the snake_case resource provider namespace of
+// its spec's folder (Microsoft.DataProtection -> data_protection) unless the config names
+// it; a resource is the snake_case operationId part before "_" without a leading
+// "<service>_" (BackupInstances_Get -> backup_instances); methods keep their operationId.
+// See azureConventions for the SQL verbs.
 package generator
 
 import (
