@@ -164,6 +164,7 @@ func (e *Executor) fetchCall(ctx context.Context, index int, call *Call, sink Si
 		res.Err = err
 		return res
 	}
+	sameLink := 0
 	for next != "" {
 		if e.maxPages > 0 && res.Pages >= e.maxPages {
 			res.Capped = true
@@ -188,14 +189,25 @@ func (e *Executor) fetchCall(ctx context.Context, index int, call *Call, sink Si
 			}
 		}
 		onPage(len(items))
+		// An empty page may point at the same position again (the server
+		// had nothing ready); a full page that does, or a run of empty
+		// ones, would never end.
 		if nextURL == next {
-			res.Err = fmt.Errorf("%s: the API returned the same next-page link again (%s); stopping to avoid a loop", call.Describe(), redactURL(next))
-			return res
+			sameLink++
+			if len(items) > 0 || sameLink > maxSameLink {
+				res.Err = fmt.Errorf("the API returned the same next-page link again (%s); stopping to avoid a loop", redactURL(next))
+				return res
+			}
+		} else {
+			sameLink = 0
 		}
 		next = nextURL
 	}
 	return res
 }
+
+// maxSameLink is how many empty pages in a row may repeat their link.
+const maxSameLink = 3
 
 // do sends one request, retrying as the policy allows, and returns the body
 // of a 2xx answer (or an *APIError).
