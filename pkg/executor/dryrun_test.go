@@ -1,6 +1,9 @@
 package executor
 
 import (
+	"context"
+	"errors"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -44,5 +47,29 @@ func TestDryRunReportsMissingParameters(t *testing.T) {
 	err := call.DryRun(&strings.Builder{})
 	if err == nil || !strings.Contains(err.Error(), "thingName") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// noCredential is an Authorizer with nothing to offer, as when no Azure
+// login exists.
+type noCredential struct{}
+
+func (noCredential) Authorize(context.Context, *http.Request) error {
+	return errors.New("no Azure credential found; run az login")
+}
+
+func TestDryRunWithoutCredentialsStillShowsTheRequest(t *testing.T) {
+	call := thingCall("https://management.azure.com", "DELETE", "", nil, "")
+	call.Auth = noCredential{}
+	var out strings.Builder
+	if err := call.DryRun(&out); err != nil {
+		t.Fatal(err)
+	}
+	want := "DELETE https://management.azure.com" + thingPath + "?api-version=2023-05-01\n" +
+		"Accept: application/json\n" +
+		"User-Agent: skyql\n" +
+		"# no credential header: no Azure credential found; run az login\n"
+	if out.String() != want {
+		t.Fatalf("dry run:\n%s\nwant:\n%s", out.String(), want)
 	}
 }

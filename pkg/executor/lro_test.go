@@ -141,8 +141,9 @@ func TestSendPutPollsAzureAsyncOperationThenGetsResource(t *testing.T) {
 	srv := newARMServer(t, map[string][]reply{
 		"PUT " + thingPath: {{status: 201, header: withNow(map[string]string{"Azure-AsyncOperation": "{srv}/operations/op1"}),
 			body: `{"name":"t1","properties":{"provisioningState":"Creating"}}`}},
-		"GET /operations/op1": {inProgress("InProgress"), inProgress("Running"), inProgress("InProgress"), inProgress("succeeded")},
-		"GET " + thingPath:    {{status: 200, body: `{"name":"t1","properties":{"provisioningState":"Succeeded","size":3}}`}},
+		"GET /operations/op1": {{status: 202, header: now}, {status: 200, header: now, body: `{"status":"Running","percentComplete":40}`},
+			inProgress("InProgress"), inProgress("succeeded")},
+		"GET " + thingPath: {{status: 200, body: `{"name":"t1","properties":{"provisioningState":"Succeeded","size":3}}`}},
 	})
 	e := newTestExecutor(srv.Client())
 	var seen []LROStatus
@@ -155,7 +156,8 @@ func TestSendPutPollsAzureAsyncOperationThenGetsResource(t *testing.T) {
 		t.Fatalf("outcome = %+v (body %s)", out, out.Body)
 	}
 	assertLog(t, srv.requests(), "PUT "+thingPath, "GET /operations/op1", "GET /operations/op1", "GET /operations/op1", "GET /operations/op1", "GET "+thingPath)
-	if len(seen) != 4 || seen[1].Status != "Running" || seen[3].Status != "succeeded" || seen[3].Polls != 4 {
+	if len(seen) != 4 || seen[0].Status != "InProgress" || seen[1].Status != "Running" || seen[1].PercentComplete != 40 ||
+		seen[3].Status != "succeeded" || seen[3].Polls != 4 {
 		t.Fatalf("progress = %+v", seen)
 	}
 	if st := e.Stats(); st.Polls != 4 || st.Requests != 6 {
