@@ -13,15 +13,23 @@ import (
 // DryRun writes the request the call would send: method, URL, headers and
 // the body pretty-printed. Nothing is sent. The Authorizer runs, so the
 // credential header's shape shows, but every credential value is printed
-// as ***.
+// as ***; if it fails, a comment line says why.
 func (c *Call) DryRun(w io.Writer) error {
 	target, err := c.URL()
 	if err != nil {
 		return err
 	}
-	req, err := c.newRequest(context.Background(), c.Method.HTTPMethod, target, c.Body)
+	unauthorized := *c
+	unauthorized.Auth = nil
+	req, err := unauthorized.newRequest(context.Background(), c.Method.HTTPMethod, target, c.Body)
 	if err != nil {
 		return err
+	}
+	// Without credentials a dry run still shows the request; it says why
+	// the credential header is missing instead of failing.
+	var authErr error
+	if c.Auth != nil {
+		authErr = c.Auth.Authorize(context.Background(), req)
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s\n", req.Method, redactURL(target))
@@ -34,6 +42,9 @@ func (c *Call) DryRun(w io.Writer) error {
 		for _, value := range req.Header.Values(name) {
 			fmt.Fprintf(&b, "%s: %s\n", name, redactHeader(name, value))
 		}
+	}
+	if authErr != nil {
+		fmt.Fprintf(&b, "# no credential header: %v\n", authErr)
 	}
 	if len(c.Body) > 0 {
 		b.WriteString("\n")

@@ -30,6 +30,8 @@ type LROStatus struct {
 	// Accepted, Succeeded, ...).
 	Status string
 	Polls  int
+	// PercentComplete is the status monitor's estimate, 0 when it gives none.
+	PercentComplete float64
 	// URL is the status URL, with credential-like query values redacted.
 	URL string
 }
@@ -90,6 +92,7 @@ type operation struct {
 
 	// Filled in by each poll.
 	status     string
+	percent    float64
 	lastCode   int
 	lastBody   []byte
 	polls      int
@@ -169,7 +172,8 @@ func (e *Executor) wait(ctx context.Context, op *operation, progress func(LROSta
 		op.delay = e.pollDelayFor(resp.Header)
 		done, err := op.observe(resp, body)
 		if progress != nil {
-			progress(LROStatus{Call: op.call.Describe(), Status: op.status, Polls: op.polls, URL: redactURL(op.statusURL)})
+			progress(LROStatus{Call: op.call.Describe(), Status: op.status, Polls: op.polls,
+				PercentComplete: op.percent, URL: redactURL(op.statusURL)})
 		}
 		if err != nil {
 			return nil, err
@@ -192,14 +196,21 @@ func (op *operation) observe(resp *http.Response, body []byte) (done bool, err e
 	switch op.kind {
 	case pollStatusMonitor:
 		var monitor struct {
-			Status string          `json:"status"`
-			Result json.RawMessage `json:"result"`
+			Status          string          `json:"status"`
+			PercentComplete float64         `json:"percentComplete"`
+			Result          json.RawMessage `json:"result"`
 		}
-		if err := json.Unmarshal(body, &monitor); err != nil || monitor.Status == "" {
+		err := json.Unmarshal(body, &monitor)
+		// Some services answer 202 with no body while the operation runs.
+		if resp.StatusCode == http.StatusAccepted && monitor.Status == "" {
+			op.status = "InProgress"
+			return false, nil
+		}
+		if err != nil || monitor.Status == "" {
 			return false, fmt.Errorf("%s: the operation status at %s has no status field (HTTP %d: %.200s); the service answered outside ARM's protocol",
 				op.call.Describe(), redactURL(op.statusURL), resp.StatusCode, body)
 		}
-		op.status, op.resultBody = monitor.Status, monitor.Result
+		op.status, op.percent, op.resultBody = monitor.Status, monitor.PercentComplete, monitor.Result
 	case pollLocation:
 		if resp.StatusCode == http.StatusAccepted {
 			op.status = "InProgress"
