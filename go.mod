@@ -2,7 +2,10 @@ module github.com/skyql/skyql
 
 go 1.26.8
 
-require github.com/spf13/cobra v1.10.2
+require (
+	github.com/spf13/cobra v1.10.2
+	vitess.io/vitess v0.24.4
+)
 
 require (
 	github.com/golang/glog v1.2.5 // indirect
@@ -15,5 +18,4 @@ require (
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20260414002931-afd174a4e478 // indirect
 	google.golang.org/grpc v1.80.0 // indirect
 	google.golang.org/protobuf v1.36.11 // indirect
-	vitess.io/vitess v0.24.4 // indirect
 )
