@@ -65,8 +65,8 @@ func newSyntaxError(input string, pos int, near, msg string) *SyntaxError {
 	} else {
 		lineEnd += pos
 	}
-	if len(near) > 40 {
-		near = near[:40] + "..."
+	if utf8.RuneCountInString(near) > 40 {
+		near = string([]rune(near)[:40]) + "..."
 	}
 	return &SyntaxError{
 		Line:     strings.Count(input[:pos], "\n") + 1,

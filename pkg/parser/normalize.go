@@ -98,13 +98,8 @@ func normalize(sig []token, quote map[int]bool) *normalized {
 			n.returning = i
 			n.text = b.String()
 			return n
-		case t.isIdent() && !prevDot && next(1).isOp(".") && next(2).isIdent() && next(3).isOp(".") && next(4).isIdent():
-			c := chain{
-				name:      QualifiedName{Provider: t.identName(), Service: next(2).identName(), Resource: next(4).identName()},
-				start:     t.start,
-				end:       next(4).end,
-				hasColumn: next(5).isOp("."),
-			}
+		case isChain(sig, i):
+			c, _ := chainAt(sig, i)
 			emit(refPrefix+strconv.Itoa(len(n.chains)), i, i+4)
 			n.chains = append(n.chains, c)
 			i += 4
@@ -114,6 +109,14 @@ func normalize(sig []token, quote map[int]bool) *normalized {
 			end := matchParen(sig, i+1)
 			if end < 0 {
 				end = len(sig) - 1
+			}
+			// Columns `p.s.r.col` in the arguments still need their qualifier
+			// rewritten in the SQLite text.
+			for j := i + 2; j+4 <= end; j++ {
+				if c, ok := chainAt(sig, j); ok {
+					n.chains = append(n.chains, c)
+					j += 4
+				}
 			}
 			emit(tvfPrefix+strconv.Itoa(i), i, end)
 			i = end
@@ -260,4 +263,25 @@ func (n *normalized) segmentAt(pos int) int {
 		}
 	}
 	return found
+}
+
+// isChain reports whether a provider name `p.s.r` starts at sig[i].
+func isChain(sig []token, i int) bool {
+	_, ok := chainAt(sig, i)
+	return ok
+}
+
+// chainAt reads a provider name `p.s.r` starting at sig[i]: three
+// identifiers joined by dots, not itself preceded by a dot.
+func chainAt(sig []token, i int) (chain, bool) {
+	if i+4 >= len(sig) || (i > 0 && sig[i-1].isOp(".")) ||
+		!sig[i].isIdent() || !sig[i+1].isOp(".") || !sig[i+2].isIdent() || !sig[i+3].isOp(".") || !sig[i+4].isIdent() {
+		return chain{}, false
+	}
+	return chain{
+		name:      QualifiedName{Provider: sig[i].identName(), Service: sig[i+2].identName(), Resource: sig[i+4].identName()},
+		start:     sig[i].start,
+		end:       sig[i+4].end,
+		hasColumn: i+5 < len(sig) && sig[i+5].isOp("."),
+	}, true
 }

@@ -118,10 +118,10 @@ func (c *stmtContext) vitessParse(sig []token, prefix string) (sqlparser.Stateme
 		if pos > len(n.text) {
 			// vitess wanted more: the error is after the last token read.
 			last := sig[len(sig)-1]
-			if n.returning >= 0 {
+			if n.returning > 0 {
 				last = sig[n.returning-1]
 			}
-			return nil, nil, newSyntaxError(c.input, last.end, "", "syntax error: the statement ends too early")
+			return nil, nil, newSyntaxError(c.input, last.end, "", "incomplete statement")
 		}
 		seg := n.segs[k]
 		t := sig[seg.first]

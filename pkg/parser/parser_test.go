@@ -319,6 +319,10 @@ func TestSQLiteText(t *testing.T) {
 			want:  "SELECT rank() OVER (PARTITION BY location ORDER BY name DESC NULLS LAST) r FROM t_vms WHERE x GLOB 'a*' -- note",
 		},
 		{
+			input: "SELECT j.value FROM azure.c.vms, json_each(azure.c.vms.tags) j",
+			want:  "SELECT j.value FROM t_vms, json_each(t_vms.tags) j",
+		},
+		{
 			input: "SELECT azure.c.vms.name FROM azure.c.vms",
 			want:  "SELECT t_vms.name FROM t_vms",
 		},
