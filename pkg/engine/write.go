@@ -258,9 +258,16 @@ func (s *Session) writeCalls(m *provider.Method, reqs []writeRequest) ([]*execut
 		for _, p := range c.MissingParams() {
 			missing = append(missing, p)
 		}
-		if r.raw == nil && m.Body != nil {
+		if m.Body != nil {
+			given := r.body
+			if r.raw != nil {
+				given = map[string]any{}
+				if err := json.Unmarshal(r.raw, &given); err != nil {
+					return nil, fmt.Errorf("@@json must be a JSON object for %s: %v", m.Name, err)
+				}
+			}
 			for _, f := range m.Body.RequiredFields {
-				if _, ok := r.body[f]; !ok {
+				if _, ok := given[f]; !ok {
 					missing = append(missing, provider.BodyFieldPrefix+f)
 				}
 			}

@@ -29,8 +29,10 @@ func newJSONWriter(w io.Writer, lines bool) *jsonWriter {
 	return &jsonWriter{out: bufio.NewWriterSize(w, 64<<10), lines: lines}
 }
 
+// Begin starts a result; one writer may print several in turn.
 func (j *jsonWriter) Begin(cols []Column) error {
 	j.cols = cols
+	j.rows = 0
 	j.keys = make([][]byte, len(cols))
 	for i, name := range uniqueNames(cols) {
 		j.keys[i] = append(appendJSONString(nil, name), ':')

@@ -349,5 +349,14 @@ func TestOneWriterPrintsSeveralResults(t *testing.T) {
 		if !strings.Contains(buf.String(), "value-0-3") || !strings.Contains(buf.String(), "x") {
 			t.Errorf("%s output lacks a result:\n%s", format, buf.String())
 		}
+		if format == "json" {
+			dec := json.NewDecoder(&buf)
+			for i := range results {
+				var rows []map[string]any
+				if err := dec.Decode(&rows); err != nil || len(rows) != 2-i {
+					t.Errorf("json result %d: %d rows, %v", i, len(rows), err)
+				}
+			}
+		}
 	}
 }
