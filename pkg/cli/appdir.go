@@ -1,0 +1,23 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// appDirectory returns where skyql keeps its cache, history and pulled
+// providers: --app-dir, else $SKYQL_HOME, else <user config dir>/skyql.
+func (o *globalOptions) appDirectory() (string, error) {
+	if o.appDir != "" {
+		return filepath.Abs(o.appDir)
+	}
+	if home := os.Getenv("SKYQL_HOME"); home != "" {
+		return filepath.Abs(home)
+	}
+	config, err := os.UserConfigDir()
+	if err != nil {
+		return "", fmt.Errorf("no app directory: pass --app-dir or set SKYQL_HOME (%w)", err)
+	}
+	return filepath.Join(config, "skyql"), nil
+}

@@ -1,0 +1,137 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// registryFlag is the --registry JSON for a file registry trusting pubFile.
+func registryFlag(t *testing.T, dist, pubFile string) string {
+	t.Helper()
+	cfg, err := json.Marshal(map[string]any{
+		"url":          "file://" + filepath.ToSlash(dist),
+		"verifyConfig": map[string]any{"publicKeyFiles": []string{pubFile}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(cfg)
+}
+
+func TestRegistryKeygenBuildListPull(t *testing.T) {
+	keys, dist, appDir := t.TempDir(), t.TempDir(), t.TempDir()
+	code, out, errOut := run("registry", "keygen", "--out", keys)
+	if code != exitOK || !strings.Contains(out, "publicKeys") {
+		t.Fatalf("keygen: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	key := filepath.Join(keys, "skyql-registry.key")
+	code, _, errOut = run("registry", "build", "../registry/testdata/src", dist, "--key", key)
+	if code != exitOK {
+		t.Fatalf("build: exit %d, stderr %q", code, errOut)
+	}
+	reg := registryFlag(t, dist, filepath.Join(keys, "skyql-registry.pub"))
+
+	code, out, errOut = run("--registry", reg, "--app-dir", appDir, "registry", "pull", "tiny")
+	wantDir := filepath.Join(appDir, "src", "tiny", "v0.10.0")
+	if code != exitOK || !strings.Contains(out, "pulled tiny v0.10.0 into "+wantDir) {
+		t.Fatalf("pull: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(wantDir, "services", "widgets.yaml")); err != nil {
+		t.Errorf("pulled service document missing: %v", err)
+	}
+
+	code, out, errOut = run("--registry", reg, "--app-dir", appDir, "registry", "list")
+	if code != exitOK {
+		t.Fatalf("list: exit %d, stderr %q", code, errOut)
+	}
+	wantList := "PROVIDER  NEWEST   INSTALLED\ngadgets   v1.0.0   -\ntiny      v0.10.0  v0.10.0\n"
+	if out != wantList {
+		t.Errorf("list output\n%s\nwant\n%s", out, wantList)
+	}
+	code, out, _ = run("--registry", reg, "--app-dir", appDir, "registry", "list", "tiny")
+	if code != exitOK || out != "VERSION  INSTALLED\nv0.10.0  yes\nv0.1.0   -\n" {
+		t.Errorf("list tiny: exit %d\n%s", code, out)
+	}
+
+	code, _, errOut = run("--registry", reg, "--app-dir", appDir, "registry", "pull", "tiny", "v3.0.0")
+	if code != exitError || !strings.Contains(errOut, "no version v3.0.0 of tiny; available: v0.10.0, v0.1.0") {
+		t.Errorf("pull of an unknown version: exit %d, stderr %q", code, errOut)
+	}
+}
+
+func TestRegistrySkipVerifyWarnsAndUntrustedKeyFails(t *testing.T) {
+	keys, dist := t.TempDir(), t.TempDir()
+	if code, _, errOut := run("registry", "keygen", "--out", keys, "--format", "base64"); code != exitOK {
+		t.Fatalf("keygen: %s", errOut)
+	}
+	if code, _, errOut := run("registry", "build", "../registry/testdata/src", dist, "--key", filepath.Join(keys, "skyql-registry.key")); code != exitOK {
+		t.Fatalf("build: %s", errOut)
+	}
+	reg := `{"url":"file://` + filepath.ToSlash(dist) + `"}`
+
+	code, _, errOut := run("--registry", reg, "--app-dir", t.TempDir(), "registry", "pull", "gadgets")
+	if code != exitError || !strings.Contains(errOut, "bad signature for provider.yaml") {
+		t.Errorf("pull signed by an untrusted key: exit %d, stderr %q", code, errOut)
+	}
+	code, out, errOut := run("--registry", reg, "--app-dir", t.TempDir(), "registry", "pull", "gadgets", "--insecure-skip-verify")
+	if code != exitOK || !strings.Contains(out, "pulled gadgets v1.0.0") || !strings.Contains(errOut, "WARNING: signature verification is OFF") {
+		t.Errorf("pull with --insecure-skip-verify: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+}
+
+func TestRegistrySign(t *testing.T) {
+	keys := t.TempDir()
+	if code, _, errOut := run("registry", "keygen", "--out", keys); code != exitOK {
+		t.Fatalf("keygen: %s", errOut)
+	}
+	doc := filepath.Join(t.TempDir(), "provider.yaml")
+	if err := os.WriteFile(doc, []byte("id: tiny\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := run("registry", "sign", doc, "--key", filepath.Join(keys, "skyql-registry.key"))
+	if code != exitOK || !strings.Contains(out, "wrote "+doc+".sig") {
+		t.Fatalf("sign: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	if sig, err := os.ReadFile(doc + ".sig"); err != nil || len(sig) != 88 {
+		t.Errorf("signature file: %d bytes (%v), want 88 base64 characters", len(sig), err)
+	}
+	if code, _, errOut := run("registry", "sign", doc); code != exitUsage || !strings.Contains(errOut, "--key") {
+		t.Errorf("sign without --key: exit %d, stderr %q", code, errOut)
+	}
+}
+
+func TestRegistryUsageErrors(t *testing.T) {
+	if code, _, errOut := run("--app-dir", t.TempDir(), "registry", "list"); code != exitError || !strings.Contains(errOut, "no registry URL") {
+		t.Errorf("list without --registry: exit %d, stderr %q", code, errOut)
+	}
+	if code, _, errOut := run("--registry", `{"url":"http://example.com/dist"}`, "registry", "list"); code != exitError || !strings.Contains(errOut, "loopback") {
+		t.Errorf("plain http registry: exit %d, stderr %q", code, errOut)
+	}
+	if code, _, errOut := run("--registry", `{"uri":"x"}`, "registry", "list"); code != exitUsage || !strings.Contains(errOut, `unknown field "uri"`) {
+		t.Errorf("misspelt --registry key: exit %d, stderr %q", code, errOut)
+	}
+	if code, _, errOut := run("registry", "pull"); code != exitUsage || !strings.Contains(errOut, "takes <provider> [<version>], got 0") {
+		t.Errorf("pull without a provider: exit %d, stderr %q", code, errOut)
+	}
+}
+
+func TestAppDirectoryPrecedence(t *testing.T) {
+	t.Setenv("SKYQL_HOME", "/srv/skyql-home")
+	opts := &globalOptions{}
+	if dir, err := opts.appDirectory(); err != nil || dir != "/srv/skyql-home" {
+		t.Errorf("with SKYQL_HOME: %q, %v", dir, err)
+	}
+	opts.appDir = "/srv/flag-dir"
+	if dir, err := opts.appDirectory(); err != nil || dir != "/srv/flag-dir" {
+		t.Errorf("with --app-dir: %q, %v", dir, err)
+	}
+	t.Setenv("SKYQL_HOME", "")
+	t.Setenv("XDG_CONFIG_HOME", "/srv/config")
+	opts.appDir = ""
+	if dir, err := opts.appDirectory(); err != nil || dir != "/srv/config/skyql" {
+		t.Errorf("default: %q, %v", dir, err)
+	}
+}

@@ -1,0 +1,329 @@
+package executor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/buger/jsonparser"
+)
+
+// Sink receives the items of each page as they arrive. Fetch calls it from
+// several goroutines at once; items are raw JSON values that stay valid
+// after the call returns.
+type Sink interface {
+	Items(call int, items [][]byte) error
+}
+
+// SinkFunc adapts a function to Sink.
+type SinkFunc func(call int, items [][]byte) error
+
+// Items calls f.
+func (f SinkFunc) Items(call int, items [][]byte) error { return f(call, items) }
+
+// Executor sends calls. Its zero value is not usable; use New.
+type Executor struct {
+	client      *http.Client
+	concurrency int
+	retry       RetryPolicy
+	maxPages    int
+	progress    func(Progress)
+
+	requests atomic.Int64
+	retries  atomic.Int64
+}
+
+// Options configure an Executor.
+type Options struct {
+	// Client sends requests; its Transport is the seam tests and the
+	// sandbox use. Defaults to a client with sensible timeouts.
+	Client *http.Client
+	// Concurrency bounds the calls in flight (default 8).
+	Concurrency int
+	Retry       RetryPolicy
+	// MaxPages caps the pages followed per call; 0 means every page. A
+	// call that hits the cap says so in its Result.
+	MaxPages int
+	// Progress, when set, is told after every page and finished call.
+	Progress func(Progress)
+}
+
+// Progress is a snapshot for a progress line.
+type Progress struct {
+	CallsDone, CallsTotal int
+	Pages, Items          int64
+}
+
+// New returns an Executor.
+func New(opts Options) *Executor {
+	e := &Executor{client: opts.Client, concurrency: opts.Concurrency, retry: opts.Retry,
+		maxPages: opts.MaxPages, progress: opts.Progress}
+	if e.client == nil {
+		e.client = DefaultClient()
+	}
+	if e.concurrency < 1 {
+		e.concurrency = 8
+	}
+	if e.retry.MaxAttempts < 1 {
+		e.retry = DefaultRetryPolicy
+	}
+	return e
+}
+
+// DefaultClient is an HTTP client whose connection pool matches the
+// executor's concurrency and whose timeouts catch a hung server without
+// cutting off a slow page.
+func DefaultClient() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 64
+	t.ResponseHeaderTimeout = 60 * time.Second
+	return &http.Client{Transport: t}
+}
+
+// Stats counts what the executor sent.
+type Stats struct {
+	Requests int64
+	Retries  int64
+}
+
+// Stats returns counters since New.
+func (e *Executor) Stats() Stats {
+	return Stats{Requests: e.requests.Load(), Retries: e.retries.Load()}
+}
+
+// Result is the outcome of one call.
+type Result struct {
+	Call   *Call
+	Pages  int
+	Items  int
+	Capped bool // stopped at MaxPages with more pages left
+	Err    error
+}
+
+// Fetch runs the calls, at most Concurrency at a time, following each to
+// its last page and handing items to sink. It returns one Result per call,
+// in the calls' order; a failed call does not stop the others.
+func (e *Executor) Fetch(ctx context.Context, calls []*Call, sink Sink) []Result {
+	results := make([]Result, len(calls))
+	var (
+		wg         sync.WaitGroup
+		next       atomic.Int64
+		done       atomic.Int64
+		pages, cnt atomic.Int64
+	)
+	report := func() {
+		if e.progress != nil {
+			e.progress(Progress{CallsDone: int(done.Load()), CallsTotal: len(calls), Pages: pages.Load(), Items: cnt.Load()})
+		}
+	}
+	workers := min(e.concurrency, len(calls))
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(calls) {
+					return
+				}
+				results[i] = e.fetchCall(ctx, i, calls[i], sink, func(items int) {
+					pages.Add(1)
+					cnt.Add(int64(items))
+					report()
+				})
+				done.Add(1)
+				report()
+			}
+		}()
+	}
+	wg.Wait()
+	return results
+}
+
+func (e *Executor) fetchCall(ctx context.Context, index int, call *Call, sink Sink, onPage func(int)) Result {
+	res := Result{Call: call}
+	next, err := call.URL()
+	if err != nil {
+		res.Err = err
+		return res
+	}
+	for next != "" {
+		if e.maxPages > 0 && res.Pages >= e.maxPages {
+			res.Capped = true
+			return res
+		}
+		body, _, err := e.do(ctx, call, call.Method.HTTPMethod, next, call.Body)
+		if err != nil {
+			res.Err = err
+			return res
+		}
+		items, nextURL, err := call.parsePage(body, next)
+		if err != nil {
+			res.Err = fmt.Errorf("page %d of %s: %w", res.Pages+1, call.Describe(), err)
+			return res
+		}
+		res.Pages++
+		res.Items += len(items)
+		if len(items) > 0 {
+			if err := sink.Items(index, items); err != nil {
+				res.Err = err
+				return res
+			}
+		}
+		onPage(len(items))
+		if nextURL == next {
+			res.Err = fmt.Errorf("%s: the API returned the same next-page link again (%s); stopping to avoid a loop", call.Describe(), redactURL(next))
+			return res
+		}
+		next = nextURL
+	}
+	return res
+}
+
+// do sends one request, retrying as the policy allows, and returns the body
+// of a 2xx answer (or an *APIError).
+func (e *Executor) do(ctx context.Context, call *Call, method, rawURL string, body []byte) ([]byte, *http.Response, error) {
+	for attempt := 1; ; attempt++ {
+		req, err := call.newRequest(ctx, method, rawURL, body)
+		if err != nil {
+			return nil, nil, err
+		}
+		e.requests.Add(1)
+		resp, err := e.client.Do(req)
+		var data []byte
+		if err == nil {
+			data, err = io.ReadAll(resp.Body)
+			resp.Body.Close()
+		}
+		if ctx.Err() != nil {
+			return nil, nil, ctx.Err()
+		}
+		var wait time.Duration
+		switch {
+		case err != nil:
+			if !retryableError(method, err) || attempt >= e.retry.MaxAttempts {
+				return nil, nil, fmt.Errorf("%s %s: %w", method, redactURL(rawURL), err)
+			}
+			wait = e.retry.backoff(attempt)
+		case resp.StatusCode >= 200 && resp.StatusCode < 300:
+			return data, resp, nil
+		default:
+			after, hasAfter := retryAfter(resp.Header, time.Now())
+			apiErr := newAPIError(req, resp, data)
+			if !retryableStatus(method, resp.StatusCode, hasAfter) || attempt >= e.retry.MaxAttempts {
+				if attempt > 1 {
+					return nil, resp, fmt.Errorf("%w (gave up after %d attempts)", apiErr, attempt)
+				}
+				return nil, resp, apiErr
+			}
+			if hasAfter && after > e.retry.MaxRetryAfter {
+				return nil, resp, fmt.Errorf("%w (the API asked to wait %s, longer than skyql waits)", apiErr, after)
+			}
+			wait = after
+			if !hasAfter {
+				wait = e.retry.backoff(attempt)
+			}
+		}
+		e.retries.Add(1)
+		timer := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return nil, nil, ctx.Err()
+		case <-timer.C:
+		}
+	}
+}
+
+// parsePage pulls the rows (objectKey) and the next page's URL out of a
+// response body without decoding the rows themselves.
+func (c *Call) parsePage(body []byte, current string) (items [][]byte, next string, err error) {
+	if len(strings.TrimSpace(string(body))) == 0 {
+		return nil, "", nil
+	}
+	path := objectKeyPath(c.Method.Response.ObjectKey)
+	value, dataType, _, err := jsonparser.Get(body, path...)
+	if err != nil {
+		if errors.Is(err, jsonparser.KeyPathNotFoundError) {
+			return nil, "", fmt.Errorf("the response has no %s", c.Method.Response.ObjectKey)
+		}
+		return nil, "", fmt.Errorf("the response is not valid JSON: %v", err)
+	}
+	switch dataType {
+	case jsonparser.Array:
+		var perr error
+		_, err = jsonparser.ArrayEach(value, func(item []byte, _ jsonparser.ValueType, _ int, err error) {
+			if err != nil {
+				perr = err
+				return
+			}
+			items = append(items, item)
+		})
+		if err == nil {
+			err = perr
+		}
+		if err != nil {
+			return nil, "", fmt.Errorf("reading the rows: %v", err)
+		}
+	case jsonparser.Object:
+		items = [][]byte{value}
+	case jsonparser.Null:
+	default:
+		return nil, "", fmt.Errorf("%s is a %s, not rows", c.Method.Response.ObjectKey, dataType)
+	}
+	if p := c.Method.Pagination; p != nil && p.ResponseTokenLocation != "header" {
+		token, err := jsonparser.GetString(body, strings.Split(p.ResponseTokenKey, ".")...)
+		if err == nil && token != "" {
+			next, err = c.nextURL(current, token)
+			if err != nil {
+				return nil, "", err
+			}
+		}
+	}
+	return items, next, nil
+}
+
+func objectKeyPath(objectKey string) []string {
+	key := strings.TrimPrefix(strings.TrimPrefix(objectKey, "$"), ".")
+	if key == "" {
+		return nil
+	}
+	parts := strings.Split(key, ".")
+	for i, p := range parts {
+		parts[i] = strings.TrimSuffix(p, "[*]")
+	}
+	return parts
+}
+
+// nextURL turns a response token into the next request's URL. A nextLink
+// (the token is the URL) must stay on the call's host, so credentials are
+// never sent elsewhere; other tokens go into a query parameter.
+func (c *Call) nextURL(current, token string) (string, error) {
+	p := c.Method.Pagination
+	cur, err := url.Parse(current)
+	if err != nil {
+		return "", err
+	}
+	if p.NextIsURL() {
+		next, err := cur.Parse(token)
+		if err != nil {
+			return "", fmt.Errorf("next-page link %q is not a URL: %v", token, err)
+		}
+		if !strings.EqualFold(next.Host, cur.Host) || next.Scheme != cur.Scheme {
+			return "", fmt.Errorf("next-page link points to %s://%s, not the API's %s://%s; refusing to send credentials there",
+				next.Scheme, next.Host, cur.Scheme, cur.Host)
+		}
+		return next.String(), nil
+	}
+	q := cur.Query()
+	q.Set(p.RequestTokenKey, token)
+	cur.RawQuery = q.Encode()
+	return cur.String(), nil
+}

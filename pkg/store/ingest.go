@@ -1,0 +1,231 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/buger/jsonparser"
+)
+
+// Ingest writes pages of rows into their tables from a single goroutine,
+// so that fetch workers never wait on each other for SQLite, and no page
+// is kept once written: memory stays flat however many rows a query has.
+type Ingest struct {
+	store *Store
+	ctx   context.Context
+	pages chan page
+	done  chan struct{}
+
+	mu     sync.Mutex
+	err    error
+	counts map[int64]int
+}
+
+type page struct {
+	table  *Table
+	callID int64
+	params []any // values of the table's param columns, in column order
+	items  [][]byte
+}
+
+// pagesInFlight bounds the pages waiting for the writer; fetchers block
+// beyond it, which keeps memory bounded when the network outruns SQLite.
+const pagesInFlight = 16
+
+// NewIngest starts a writer. Close must be called to flush it.
+func (s *Store) NewIngest(ctx context.Context) *Ingest {
+	in := &Ingest{store: s, ctx: ctx, pages: make(chan page, pagesInFlight), done: make(chan struct{}), counts: map[int64]int{}}
+	go in.run()
+	return in
+}
+
+// Add queues a page of items for a call. params holds the call's parameter
+// values by name; the table's param columns take them.
+func (in *Ingest) Add(t *Table, callID int64, params map[string]string, items [][]byte) error {
+	if err := in.Err(); err != nil {
+		return err
+	}
+	vals := make([]any, 0, len(t.Columns))
+	for _, c := range t.Columns {
+		if c.Param {
+			if v, ok := params[c.Name]; ok {
+				vals = append(vals, v)
+			} else {
+				vals = append(vals, nil)
+			}
+		}
+	}
+	select {
+	case in.pages <- page{table: t, callID: callID, params: vals, items: items}:
+		return nil
+	case <-in.ctx.Done():
+		return in.ctx.Err()
+	}
+}
+
+// Err is the first write error, if any.
+func (in *Ingest) Err() error {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.err
+}
+
+// Rows returns how many rows were written for a call.
+func (in *Ingest) Rows(callID int64) int {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.counts[callID]
+}
+
+// Close waits for queued pages to be written and returns the first error.
+func (in *Ingest) Close() error {
+	close(in.pages)
+	<-in.done
+	return in.Err()
+}
+
+func (in *Ingest) fail(err error) {
+	in.mu.Lock()
+	if in.err == nil {
+		in.err = err
+	}
+	in.mu.Unlock()
+}
+
+func (in *Ingest) run() {
+	defer close(in.done)
+	var (
+		tx    *sql.Tx
+		stmts = map[*Table]*sql.Stmt{}
+		rows  int
+	)
+	commit := func() {
+		if tx == nil {
+			return
+		}
+		if err := tx.Commit(); err != nil {
+			in.fail(err)
+		}
+		tx, stmts, rows = nil, map[*Table]*sql.Stmt{}, 0
+	}
+	for p := range in.pages {
+		if in.Err() != nil {
+			continue // drain so that senders are not stuck
+		}
+		if tx == nil {
+			var err error
+			if tx, err = in.store.db.BeginTx(in.ctx, nil); err != nil {
+				in.fail(err)
+				continue
+			}
+		}
+		stmt, ok := stmts[p.table]
+		if !ok {
+			var err error
+			if stmt, err = tx.PrepareContext(in.ctx, insertSQL(p.table)); err != nil {
+				in.fail(err)
+				continue
+			}
+			stmts[p.table] = stmt
+		}
+		n, err := writePage(in.ctx, stmt, p)
+		if err != nil {
+			in.fail(fmt.Errorf("storing rows of %s: %w", p.table.Resource, err))
+			continue
+		}
+		in.mu.Lock()
+		in.counts[p.callID] += n
+		in.mu.Unlock()
+		rows += n
+		// Commit in chunks: large enough to amortise the commit, small
+		// enough that the WAL does not grow with the whole result.
+		if rows >= 5000 || len(in.pages) == 0 {
+			commit()
+		}
+	}
+	commit()
+	if tx != nil {
+		tx.Rollback()
+	}
+}
+
+func insertSQL(t *Table) string {
+	cols := []string{"_call"}
+	marks := []string{"?"}
+	for _, c := range t.Columns {
+		cols = append(cols, quoteIdent(c.Name))
+		marks = append(marks, "?")
+	}
+	return fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", quoteIdent(t.Name), strings.Join(cols, ", "), strings.Join(marks, ", "))
+}
+
+// writePage inserts a page's items. Each item's top-level properties go to
+// their columns as typed SQLite values; objects and arrays as JSON text.
+func writePage(ctx context.Context, stmt *sql.Stmt, p page) (int, error) {
+	t := p.table
+	args := make([]any, len(t.Columns)+1)
+	for _, item := range p.items {
+		args[0] = p.callID
+		for i := range t.Columns {
+			args[i+1] = nil
+		}
+		pi := 0
+		for i, c := range t.Columns {
+			if c.Param {
+				args[i+1] = p.params[pi]
+				pi++
+			}
+		}
+		err := jsonparser.ObjectEach(item, func(key, value []byte, dataType jsonparser.ValueType, _ int) error {
+			i, ok := t.byName[string(key)]
+			if !ok {
+				return nil
+			}
+			v, err := sqlValue(value, dataType, t.Columns[i].Kind)
+			if err != nil {
+				return fmt.Errorf("property %s: %w", key, err)
+			}
+			args[i+1] = v
+			return nil
+		})
+		if err != nil {
+			return 0, fmt.Errorf("a row is not a JSON object: %w", err)
+		}
+		if _, err := stmt.ExecContext(ctx, args...); err != nil {
+			return 0, err
+		}
+	}
+	return len(p.items), nil
+}
+
+// sqlValue converts one JSON value to what SQLite stores for it.
+func sqlValue(raw []byte, dataType jsonparser.ValueType, kind Kind) (any, error) {
+	switch dataType {
+	case jsonparser.Null:
+		return nil, nil
+	case jsonparser.String:
+		s, err := jsonparser.ParseString(raw)
+		if err != nil {
+			return nil, err
+		}
+		return s, nil
+	case jsonparser.Number:
+		if i, err := strconv.ParseInt(string(raw), 10, 64); err == nil {
+			return i, nil
+		}
+		f, err := strconv.ParseFloat(string(raw), 64)
+		if err != nil {
+			return nil, err
+		}
+		return f, nil
+	case jsonparser.Boolean:
+		return raw[0] == 't', nil
+	case jsonparser.Object, jsonparser.Array:
+		return string(raw), nil
+	}
+	return string(raw), nil
+}

@@ -1,0 +1,343 @@
+// Package store keeps rows in SQLite: one table per resource (and column
+// layout), filled straight from API pages, and a record of which call
+// produced which rows, so a repeated query within the cache TTL is answered
+// without a single HTTP request. Queries see exactly the rows of their own
+// calls through temporary views named after the resources.
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	sqlite3 "github.com/mattn/go-sqlite3"
+)
+
+const driverName = "skyql_sqlite3"
+
+var registerOnce sync.Once
+
+// registerDriver installs the SQLite driver with skyql's SQL functions on
+// every connection.
+func registerDriver() {
+	registerOnce.Do(func() {
+		sql.Register(driverName, &sqlite3.SQLiteDriver{ConnectHook: registerFunctions})
+	})
+}
+
+// Options configure a Store.
+type Options struct {
+	// Path is the SQLite file. Empty means a private temporary file that
+	// Close removes: nothing is cached across runs.
+	Path string
+	// TTL is how long a complete call's rows are served from the cache.
+	TTL time.Duration
+}
+
+// Store is a SQLite database of fetched rows. It holds a single connection:
+// the temporary views a query runs against live on that connection.
+type Store struct {
+	db        *sql.DB
+	path      string
+	ephemeral bool
+	ttl       time.Duration
+
+	mu     sync.Mutex
+	tables map[string]*Table
+	views  map[string]bool
+}
+
+// Open opens (creating if need be) the store.
+func Open(ctx context.Context, opts Options) (*Store, error) {
+	registerDriver()
+	s := &Store{path: opts.Path, ttl: opts.TTL, tables: map[string]*Table{}, views: map[string]bool{}}
+	pragmas := "_journal_mode=WAL&_synchronous=NORMAL&_busy_timeout=10000&_foreign_keys=off&cache_size=-16000"
+	if s.path == "" {
+		f, err := os.CreateTemp("", "skyql-*.db")
+		if err != nil {
+			return nil, fmt.Errorf("creating a scratch database: %w", err)
+		}
+		f.Close()
+		s.path, s.ephemeral = f.Name(), true
+		pragmas = "_journal_mode=OFF&_synchronous=OFF&cache_size=-16000"
+	} else if err := os.MkdirAll(filepath.Dir(s.path), 0o700); err != nil {
+		return nil, fmt.Errorf("creating the cache directory: %w", err)
+	}
+	db, err := sql.Open(driverName, "file:"+s.path+"?"+pragmas)
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(1)
+	db.SetConnMaxLifetime(0)
+	db.SetConnMaxIdleTime(0)
+	s.db = db
+	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS skyql_calls (
+		id INTEGER PRIMARY KEY,
+		key TEXT NOT NULL UNIQUE,
+		tbl TEXT NOT NULL,
+		resource TEXT NOT NULL,
+		description TEXT NOT NULL,
+		fetched_at INTEGER NOT NULL DEFAULT 0,
+		complete INTEGER NOT NULL DEFAULT 0,
+		row_count INTEGER NOT NULL DEFAULT 0)`); err != nil {
+		s.Close()
+		return nil, s.wrapOpenErr(err)
+	}
+	return s, nil
+}
+
+func (s *Store) wrapOpenErr(err error) error {
+	return fmt.Errorf("opening the cache database %s: %w (remove it, or run with --no-cache)", s.path, err)
+}
+
+// DB exposes the connection for queries. Callers must not hold rows open
+// while ingesting.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// Path is the database file.
+func (s *Store) Path() string { return s.path }
+
+// Close closes the database and removes it if it was a scratch file.
+func (s *Store) Close() error {
+	err := s.db.Close()
+	if s.ephemeral {
+		for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {
+			os.Remove(s.path + suffix)
+		}
+	}
+	return err
+}
+
+// Kind is how a column's values are stored and typed on output.
+type Kind int
+
+// Column kinds. JSON columns hold objects and arrays as JSON text.
+const (
+	KindText Kind = iota
+	KindInteger
+	KindReal
+	KindBool
+	KindJSON
+)
+
+func (k Kind) declType() string {
+	switch k {
+	case KindInteger:
+		return "INTEGER"
+	case KindReal:
+		return "REAL"
+	case KindBool:
+		return "BOOLEAN"
+	case KindJSON:
+		return "JSON"
+	}
+	return "TEXT"
+}
+
+// KindOf maps an OpenAPI type name to a column kind.
+func KindOf(openAPIType string) Kind {
+	switch openAPIType {
+	case "integer":
+		return KindInteger
+	case "number":
+		return KindReal
+	case "boolean":
+		return KindBool
+	case "object", "array":
+		return KindJSON
+	}
+	return KindText
+}
+
+// Column is one column of a resource table.
+type Column struct {
+	Name string
+	Kind Kind
+	// Param marks a request parameter column (subscriptionId, vaultName):
+	// filled from the call, not from the response.
+	Param bool
+}
+
+// Table is the physical table behind a resource.
+type Table struct {
+	Resource string
+	Name     string
+	Columns  []Column
+	// index of each response property among Columns
+	byName map[string]int
+}
+
+var unsafeChars = regexp.MustCompile(`[^A-Za-z0-9]+`)
+
+// EnsureTable returns the table for a resource with these columns, creating
+// it on first use. A different column layout (a newer provider version)
+// gets a table of its own.
+func (s *Store) EnsureTable(ctx context.Context, resource string, cols []Column) (*Table, error) {
+	h := sha256.New()
+	for _, c := range cols {
+		fmt.Fprintf(h, "%s:%d:%t;", c.Name, c.Kind, c.Param)
+	}
+	name := "r_" + strings.Trim(unsafeChars.ReplaceAllString(resource, "_"), "_") + "_" + hex.EncodeToString(h.Sum(nil))[:10]
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if t, ok := s.tables[name]; ok {
+		return t, nil
+	}
+	t := &Table{Resource: resource, Name: name, Columns: cols, byName: map[string]int{}}
+	var defs []string
+	defs = append(defs, "_call INTEGER NOT NULL")
+	for i, c := range cols {
+		defs = append(defs, quoteIdent(c.Name)+" "+c.Kind.declType())
+		if !c.Param {
+			t.byName[c.Name] = i
+		}
+	}
+	ddl := fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s (%s)", quoteIdent(name), strings.Join(defs, ", "))
+	if _, err := s.db.ExecContext(ctx, ddl); err != nil {
+		return nil, fmt.Errorf("creating table for %s: %w", resource, err)
+	}
+	idx := fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON %s (_call)", quoteIdent(name+"_call"), quoteIdent(name))
+	if _, err := s.db.ExecContext(ctx, idx); err != nil {
+		return nil, err
+	}
+	s.tables[name] = t
+	return t, nil
+}
+
+func quoteIdent(s string) string {
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
+
+// QuoteIdent quotes an SQLite identifier.
+func QuoteIdent(s string) string { return quoteIdent(s) }
+
+// CallState says whether a call's rows can be served from the cache.
+type CallState struct {
+	ID    int64
+	Fresh bool
+	Rows  int
+}
+
+// Lookup finds a call by its cache key.
+func (s *Store) Lookup(ctx context.Context, key string) (CallState, bool, error) {
+	var st CallState
+	var fetched int64
+	var complete int
+	err := s.db.QueryRowContext(ctx, `SELECT id, fetched_at, complete, row_count FROM skyql_calls WHERE key = ?`, key).
+		Scan(&st.ID, &fetched, &complete, &st.Rows)
+	if errors.Is(err, sql.ErrNoRows) {
+		return st, false, nil
+	}
+	if err != nil {
+		return st, false, err
+	}
+	st.Fresh = !s.ephemeral && complete == 1 && time.Since(time.Unix(fetched, 0)) < s.ttl
+	return st, true, nil
+}
+
+// BeginCall records that a call is about to be fetched into t, dropping
+// any rows an earlier fetch of it left, and returns its id.
+func (s *Store) BeginCall(ctx context.Context, t *Table, key, description string) (int64, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	var id int64
+	err = tx.QueryRowContext(ctx, `INSERT INTO skyql_calls (key, tbl, resource, description) VALUES (?, ?, ?, ?)
+		ON CONFLICT(key) DO UPDATE SET complete = 0, row_count = 0, tbl = excluded.tbl
+		RETURNING id`, key, t.Name, t.Resource, description).Scan(&id)
+	if err != nil {
+		return 0, err
+	}
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("DELETE FROM %s WHERE _call = ?", quoteIdent(t.Name)), id); err != nil {
+		return 0, err
+	}
+	return id, tx.Commit()
+}
+
+// FinishCall marks a call's fetch as ended; only complete calls are served
+// from the cache later.
+func (s *Store) FinishCall(ctx context.Context, id int64, complete bool, rows int) error {
+	c := 0
+	if complete {
+		c = 1
+	}
+	_, err := s.db.ExecContext(ctx, `UPDATE skyql_calls SET complete = ?, row_count = ?, fetched_at = ? WHERE id = ?`,
+		c, rows, time.Now().Unix(), id)
+	return err
+}
+
+// Invalidate forgets every cached call of a resource, after a write to it.
+func (s *Store) Invalidate(ctx context.Context, resource string) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE skyql_calls SET complete = 0 WHERE resource = ?`, resource)
+	return err
+}
+
+// Clear empties the cache.
+func (s *Store) Clear(ctx context.Context) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'r\_%' ESCAPE '\'`)
+	if err != nil {
+		return err
+	}
+	var names []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			rows.Close()
+			return err
+		}
+		names = append(names, n)
+	}
+	rows.Close()
+	for _, n := range names {
+		if _, err := s.db.ExecContext(ctx, "DROP TABLE "+quoteIdent(n)); err != nil {
+			return err
+		}
+	}
+	s.mu.Lock()
+	s.tables = map[string]*Table{}
+	s.mu.Unlock()
+	_, err = s.db.ExecContext(ctx, `DELETE FROM skyql_calls`)
+	if err == nil {
+		_, err = s.db.ExecContext(ctx, `VACUUM`)
+	}
+	return err
+}
+
+// BindView makes viewName (the resource's SQL name, e.g.
+// azure.data_protection.backup_instances) show exactly the rows of the
+// given calls, for the queries that follow on this store.
+func (s *Store) BindView(ctx context.Context, viewName string, t *Table, callIDs []int64) error {
+	ids := make([]string, len(callIDs))
+	for i, id := range callIDs {
+		ids[i] = fmt.Sprint(id)
+	}
+	cols := make([]string, len(t.Columns))
+	for i, c := range t.Columns {
+		cols[i] = quoteIdent(c.Name)
+	}
+	if len(ids) == 0 {
+		ids = []string{"NULL"}
+	}
+	stmts := []string{
+		"DROP VIEW IF EXISTS temp." + quoteIdent(viewName),
+		fmt.Sprintf("CREATE TEMP VIEW %s AS SELECT %s FROM main.%s WHERE _call IN (%s)",
+			quoteIdent(viewName), strings.Join(cols, ", "), quoteIdent(t.Name), strings.Join(ids, ",")),
+	}
+	for _, st := range stmts {
+		if _, err := s.db.ExecContext(ctx, st); err != nil {
+			return fmt.Errorf("binding %s: %w", viewName, err)
+		}
+	}
+	return nil
+}

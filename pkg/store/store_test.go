@@ -1,0 +1,154 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+var testColumns = []Column{
+	{Name: "subscriptionId", Kind: KindText, Param: true},
+	{Name: "vaultName", Kind: KindText, Param: true},
+	{Name: "id", Kind: KindText},
+	{Name: "name", Kind: KindText},
+	{Name: "count", Kind: KindInteger},
+	{Name: "enabled", Kind: KindBool},
+	{Name: "properties", Kind: KindJSON},
+}
+
+func openTemp(t *testing.T, ttl time.Duration) *Store {
+	t.Helper()
+	s, err := Open(t.Context(), Options{Path: filepath.Join(t.TempDir(), "cache.db"), TTL: ttl})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func ingest(t *testing.T, s *Store, tbl *Table, key string, params map[string]string, items ...string) int64 {
+	t.Helper()
+	ctx := t.Context()
+	id, err := s.BeginCall(ctx, tbl, key, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := s.NewIngest(ctx)
+	raw := make([][]byte, len(items))
+	for i, it := range items {
+		raw[i] = []byte(it)
+	}
+	if err := in.Add(tbl, id, params, raw); err != nil {
+		t.Fatal(err)
+	}
+	if err := in.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.FinishCall(ctx, id, true, in.Rows(id)); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func TestRowsLandTypedAndViewsShowOnlyTheirCalls(t *testing.T) {
+	ctx := context.Background()
+	s := openTemp(t, time.Minute)
+	tbl, err := s.EnsureTable(ctx, "acme.storage.items", testColumns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := ingest(t, s, tbl, "call-a", map[string]string{"subscriptionId": "s1", "vaultName": "v1"},
+		`{"id":"/x/1","name":"one","count":3,"enabled":true,"properties":{"state":"ProtectionConfigured","n":[1,2]},"extra":"ignored"}`,
+		`{"id":"/x/2","name":"tw\"o","count":null,"enabled":false,"properties":{}}`)
+	ingest(t, s, tbl, "call-b", map[string]string{"subscriptionId": "s1", "vaultName": "v2"},
+		`{"id":"/y/1","name":"other"}`)
+
+	if err := s.BindView(ctx, "acme.storage.items", tbl, []int64{a}); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := s.DB().QueryContext(ctx, `SELECT vaultName, name, count, enabled, json_extract(properties, '$.state')
+		FROM "acme.storage.items" ORDER BY name`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var got []string
+	for rows.Next() {
+		var vault, name string
+		var count, enabled, state any
+		if err := rows.Scan(&vault, &name, &count, &enabled, &state); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, fmt.Sprintf("%s|%s|%v(%T)|%v(%T)|%v", vault, name, count, count, enabled, enabled, state))
+	}
+	want := []string{
+		"v1|one|3(int64)|true(bool)|ProtectionConfigured",
+		`v1|tw"o|<nil>(<nil>)|false(bool)|<nil>`,
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("rows\n got %q\nwant %q", got, want)
+	}
+}
+
+func TestCallsAreFreshWithinTTLAndRefetchReplacesRows(t *testing.T) {
+	ctx := context.Background()
+	s := openTemp(t, time.Hour)
+	tbl, _ := s.EnsureTable(ctx, "acme.storage.items", testColumns)
+	ingest(t, s, tbl, "k", nil, `{"name":"a"}`, `{"name":"b"}`)
+	st, ok, err := s.Lookup(ctx, "k")
+	if err != nil || !ok || !st.Fresh || st.Rows != 2 {
+		t.Fatalf("lookup: %+v %v %v", st, ok, err)
+	}
+	// Refetching the same call must not duplicate its rows.
+	id := ingest(t, s, tbl, "k", nil, `{"name":"c"}`)
+	var n int
+	if err := s.DB().QueryRowContext(ctx, fmt.Sprintf("SELECT count(*) FROM %s WHERE _call = ?", QuoteIdent(tbl.Name)), id).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("rows after refetch: %d %v", n, err)
+	}
+	if err := s.Invalidate(ctx, "acme.storage.items"); err != nil {
+		t.Fatal(err)
+	}
+	if st, _, _ := s.Lookup(ctx, "k"); st.Fresh {
+		t.Fatal("invalidated call still fresh")
+	}
+	if _, ok, _ := s.Lookup(ctx, "never"); ok {
+		t.Fatal("unknown key found")
+	}
+}
+
+func TestScratchStoreServesNothingFromCache(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, Options{TTL: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	tbl, _ := s.EnsureTable(ctx, "acme.storage.items", testColumns)
+	ingest(t, s, tbl, "k", nil, `{"name":"a"}`)
+	if st, _, _ := s.Lookup(ctx, "k"); st.Fresh {
+		t.Fatal("a scratch store must not report cached calls as fresh")
+	}
+}
+
+func TestSplitPartHasPostgresMeaning(t *testing.T) {
+	id := "/subscriptions/s1/resourceGroups/rg-1/providers/Microsoft.DataProtection/backupVaults/v1"
+	cases := []struct {
+		n    int64
+		want string
+	}{{5, "rg-1"}, {1, ""}, {-1, "v1"}, {99, ""}, {-99, ""}}
+	for _, c := range cases {
+		if got, err := SplitPart(id, "/", c.n); err != nil || got != c.want {
+			t.Errorf("split_part(id, '/', %d) = %q, %v; want %q", c.n, got, err, c.want)
+		}
+	}
+	if _, err := SplitPart("a", "/", 0); err == nil {
+		t.Error("field 0 must be an error")
+	}
+	s := openTemp(t, time.Minute)
+	var got string
+	if err := s.DB().QueryRow(`SELECT split_part('a,b,c', ',', 2)`).Scan(&got); err != nil || got != "b" {
+		t.Fatalf("SQL split_part: %q %v", got, err)
+	}
+}
