@@ -345,3 +345,28 @@ func TestAppendJSONStringMatchesEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestServesGeneratedAzureProvider: all four generated Azure services are
+// served together, and each seeded collection answers its list operation.
+func TestServesGeneratedAzureProvider(t *testing.T) {
+	e, base := startEmulatorWith(t, generatedAzureServices(t), Options{})
+	sub := "/subscriptions/" + DefaultSubscriptionID
+	d := DefaultDataset()
+	for _, c := range []struct {
+		path string
+		want int
+	}{
+		{"/subscriptions?api-version=2022-12-01", d.Subscriptions},
+		{sub + "/resourcegroups?api-version=2024-03-01", d.ResourceGroups},
+		{sub + "/resourceGroups/" + DefaultResourceGroup + "/providers/Microsoft.Compute/virtualMachines?api-version=2024-03-01", d.VirtualMachines},
+		{sub + "/providers/Microsoft.DataProtection/backupVaults?api-version=" + testAPIVersion, d.ResourceGroups * d.Vaults},
+		{vaultPath(DefaultVault) + "/backupPolicies?api-version=" + testAPIVersion, len(policies)},
+		{vaultPath(DefaultVault) + "/backupInstances?api-version=" + testAPIVersion, 100},
+	} {
+		r := call(t, "GET", base+c.path, e.Token(), "")
+		var p listPage
+		if err := json.Unmarshal(r.body, &p); err != nil || r.status != 200 || len(p.Value) != c.want {
+			t.Errorf("GET %s: %d with %d items, want 200 with %d (%.200s)", c.path, r.status, len(p.Value), c.want, r.body)
+		}
+	}
+}
