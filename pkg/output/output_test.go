@@ -318,3 +318,36 @@ func BenchmarkWriters(b *testing.B) {
 		})
 	}
 }
+
+// One writer prints every result of a multi-statement run, each with its
+// own columns.
+func TestOneWriterPrintsSeveralResults(t *testing.T) {
+	for _, format := range Formats {
+		var buf bytes.Buffer
+		w, err := New(format, &buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		results := [][]Column{{{Name: "a"}, {Name: "b"}, {Name: "c"}, {Name: "d"}}, {{Name: "x"}}}
+		for i, cols := range results {
+			if err := w.Begin(cols); err != nil {
+				t.Fatal(err)
+			}
+			for r := 0; r < 2-i; r++ {
+				row := make([]any, len(cols))
+				for j := range row {
+					row[j] = fmt.Sprintf("value-%d-%d", r, j)
+				}
+				if err := w.Row(row); err != nil {
+					t.Fatalf("%s: %v", format, err)
+				}
+			}
+			if err := w.End(); err != nil {
+				t.Fatalf("%s: %v", format, err)
+			}
+		}
+		if !strings.Contains(buf.String(), "value-0-3") || !strings.Contains(buf.String(), "x") {
+			t.Errorf("%s output lacks a result:\n%s", format, buf.String())
+		}
+	}
+}

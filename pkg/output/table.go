@@ -34,8 +34,10 @@ type cell struct {
 	rightAlign bool
 }
 
+// Begin starts a result; one writer may print several in turn.
 func (t *tableWriter) Begin(cols []Column) error {
 	t.cols = cols
+	t.rows = nil
 	t.width = make([]int, len(cols))
 	for i, c := range cols {
 		t.width[i] = utf8.RuneCountInString(c.Name)
