@@ -56,3 +56,39 @@ func BenchmarkListPages(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "pages/s")
 	b.ReportMetric(float64(bytesRead)/float64(b.N), "bytes/page")
 }
+
+// BenchmarkListPagesParallel: as BenchmarkListPages with one pager per
+// client goroutine (GOMAXPROCS of them), all on the same vault.
+func BenchmarkListPagesParallel(b *testing.B) {
+	e, base := startEmulator(b, Options{Dataset: SingleVault(100_000)})
+	first := base + vaultPath(DefaultVault) + "/backupInstances?api-version=" + testAPIVersion
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		next := first
+		for pb.Next() {
+			req, _ := http.NewRequest("GET", next, nil)
+			req.Header.Set("Authorization", "Bearer "+e.Token())
+			resp, err := client.Do(req)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			body, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if err != nil || resp.StatusCode != 200 {
+				b.Errorf("%d %v", resp.StatusCode, err)
+				return
+			}
+			next = first
+			if i := bytes.LastIndex(body, []byte(`"nextLink":`)); i >= 0 {
+				if err := json.Unmarshal(body[i+len(`"nextLink":`):len(body)-1], &next); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "pages/s")
+	b.ReportMetric(float64(e.Stats().MaxInFlight), "max-in-flight")
+}
