@@ -1,13 +1,159 @@
 package cli
 
-import "github.com/spf13/cobra"
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/skyql/skyql/pkg/emulator"
+	"github.com/skyql/skyql/pkg/provider"
+)
+
+// sandboxFlags are the emulator knobs `skyql sandbox` exposes.
+type sandboxFlags struct {
+	addr, size, throttle, src string
+	pageSize, emptyPageEvery  int
+	lroPolls, failEvery       int
+	failBurst, dropEvery      int
+	latency, jitter           time.Duration
+	retryAfter                time.Duration
+	seed                      int64
+	token                     string
+}
 
 func newSandboxCommand(opts *globalOptions) *cobra.Command {
-	return &cobra.Command{
+	f := &sandboxFlags{}
+	cmd := &cobra.Command{
 		Use:   "sandbox",
 		Short: "Serve the local Azure Resource Manager emulator",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return errNotImplemented("sandbox")
+		Long: `Serve the bundled Azure provider's documents from a local, stateful Azure
+Resource Manager emulator on loopback, filled with sample subscriptions,
+resource groups, backup vaults, backup instances, policies and virtual
+machines. It prints the endpoint and the test token, and runs until Ctrl-C.
+
+The default dataset always has subscription ` + emulator.DefaultSubscriptionID + `,
+resource group ` + emulator.DefaultResourceGroup + ` and vault ` + emulator.DefaultVault + `.`,
+		Example: `  skyql sandbox
+  skyql sandbox --addr 127.0.0.1:8443 --size vault:20000 --page-size 100
+  skyql sandbox --latency 20ms --jitter 30ms --throttle 5% --fail-every 50`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return runSandbox(ctx, f, cmd.OutOrStdout())
 		},
 	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.addr, "addr", "127.0.0.1:8443", "loopback address to listen on (127.0.0.1:PORT or [::1]:PORT; port 0 picks a free one)")
+	fl.StringVar(&f.size, "size", "default", "dataset: default, vault:N (one vault with N backup instances), or SUBSxRGSxVAULTSxINSTANCES[xVMS]")
+	fl.IntVar(&f.pageSize, "page-size", 100, "items per list page")
+	fl.IntVar(&f.emptyPageEvery, "empty-page-every", 0, "serve every Nth list page empty (still with a nextLink); 0: never")
+	fl.IntVar(&f.lroPolls, "lro-polls", 1, "polls a long-running operation answers InProgress before it completes")
+	fl.DurationVar(&f.latency, "latency", 0, "latency added to every request")
+	fl.DurationVar(&f.jitter, "jitter", 0, "up to this much more latency, drawn per request from --seed")
+	fl.StringVar(&f.throttle, "throttle", "", "answer 429: N for every Nth request, or P% for that share of requests")
+	fl.IntVar(&f.failEvery, "fail-every", 0, "start a burst of 500/503 answers every Nth request")
+	fl.IntVar(&f.failBurst, "fail-burst", 1, "length of each 500/503 burst (alternating 500 and 503)")
+	fl.IntVar(&f.dropEvery, "drop-every", 0, "close the connection without answering every Nth request")
+	fl.DurationVar(&f.retryAfter, "retry-after", time.Second, "Retry-After sent on 429s and long-running operations")
+	fl.Int64Var(&f.seed, "seed", 0, "seed for the dataset and the random faults")
+	fl.StringVar(&f.token, "token", emulator.DefaultToken, "bearer token requests must carry")
+	fl.StringVar(&f.src, "src", "", "serve the provider version directory at this path (provider.yaml + services/) instead of the bundled Azure provider")
+	return cmd
+}
+
+func (f *sandboxFlags) options() (emulator.Options, error) {
+	size, err := emulator.ParseDatasetSize(f.size)
+	if err != nil {
+		return emulator.Options{}, usageError{fmt.Errorf("--size: %w", err)}
+	}
+	o := emulator.Options{
+		PageSize: f.pageSize, EmptyPageEvery: f.emptyPageEvery, LROPolls: f.lroPolls,
+		Latency: f.latency, Jitter: f.jitter, FailEvery: f.failEvery, FailBurst: f.failBurst,
+		DropEvery: f.dropEvery, RetryAfter: f.retryAfter, Seed: f.seed, Token: f.token, Dataset: size,
+	}
+	if t := strings.TrimSpace(f.throttle); t != "" {
+		if pct, ok := strings.CutSuffix(t, "%"); ok {
+			v, err := strconv.ParseFloat(pct, 64)
+			if err != nil || v < 0 || v > 100 {
+				return o, usageError{fmt.Errorf("--throttle %q: give a percentage between 0%% and 100%%, e.g. 5%%", t)}
+			}
+			o.ThrottleRate = v / 100
+		} else {
+			n, err := strconv.Atoi(t)
+			if err != nil || n < 2 {
+				return o, usageError{fmt.Errorf("--throttle %q: give N (every Nth request, N >= 2) or a percentage like 5%%", t)}
+			}
+			o.ThrottleEvery = n
+		}
+	}
+	return o, nil
+}
+
+func runSandbox(ctx context.Context, f *sandboxFlags, out io.Writer) error {
+	o, err := f.options()
+	if err != nil {
+		return err
+	}
+	var services []*provider.Service
+	if f.src != "" {
+		services, err = loadServicesFrom(f.src)
+	} else {
+		services, err = embeddedAzureServices()
+	}
+	if err != nil {
+		return err
+	}
+	started := time.Now()
+	em, err := emulator.New(services, o)
+	if err != nil {
+		return usageError{err}
+	}
+	url, err := em.Start(f.addr)
+	if err != nil {
+		return usageError{err}
+	}
+	defer em.Close()
+	d := o.Dataset
+	fmt.Fprintf(out, `skyql sandbox: Azure Resource Manager emulator at %s (ready in %s)
+  token:    %s
+  dataset:  %d subscription(s) x %d resource group(s) x %d vault(s) x %d backup instance(s), %d VM(s) per group
+  try:      export AZ_ACCESS_TOKEN=%s
+            skyql exec --endpoint azure=%s \
+              --auth '{"azure":{"type":"api_key","valuePrefix":"Bearer ","credentialsenvvar":"AZ_ACCESS_TOKEN"}}' \
+              "SELECT name, json_extract(properties, '$.currentProtectionState') AS state FROM azure.data_protection.backup_instances WHERE subscriptionId='%s' AND resourceGroupName='%s' AND vaultName='%s'"
+  stats:    %s/_emulator/stats   log: %s/_emulator/log
+Press Ctrl-C to stop.
+`, url, time.Since(started).Round(time.Millisecond), em.Token(),
+		d.Subscriptions, d.ResourceGroups, d.Vaults, d.Instances, d.VirtualMachines,
+		em.Token(), url, emulator.DefaultSubscriptionID, emulator.DefaultResourceGroup, emulator.DefaultVault, url, url)
+	<-ctx.Done()
+	st := em.Stats()
+	fmt.Fprintf(out, "skyql sandbox: stopped after %d requests (%d throttled, %d failed, %d dropped)\n", st.Requests, st.Throttled, st.Failed, st.Dropped)
+	return nil
+}
+
+// loadServicesFrom loads every service of the provider version directory dir.
+func loadServicesFrom(dir string) ([]*provider.Service, error) {
+	p, err := provider.LoadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("--src: %w", err)
+	}
+	var services []*provider.Service
+	for _, name := range p.ServiceNames() {
+		s, err := p.Service(name)
+		if err != nil {
+			return nil, fmt.Errorf("--src: %w", err)
+		}
+		services = append(services, s)
+	}
+	return services, nil
 }

@@ -8,6 +8,37 @@
 //
 // Reads do no schema work: every stored resource is kept as its JSON bytes,
 // and a page is those bytes concatenated.
+//
+// What it answers, as ARM does:
+//   - every request needs "Authorization: Bearer <Options.Token>" (401
+//     AuthenticationFailed) and ?api-version= (400 MissingApiVersionParameter,
+//     or InvalidApiVersionParameter for a version no served document has);
+//     several api-versions of one path may be served side by side;
+//   - path segments match case-insensitively; the subscription, resource
+//     group and each parent resource must exist (404 SubscriptionNotFound,
+//     ResourceGroupNotFound, ParentResourceNotFound, ResourceNotFound);
+//   - lists answer {"value":[...],"nextLink":"<absolute URL>"} with an
+//     opaque $skipToken, Options.PageSize items a page, and every
+//     Options.EmptyPageEvery-th page empty but still pointing on; lists
+//     whose x-ms-pageable nextLinkName is null answer one page;
+//   - PUT creates (201) or replaces (200), PATCH merges (RFC 7386),
+//     DELETE removes the resource and everything nested under it (204 when
+//     already gone), POST runs an action; bodies are validated against the
+//     document with kin-openapi's openapi3filter (400 InvalidRequestContent);
+//   - operations marked x-ms-long-running-operation answer 201 (PUT) or 202
+//     (PATCH, DELETE, POST) with absolute Azure-AsyncOperation
+//     (/_emulator/operations/{id}) and Location (/_emulator/operations/{id}/result)
+//     URLs and Retry-After; the status URL says InProgress for
+//     Options.LROPolls polls, then Succeeded, or Failed/Canceled with an
+//     error when the starting request carried LROOutcomeHeader or
+//     Options.LROFailEvery picked it (the change is then not made);
+//   - faults, decided by the request's sequence number and Options.Seed:
+//     429 TooManyRequests with Retry-After, 500/503 bursts, dropped
+//     connections, added latency; every answer carries x-ms-request-id and
+//     x-ms-ratelimit-remaining-subscription-{reads,writes,deletes}.
+//
+// GET /_emulator/stats (Stats as JSON) and GET /_emulator/log (the recent
+// requests) need no token and are not counted.
 package emulator
 
 import (

@@ -61,6 +61,25 @@ func (e *Emulator) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		e.stats.leave(entry)
 	}()
 
+	// Route first, so faults are counted against the route they hit.
+	isOperation := strings.HasPrefix(r.URL.Path, operationsPrefix)
+	query := r.URL.Query()
+	version := query.Get("api-version")
+	segs := splitPath(r.URL.Path)
+	var nd *node
+	var op *operation
+	if isOperation {
+		entry.Route = "GET " + operationsPrefix + "{operationId}"
+	} else if nd = e.router.root.match(segs); nd != nil {
+		byVersion := nd.ops[r.Method]
+		if r.Method == http.MethodHead && byVersion == nil {
+			byVersion = nd.ops[http.MethodGet]
+		}
+		if op = byVersion[version]; op != nil {
+			entry.Route = op.routeKey
+		}
+	}
+
 	e.setCommonHeaders(w.Header(), r, n)
 	if d := e.opts.delayFor(n); d > 0 {
 		t := time.NewTimer(d)
@@ -96,37 +115,26 @@ func (e *Emulator) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	base := baseURL(r)
-	if strings.HasPrefix(r.URL.Path, operationsPrefix) {
-		entry.Route = "GET " + operationsPrefix + "{operationId}"
+	if isOperation {
 		e.serveOperation(w, r, base)
 		return
 	}
-	query := r.URL.Query()
-	version := query.Get("api-version")
 	if version == "" {
 		writeError(w, http.StatusBadRequest, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.")
 		return
 	}
-	segs := splitPath(r.URL.Path)
-	nd := e.router.root.match(segs)
 	if nd == nil {
 		writeNoRoute(w, r.URL.Path, version)
 		return
 	}
-	byVersion := nd.ops[r.Method]
-	if r.Method == http.MethodHead && byVersion == nil {
-		byVersion = nd.ops[http.MethodGet]
-	}
-	if byVersion == nil {
-		writeError(w, http.StatusMethodNotAllowed, "MethodNotAllowed", "The HTTP method %s is not supported at %s; the document offers %s.", r.Method, r.URL.Path, strings.Join(methodsOf(nd), ", "))
-		return
-	}
-	op := byVersion[version]
 	if op == nil {
+		if nd.ops[r.Method] == nil && !(r.Method == http.MethodHead && nd.ops[http.MethodGet] != nil) {
+			writeError(w, http.StatusMethodNotAllowed, "MethodNotAllowed", "The HTTP method %s is not supported at %s; the document offers %s.", r.Method, r.URL.Path, strings.Join(methodsOf(nd), ", "))
+			return
+		}
 		writeError(w, http.StatusBadRequest, "InvalidApiVersionParameter", "The api-version '%s' is invalid. The supported versions are '%s'.", version, strings.Join(nd.versions, ","))
 		return
 	}
-	entry.Route = op.routeKey
 	req := &request{e: e, w: w, r: r, op: op, segs: segs, query: query, base: base}
 	req.serve()
 }

@@ -59,10 +59,16 @@ func dataProtectionService(tb testing.TB) *provider.Service {
 	return &provider.Service{Name: "data_protection", Doc: testDoc, File: "testdata/dataprotection-2022-05-01.json"}
 }
 
-// startEmulator serves a fresh emulator on loopback for one test.
+// startEmulator serves a fresh emulator over the converted test document
+// on loopback for one test.
 func startEmulator(tb testing.TB, opts Options) (*Emulator, string) {
 	tb.Helper()
-	e, err := New([]*provider.Service{dataProtectionService(tb)}, opts)
+	return startEmulatorWith(tb, []*provider.Service{dataProtectionService(tb)}, opts)
+}
+
+func startEmulatorWith(tb testing.TB, services []*provider.Service, opts Options) (*Emulator, string) {
+	tb.Helper()
+	e, err := New(services, opts)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -125,4 +131,23 @@ func errorCode(tb testing.TB, body []byte) string {
 		tb.Fatalf("not an ARM error body: %v: %s", err, body)
 	}
 	return e.Error.Code
+}
+
+// generatedAzureServices loads every service of the provider documents
+// skyql generated (registry/src/azure/v0.1.0), the ones `skyql sandbox` serves.
+func generatedAzureServices(tb testing.TB) []*provider.Service {
+	tb.Helper()
+	p, err := provider.LoadDir("../../registry/src/azure/v0.1.0")
+	if err != nil {
+		tb.Fatalf("loading the generated Azure provider: %v", err)
+	}
+	var services []*provider.Service
+	for _, name := range p.ServiceNames() {
+		s, err := p.Service(name)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		services = append(services, s)
+	}
+	return services
 }

@@ -14,6 +14,8 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/dataprotection/armdataprotection/v3"
+
+	"github.com/skyql/skyql/pkg/provider"
 )
 
 // staticToken is an azcore.TokenCredential that always hands out one token.
@@ -84,7 +86,16 @@ func responseErrorCode(t *testing.T, err error, wantStatus int) string {
 // armdataprotection client creates, lists across pages, reads, runs an
 // action on and deletes a backup instance, and decodes ARM errors.
 func TestAzureSDKDrivesEmulator(t *testing.T) {
-	e, base := startEmulator(t, Options{PageSize: 40, EmptyPageEvery: 3, LROPolls: 2})
+	t.Run("generated provider documents", func(t *testing.T) {
+		testSDKLifecycle(t, generatedAzureServices(t))
+	})
+	t.Run("spec converted by openapi2conv", func(t *testing.T) {
+		testSDKLifecycle(t, []*provider.Service{dataProtectionService(t)})
+	})
+}
+
+func testSDKLifecycle(t *testing.T, services []*provider.Service) {
+	e, base := startEmulatorWith(t, services, Options{PageSize: 40, EmptyPageEvery: 3, LROPolls: 2})
 	client := sdkClient(t, base, e.Token())
 	ctx := context.Background()
 

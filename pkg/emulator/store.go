@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -50,6 +51,9 @@ func listKeys(key string) []string {
 	}
 	keys := []string{own}
 	// /subscriptions/{s}/resourcegroups/{rg}/providers/{ns}/{type}/{name}
+	if strings.Count(key, "/") != 8 {
+		return keys
+	}
 	parts := strings.Split(strings.TrimPrefix(key, "/"), "/")
 	if len(parts) == 8 && parts[0] == "subscriptions" && parts[2] == "resourcegroups" && parts[4] == "providers" {
 		keys = append(keys, "/subscriptions/"+parts[1]+"/providers/"+parts[5]+"/"+parts[6])
@@ -78,7 +82,12 @@ func (s *store) exists(key string) bool {
 // run once seeding is over. Seeding many items this way is one sort per
 // collection instead of one insertion per item.
 func (s *store) seedAdd(key, name string, body []byte) {
-	it := &item{key: key, sortKey: strings.ToLower(name), body: body}
+	s.seedAddSorted(key, strings.ToLower(name), body)
+}
+
+// seedAddSorted is seedAdd for a name that is lower-case already.
+func (s *store) seedAddSorted(key, sortKey string, body []byte) {
+	it := &item{key: key, sortKey: sortKey, body: body}
 	s.items[key] = it
 	for _, lk := range listKeys(key) {
 		c := s.collections[lk]
@@ -91,8 +100,11 @@ func (s *store) seedAdd(key, name string, body []byte) {
 }
 
 func (s *store) sortAll() {
+	bySortKey := func(a, b *item) int { return strings.Compare(a.sortKey, b.sortKey) }
 	for _, c := range s.collections {
-		sort.Slice(c.items, func(i, j int) bool { return c.items[i].sortKey < c.items[j].sortKey })
+		if !slices.IsSortedFunc(c.items, bySortKey) {
+			slices.SortFunc(c.items, bySortKey)
+		}
 	}
 }
 
