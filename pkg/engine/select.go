@@ -3,9 +3,7 @@ package engine
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -466,7 +464,3 @@ func (s *Session) dryRunSelect(ctx context.Context, plan *planner.Plan) error {
 	}
 	return nil
 }
-
-var errNoRows = errors.New("no rows")
-
-var _ = sql.ErrNoRows

@@ -2,26 +2,45 @@ package engine
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/skyql/skyql/pkg/provider"
 )
 
-// insertTemplate is SHOW INSERT INTO's answer: an INSERT with the method's
-// required parameters and body fields, ready to fill in.
+// insertTemplate is SHOW INSERT INTO's answer: an INSERT naming the
+// method's required parameters, then its body fields (required ones first,
+// then the other writable top-level fields), ready to fill in.
 func insertTemplate(r *provider.Resource) (string, error) {
 	ms := r.VerbMethods(provider.VerbInsert)
 	if len(ms) == 0 {
-		return "", fmt.Errorf("%s has no INSERT method", r.ID)
+		return "", fmt.Errorf("%s has no INSERT method (SHOW METHODS IN %s lists what it has)", r.ID, r.ID)
 	}
 	m := ms[0]
-	var cols, vals []string
+	var cols []string
 	for _, p := range m.RequiredParams() {
 		if param, ok := m.Param(p); ok && param.Default != nil {
 			continue
 		}
 		cols = append(cols, p)
-		vals = append(vals, "'{{ "+p+" }}'")
+	}
+	if m.Body != nil && m.Body.Schema != nil && m.Body.Schema.Value != nil {
+		required := map[string]bool{}
+		for _, f := range m.Body.RequiredFields {
+			required[f] = true
+		}
+		var optional []string
+		for name, prop := range provider.Properties(m.Body.Schema.Value) {
+			if !required[name] && (prop == nil || prop.Value == nil || !prop.Value.ReadOnly) {
+				optional = append(optional, provider.BodyFieldPrefix+name)
+			}
+		}
+		sort.Strings(optional)
+		cols = append(cols, optional...)
+	}
+	vals := make([]string, len(cols))
+	for i, c := range cols {
+		vals[i] = "'{{ " + strings.TrimPrefix(c, provider.BodyFieldPrefix) + " }}'"
 	}
 	return fmt.Sprintf("INSERT INTO %s (\n  %s\n)\nSELECT\n  %s\n;", r.ID, strings.Join(cols, ",\n  "), strings.Join(vals, ",\n  ")), nil
 }

@@ -416,3 +416,8 @@ func SchemaType(s *openapi3.Schema) string {
 	}
 	return "string"
 }
+
+// Properties are a schema's top-level properties, allOf parts merged in.
+func Properties(s *openapi3.Schema) map[string]*openapi3.SchemaRef {
+	return flattenProperties(s)
+}
