@@ -35,9 +35,11 @@ type Executor struct {
 	retry       RetryPolicy
 	maxPages    int
 	progress    func(Progress)
+	pollDelay   time.Duration
 
 	requests atomic.Int64
 	retries  atomic.Int64
+	polls    atomic.Int64
 }
 
 // Options configure an Executor.
@@ -53,6 +55,9 @@ type Options struct {
 	MaxPages int
 	// Progress, when set, is told after every page and finished call.
 	Progress func(Progress)
+	// PollInterval is the wait between polls of a long-running operation
+	// when the API sends no Retry-After (default DefaultPollInterval).
+	PollInterval time.Duration
 }
 
 // Progress is a snapshot for a progress line.
@@ -64,7 +69,10 @@ type Progress struct {
 // New returns an Executor.
 func New(opts Options) *Executor {
 	e := &Executor{client: opts.Client, concurrency: opts.Concurrency, retry: opts.Retry,
-		maxPages: opts.MaxPages, progress: opts.Progress}
+		maxPages: opts.MaxPages, progress: opts.Progress, pollDelay: opts.PollInterval}
+	if e.pollDelay <= 0 {
+		e.pollDelay = DefaultPollInterval
+	}
 	if e.client == nil {
 		e.client = DefaultClient()
 	}
@@ -91,11 +99,13 @@ func DefaultClient() *http.Client {
 type Stats struct {
 	Requests int64
 	Retries  int64
+	// Polls counts status reads of long-running operations (also in Requests).
+	Polls int64
 }
 
 // Stats returns counters since New.
 func (e *Executor) Stats() Stats {
-	return Stats{Requests: e.requests.Load(), Retries: e.retries.Load()}
+	return Stats{Requests: e.requests.Load(), Retries: e.retries.Load(), Polls: e.polls.Load()}
 }
 
 // Result is the outcome of one call.
@@ -312,15 +322,7 @@ func (c *Call) nextURL(current, token string) (string, error) {
 		return "", err
 	}
 	if p.NextIsURL() {
-		next, err := cur.Parse(token)
-		if err != nil {
-			return "", fmt.Errorf("next-page link %q is not a URL: %v", token, err)
-		}
-		if !strings.EqualFold(next.Host, cur.Host) || next.Scheme != cur.Scheme {
-			return "", fmt.Errorf("next-page link points to %s://%s, not the API's %s://%s; refusing to send credentials there",
-				next.Scheme, next.Host, cur.Scheme, cur.Host)
-		}
-		return next.String(), nil
+		return sameOrigin(current, token, "next-page link")
 	}
 	q := cur.Query()
 	q.Set(p.RequestTokenKey, token)

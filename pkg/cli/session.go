@@ -1,0 +1,254 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/skyql/skyql/pkg/auth"
+	"github.com/skyql/skyql/pkg/engine"
+	"github.com/skyql/skyql/pkg/executor"
+	"github.com/skyql/skyql/pkg/provider"
+	"github.com/skyql/skyql/pkg/registry"
+	"github.com/skyql/skyql/pkg/store"
+	builtin "github.com/skyql/skyql/registry"
+)
+
+// sessionOptions are the query flags exec and shell add to the shared ones.
+type sessionOptions struct {
+	allowPartial bool
+	maxPages     int
+	cacheTTL     time.Duration
+}
+
+func (so *sessionOptions) register(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.BoolVar(&so.allowPartial, "allow-partial", false, "print the rows that arrived when some API calls failed (still exits non-zero)")
+	f.IntVar(&so.maxPages, "max-pages", 0, "stop following a list after this many pages (0: follow every page); hitting the cap is reported as a failure")
+	f.DurationVar(&so.cacheTTL, "cache-ttl", 5*time.Minute, "how long fetched rows are reused by later queries")
+}
+
+// session is an engine.Session with what must be closed after it.
+type session struct {
+	*engine.Session
+	closers []func() error
+}
+
+func (s *session) Close() error {
+	var first error
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		if err := s.closers[i](); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// newSession builds an engine session from the flags.
+func newSession(ctx context.Context, cmd *cobra.Command, opts *globalOptions, so *sessionOptions) (*session, error) {
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
+	stderr := cmd.ErrOrStderr()
+	appDir, err := opts.appDirectory()
+	if err != nil {
+		return nil, err
+	}
+	endpoints, err := parseEndpoints(opts.endpoints)
+	if err != nil {
+		return nil, err
+	}
+	var userAuth auth.Configs
+	if strings.TrimSpace(opts.auth) != "" {
+		if userAuth, err = auth.ParseUserConfigs([]byte(opts.auth)); err != nil {
+			return nil, usageError{fmt.Errorf("--auth: %w", err)}
+		}
+	}
+	s := &session{}
+	sources := auth.NewSources(userAuth)
+	authFor := func(p *provider.Provider) (executor.Authorizer, error) {
+		return sources.For(p.Name, p.Config.Auth)
+	}
+
+	ephemeral := opts.noCache || opts.sandbox
+	if opts.sandbox {
+		sb, err := startSandbox(ctx, stderr)
+		if err != nil {
+			return nil, err
+		}
+		s.closers = append(s.closers, sb.close)
+		if _, set := endpoints["azure"]; !set {
+			endpoints["azure"] = sb.url
+		}
+		base := authFor
+		authFor = func(p *provider.Provider) (executor.Authorizer, error) {
+			if p.Name == "azure" && userAuth["azure"].Type == "" {
+				return sb.auth, nil
+			}
+			return base(p)
+		}
+	}
+	storePath := ""
+	if !ephemeral {
+		storePath = filepath.Join(appDir, "cache.db")
+	}
+	st, err := store.Open(ctx, store.Options{Path: storePath, TTL: so.cacheTTL})
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.closers = append(s.closers, st.Close)
+
+	execOpts := executor.Options{Concurrency: opts.concurrency, MaxPages: so.maxPages}
+	if isTerminalWriter(stderr) {
+		execOpts.Progress = progressLine(stderr)
+		s.closers = append(s.closers, func() error { fmt.Fprint(stderr, "\r\033[K"); return nil })
+	}
+	s.Session = engine.New(engine.Config{
+		Catalog:      newCatalog(appDir),
+		Store:        st,
+		Executor:     executor.New(execOpts),
+		Auth:         authFor,
+		Endpoints:    endpoints,
+		Stderr:       stderr,
+		AllowPartial: so.allowPartial,
+		DryRun:       opts.dryRun,
+		Registry:     &registryOps{cmd: cmd, opts: opts},
+	})
+	return s, nil
+}
+
+// parseEndpoints reads --endpoint provider=url flags.
+func parseEndpoints(flags []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, f := range flags {
+		name, u, ok := strings.Cut(f, "=")
+		if !ok || name == "" || u == "" {
+			return nil, usageError{fmt.Errorf("--endpoint %q: use <provider>=<url>, e.g. azure=https://management.usgovcloudapi.net", f)}
+		}
+		if err := executor.CheckEndpoint(u); err != nil {
+			return nil, usageError{fmt.Errorf("--endpoint %s: %w", name, err)}
+		}
+		out[name] = u
+	}
+	return out, nil
+}
+
+// catalog serves the providers embedded in the binary and those pulled
+// into the app directory (pulled ones win).
+type catalog struct {
+	appDir string
+}
+
+func newCatalog(appDir string) *catalog { return &catalog{appDir: appDir} }
+
+func (c *catalog) entries() ([]registry.Entry, error) {
+	embedded, err := fs.Sub(builtin.Source, "src")
+	if err != nil {
+		return nil, err
+	}
+	return registry.Catalog(embedded, c.appDir)
+}
+
+func (c *catalog) Providers() ([]engine.ProviderInfo, error) {
+	entries, err := c.entries()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]engine.ProviderInfo, len(entries))
+	for i, e := range entries {
+		out[i] = engine.ProviderInfo{Name: e.Name, Version: e.Version, Origin: e.Origin}
+	}
+	return out, nil
+}
+
+func (c *catalog) Open(name string) (*provider.Provider, error) {
+	entries, err := c.entries()
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, e := range entries {
+		if e.Name == name {
+			return e.Open()
+		}
+		names = append(names, e.Name)
+	}
+	msg := fmt.Sprintf("unknown provider %s", name)
+	if n := provider.Nearest(name, names); n != "" {
+		msg += fmt.Sprintf("; did you mean %s?", n)
+	}
+	return nil, fmt.Errorf("%s (installed: %s; REGISTRY LIST shows what a registry offers)", msg, strings.Join(names, ", "))
+}
+
+// registryOps lets REGISTRY statements use the --registry flag.
+type registryOps struct {
+	cmd  *cobra.Command
+	opts *globalOptions
+}
+
+func (r *registryOps) List(ctx context.Context, name string) ([]engine.ProviderInfo, error) {
+	reg, _, err := openRegistry(r.cmd, r.opts, false)
+	if err != nil {
+		return nil, err
+	}
+	var out []engine.ProviderInfo
+	if name != "" {
+		versions, err := reg.Versions(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		for _, v := range versions {
+			out = append(out, engine.ProviderInfo{Name: name, Version: v})
+		}
+		return out, nil
+	}
+	listing, err := reg.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range listing {
+		out = append(out, engine.ProviderInfo{Name: l.Name, Version: l.Version})
+	}
+	return out, nil
+}
+
+func (r *registryOps) Pull(ctx context.Context, name, version string) (engine.ProviderInfo, error) {
+	reg, root, err := openRegistry(r.cmd, r.opts, false)
+	if err != nil {
+		return engine.ProviderInfo{}, err
+	}
+	e, err := reg.Pull(ctx, name, version, root)
+	if err != nil {
+		return engine.ProviderInfo{}, err
+	}
+	return engine.ProviderInfo{Name: e.Name, Version: e.Version, Origin: e.Origin}, nil
+}
+
+func isTerminalWriter(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// progressLine redraws one stderr line with the fetch's progress.
+func progressLine(w io.Writer) func(executor.Progress) {
+	var last time.Time
+	return func(p executor.Progress) {
+		if time.Since(last) < 100*time.Millisecond && p.CallsDone < p.CallsTotal {
+			return
+		}
+		last = time.Now()
+		fmt.Fprintf(w, "\r\033[Kfetching: %d/%d calls, %d pages, %d rows", p.CallsDone, p.CallsTotal, p.Pages, p.Items)
+	}
+}

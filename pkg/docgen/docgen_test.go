@@ -1,0 +1,163 @@
+package docgen
+
+import (
+	"bytes"
+	"flag"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/skyql/skyql/pkg/provider"
+	"github.com/skyql/skyql/registry"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files and the committed docs under docs/providers")
+
+const committedDocs = "../../docs/providers"
+
+func azure(t *testing.T) *provider.Provider {
+	t.Helper()
+	p, err := provider.LoadFS(registry.Source, "src/azure/v0.1.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func resource(t *testing.T, p *provider.Provider, service, name string) *provider.Resource {
+	t.Helper()
+	s, err := p.Service(service)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.Resource(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// fromOverview is the part of a page that the documents determine.
+func fromOverview(t *testing.T, page string) string {
+	t.Helper()
+	i := strings.Index(page, "## Overview\n")
+	if i < 0 {
+		t.Fatalf("page has no ## Overview:\n%s", page)
+	}
+	return page[i:]
+}
+
+// TestBackupInstancesPageMatchesReference compares the generated page with the public
+// registry's page for the same API version, byte for byte from ## Overview on.
+func TestBackupInstancesPageMatchesReference(t *testing.T) {
+	want, err := os.ReadFile("testdata/azure.data_protection.backup_instances.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := ResourcePage(resource(t, azure(t), "data_protection", "backup_instances"), DefaultOptions())
+	if g, w := fromOverview(t, got), fromOverview(t, string(want)); g != w {
+		t.Errorf("page differs from the reference at line %d of ## Overview on:\n--- got\n%s\n--- want\n%s", firstDifferentLine(g, w), g, w)
+	}
+}
+
+func TestGoldenPages(t *testing.T) {
+	p := azure(t)
+	s, err := p.Service("data_protection")
+	if err != nil {
+		t.Fatal(err)
+	}
+	servicePage, err := ServicePage(s, DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := Options{Product: "skyql", Keywords: []string{"sql"}, Image: "/img/{product}/{provider}.png"}
+	for golden, page := range map[string]string{
+		"testdata/data_protection.index.md":      servicePage,
+		"testdata/azure.index.md":                ProviderPage(p, DefaultOptions()),
+		"testdata/export_jobs.custom_options.md": ResourcePage(resource(t, p, "data_protection", "export_jobs"), opts),
+	} {
+		if *update {
+			if err := os.WriteFile(golden, []byte(page), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want, err := os.ReadFile(golden)
+		if err != nil {
+			t.Fatalf("%v (run with -update to create it)", err)
+		}
+		if page != string(want) {
+			t.Errorf("%s differs at line %d (run `go test ./pkg/docgen -update` if the change is intended):\n%s", golden, firstDifferentLine(page, string(want)), page)
+		}
+	}
+}
+
+func TestEscapeCell(t *testing.T) {
+	got := escapeCell("a|b <c> {d}\r\ne\nf")
+	if want := `a\|b &lt;c&gt; &#123;d&#125;<br />e<br />f`; got != want {
+		t.Errorf("escapeCell = %q, want %q", got, want)
+	}
+}
+
+// TestCommittedDocsAreCurrent renders the Azure pages into a temp dir and compares them
+// with docs/providers/azure.
+func TestCommittedDocsAreCurrent(t *testing.T) {
+	p := azure(t)
+	if *update {
+		if err := os.RemoveAll(filepath.Join(committedDocs, p.Name)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Write(p, nil, committedDocs, DefaultOptions()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fresh := t.TempDir()
+	if _, err := Write(p, nil, fresh, DefaultOptions()); err != nil {
+		t.Fatal(err)
+	}
+	want, got := pages(t, fresh, p.Name), pages(t, committedDocs, p.Name)
+	const hint = "run `go test ./pkg/docgen -run TestCommittedDocsAreCurrent -update` and commit docs/providers"
+	for name, content := range want {
+		committed, ok := got[name]
+		switch {
+		case !ok:
+			t.Errorf("%s is not committed: %s", name, hint)
+		case !bytes.Equal(committed, content):
+			t.Errorf("%s is stale (line %d): %s", name, firstDifferentLine(string(committed), string(content)), hint)
+		}
+	}
+	for name := range got {
+		if _, ok := want[name]; !ok {
+			t.Errorf("%s is committed but no longer generated: %s", name, hint)
+		}
+	}
+}
+
+func pages(t *testing.T, root, providerName string) map[string][]byte {
+	t.Helper()
+	out := map[string][]byte{}
+	err := filepath.WalkDir(filepath.Join(root, providerName), func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		rel, _ := filepath.Rel(root, path)
+		out[filepath.ToSlash(rel)] = data
+		return err
+	})
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func firstDifferentLine(a, b string) int {
+	la, lb := strings.Split(a, "\n"), strings.Split(b, "\n")
+	for i := range min(len(la), len(lb)) {
+		if la[i] != lb[i] {
+			return i + 1
+		}
+	}
+	return min(len(la), len(lb)) + 1
+}

@@ -1,0 +1,225 @@
+// Package engine runs skyql statements: it parses them, plans the HTTP calls
+// a SELECT needs, fetches pages concurrently into the store, and runs the
+// user's SQL over the fetched rows; it also answers the metadata statements
+// (SHOW, DESCRIBE) from the provider documents. It is the one place that
+// knows all the parts; the CLI and the shell only configure and call it.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/skyql/skyql/pkg/executor"
+	"github.com/skyql/skyql/pkg/output"
+	"github.com/skyql/skyql/pkg/parser"
+	"github.com/skyql/skyql/pkg/provider"
+	"github.com/skyql/skyql/pkg/store"
+)
+
+// Catalog is where providers come from: embedded, pulled, or a test's own.
+type Catalog interface {
+	// Providers lists what can be queried.
+	Providers() ([]ProviderInfo, error)
+	// Open returns the named provider (documents are parsed lazily).
+	Open(name string) (*provider.Provider, error)
+}
+
+// ProviderInfo is one row of SHOW PROVIDERS.
+type ProviderInfo struct {
+	Name, Version, Origin string
+}
+
+// AuthSource returns the credentials for a provider's calls.
+type AuthSource func(p *provider.Provider) (executor.Authorizer, error)
+
+// Config assembles a Session from its parts.
+type Config struct {
+	Catalog  Catalog
+	Store    *store.Store
+	Executor *executor.Executor
+	Auth     AuthSource
+	// Endpoints overrides a provider's base URL (--endpoint azure=URL).
+	Endpoints map[string]string
+	// Stderr receives progress, warnings and partial-result reports.
+	Stderr io.Writer
+	// AllowPartial prints the rows of a query some of whose calls failed
+	// (the statement still fails).
+	AllowPartial bool
+	// DryRun prints the requests a statement would send instead of sending.
+	DryRun bool
+	// Registry handles REGISTRY statements; nil disables them.
+	Registry RegistryOps
+}
+
+// RegistryOps are the registry actions SQL can ask for.
+type RegistryOps interface {
+	List(ctx context.Context, provider string) ([]ProviderInfo, error)
+	Pull(ctx context.Context, provider, version string) (ProviderInfo, error)
+}
+
+// Session runs statements against one store and set of providers.
+type Session struct {
+	cfg Config
+
+	mu        sync.Mutex
+	providers map[string]*provider.Provider
+}
+
+// New returns a Session.
+func New(cfg Config) *Session {
+	if cfg.Stderr == nil {
+		cfg.Stderr = io.Discard
+	}
+	return &Session{cfg: cfg, providers: map[string]*provider.Provider{}}
+}
+
+// Execute runs every statement of text in order, writing each result to w.
+// It stops at the first failing statement.
+func (s *Session) Execute(ctx context.Context, text string, w output.Writer) error {
+	stmts, err := parser.Parse(text)
+	if err != nil {
+		return err
+	}
+	if len(stmts) == 0 {
+		return errors.New("no SQL statement given")
+	}
+	for _, st := range stmts {
+		if err := s.run(ctx, st, w); err != nil {
+			if len(stmts) > 1 {
+				return fmt.Errorf("statement at offset %d (%s): %w", st.Offset(), abbreviate(st.Text()), err)
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+func abbreviate(sql string) string {
+	sql = strings.Join(strings.Fields(sql), " ")
+	if len(sql) > 60 {
+		return sql[:57] + "..."
+	}
+	return sql
+}
+
+func (s *Session) run(ctx context.Context, st parser.Statement, w output.Writer) error {
+	switch st := st.(type) {
+	case *parser.Select:
+		return s.runSelect(ctx, st, w)
+	case *parser.Show:
+		return s.runShow(ctx, st, w)
+	case *parser.Describe:
+		return s.runDescribe(st, w)
+	case *parser.Registry:
+		return s.runRegistry(ctx, st, w)
+	case *parser.Insert, *parser.Update, *parser.Delete, *parser.Exec:
+		return s.runWrite(ctx, st, w)
+	}
+	return fmt.Errorf("statement %T is not supported", st)
+}
+
+// provider opens a provider once per session.
+func (s *Session) provider(name string) (*provider.Provider, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if p, ok := s.providers[name]; ok {
+		return p, nil
+	}
+	p, err := s.cfg.Catalog.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	s.providers[name] = p
+	return p, nil
+}
+
+// resource resolves provider.service.resource, suggesting the nearest name
+// at whichever level is unknown.
+func (s *Session) resource(q parser.QualifiedName) (*provider.Resource, error) {
+	svc, err := s.service(q)
+	if err != nil {
+		return nil, err
+	}
+	return svc.Resource(q.Resource)
+}
+
+func (s *Session) service(q parser.QualifiedName) (*provider.Service, error) {
+	p, err := s.provider(q.Provider)
+	if err != nil {
+		return nil, err
+	}
+	return p.Service(q.Service)
+}
+
+// baseURL is the endpoint calls of a service go to.
+func (s *Session) baseURL(svc *provider.Service) string {
+	if svc.Provider != nil {
+		if u, ok := s.cfg.Endpoints[svc.Provider.Name]; ok {
+			return u
+		}
+	}
+	return svc.BaseURL()
+}
+
+func (s *Session) authFor(svc *provider.Service) (executor.Authorizer, error) {
+	if s.cfg.Auth == nil || svc.Provider == nil {
+		return nil, nil
+	}
+	return s.cfg.Auth(svc.Provider)
+}
+
+// newCall prepares a call with the document's defaults filled in, so that
+// parameter columns (api-version too) show what was actually sent.
+func (s *Session) newCall(m *provider.Method, params map[string]string) (*executor.Call, error) {
+	svc := m.Resource.Service
+	a, err := s.authFor(svc)
+	if err != nil {
+		return nil, err
+	}
+	full := make(map[string]string, len(params)+1)
+	for k, v := range params {
+		full[k] = v
+	}
+	for _, p := range m.Params {
+		if _, ok := full[p.Name]; !ok && p.Default != nil {
+			full[p.Name] = fmt.Sprint(p.Default)
+		}
+	}
+	return &executor.Call{Method: m, Params: full, BaseURL: s.baseURL(svc), Auth: a}, nil
+}
+
+// CatalogFunc adapts two functions to Catalog, for callers (tests, the CLI)
+// that already have them.
+type CatalogFunc struct {
+	List   func() ([]ProviderInfo, error)
+	OpenFn func(name string) (*provider.Provider, error)
+}
+
+// Providers calls List.
+func (c CatalogFunc) Providers() ([]ProviderInfo, error) { return c.List() }
+
+// Open calls OpenFn.
+func (c CatalogFunc) Open(name string) (*provider.Provider, error) { return c.OpenFn(name) }
+
+// unknownProvider builds the error for a provider nobody has, with the
+// nearest known name.
+func unknownProvider(name string, known []ProviderInfo) error {
+	names := make([]string, len(known))
+	for i, k := range known {
+		names[i] = k.Name
+	}
+	sort.Strings(names)
+	msg := fmt.Sprintf("unknown provider %s", name)
+	if n := provider.Nearest(name, names); n != "" {
+		msg += fmt.Sprintf("; did you mean %s?", n)
+	}
+	if len(names) > 0 {
+		msg += fmt.Sprintf(" (available: %s; REGISTRY LIST shows more)", strings.Join(names, ", "))
+	}
+	return errors.New(msg)
+}

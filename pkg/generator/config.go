@@ -1,0 +1,215 @@
+package generator
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"unicode"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config says which specs make up a provider and how to name what comes out of them.
+// It is read from a YAML file (see providers/azure/config.yaml); spec paths in it are
+// relative to that file.
+type Config struct {
+	Provider    string `yaml:"provider"`
+	Version     string `yaml:"version"`
+	Title       string `yaml:"title"`
+	Description string `yaml:"description"`
+	// Conventions names the rules that turn operations into resources and SQL verbs.
+	// Only "azure" exists today: resources from operationIds (BackupInstances_Get).
+	Conventions string `yaml:"conventions"`
+	// Server replaces the specs' own servers/host when set.
+	Server string `yaml:"server"`
+	// ProviderConfig is written as provider.yaml's `config` (e.g. auth).
+	ProviderConfig map[string]any  `yaml:"config"`
+	Services       []ServiceConfig `yaml:"services"`
+
+	dir string // the config file's folder; spec paths are relative to it
+}
+
+// ServiceConfig is one service document built from one or more spec files.
+type ServiceConfig struct {
+	// Name of the service; by default the snake_case resource provider namespace found
+	// in the first spec's path (Microsoft.DataProtection -> data_protection).
+	Name        string   `yaml:"name"`
+	Specs       []string `yaml:"specs"`
+	Title       string   `yaml:"title"`
+	Description string   `yaml:"description"`
+	// Resources moves operations to another resource: operationId -> resource name.
+	Resources map[string]string `yaml:"resources"`
+	// Verbs sets the SQL verb of an operation: operationId -> select|insert|update|replace|delete|exec.
+	Verbs map[string]string `yaml:"verbs"`
+}
+
+// LoadConfig reads a provider config file and checks it.
+func LoadConfig(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read provider config: %w", err)
+	}
+	var cfg Config
+	dec := yaml.NewDecoder(strings.NewReader(string(data)))
+	dec.KnownFields(true)
+	if err := dec.Decode(&cfg); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	cfg.dir = filepath.Dir(path)
+	if err := cfg.check(); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return &cfg, nil
+}
+
+// SingleSpecConfig is the config for `provider generate --spec`: the spec files found at
+// path (a file, or a folder searched for *.json, *.yaml, *.yml holding paths), one
+// service per resource provider namespace (files of the same namespace are merged).
+func SingleSpecConfig(provider, version, path string) (*Config, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read spec: %w", err)
+	}
+	cfg := &Config{Provider: provider, Version: version, dir: "."}
+	if !info.IsDir() {
+		cfg.Services = []ServiceConfig{{Specs: []string{path}}}
+		return cfg, cfg.check()
+	}
+	err = filepath.WalkDir(path, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && d.Name() == "examples" {
+			return filepath.SkipDir
+		}
+		switch strings.ToLower(filepath.Ext(p)) {
+		case ".json", ".yaml", ".yml":
+			if !d.IsDir() && isSpecFile(p) {
+				addToService(cfg, serviceNameFromPath(p), p)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(cfg.Services) == 0 {
+		return nil, fmt.Errorf("no Swagger 2.0 or OpenAPI 3 document found under %s", path)
+	}
+	return cfg, cfg.check()
+}
+
+func addToService(cfg *Config, name, spec string) {
+	for i := range cfg.Services {
+		if cfg.Services[i].Name == name {
+			cfg.Services[i].Specs = append(cfg.Services[i].Specs, spec)
+			return
+		}
+	}
+	cfg.Services = append(cfg.Services, ServiceConfig{Name: name, Specs: []string{spec}})
+}
+
+// isSpecFile tells an API document from a shared-types file: it has paths.
+func isSpecFile(path string) bool {
+	tree, err := readTree(path)
+	if err != nil {
+		return false
+	}
+	paths, _ := tree["paths"].(map[string]any)
+	return len(paths) > 0 && (tree["swagger"] != nil || tree["openapi"] != nil)
+}
+
+var (
+	providerNamePattern = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+	versionPattern      = regexp.MustCompile(`^v[0-9]+(\.[0-9]+)*$`)
+)
+
+func (c *Config) check() error {
+	var errs []error
+	if !providerNamePattern.MatchString(c.Provider) {
+		errs = append(errs, fmt.Errorf("provider name %q must be lower case letters, digits and _", c.Provider))
+	}
+	if !versionPattern.MatchString(c.Version) {
+		errs = append(errs, fmt.Errorf("version %q must look like v0.1.0", c.Version))
+	}
+	if c.Conventions == "" {
+		c.Conventions = "azure"
+	}
+	if c.Conventions != "azure" {
+		errs = append(errs, fmt.Errorf("conventions %q are not supported: only \"azure\" (resources from operationIds) exists", c.Conventions))
+	}
+	if len(c.Services) == 0 {
+		errs = append(errs, errors.New("no services: list at least one under services"))
+	}
+	seen := map[string]int{}
+	for i := range c.Services {
+		s := &c.Services[i]
+		if len(s.Specs) == 0 {
+			errs = append(errs, fmt.Errorf("services[%d] lists no specs", i))
+			continue
+		}
+		for j, spec := range s.Specs {
+			if !filepath.IsAbs(spec) {
+				s.Specs[j] = filepath.Join(c.dir, spec)
+			}
+		}
+		if s.Name == "" {
+			s.Name = serviceNameFromPath(s.Specs[0])
+		}
+		if !providerNamePattern.MatchString(s.Name) {
+			errs = append(errs, fmt.Errorf("services[%d]: service name %q must be lower case letters, digits and _ (set name:)", i, s.Name))
+		}
+		if prev, dup := seen[s.Name]; dup {
+			errs = append(errs, fmt.Errorf("services[%d] and services[%d] are both named %q: list all files of a service under one entry's specs, or set name:", prev, i, s.Name))
+		}
+		seen[s.Name] = i
+		for op, verb := range s.Verbs {
+			if !isVerb(verb) {
+				errs = append(errs, fmt.Errorf("service %s: verb %q for %s is not one of select, insert, update, replace, delete, exec", s.Name, verb, op))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+var namespacePattern = regexp.MustCompile(`(?i)^Microsoft\.([A-Za-z0-9]+)$`)
+
+// serviceNameFromPath finds the resource provider namespace folder
+// (.../Microsoft.DataProtection/stable/...) and snake-cases it; otherwise it uses the
+// file name.
+func serviceNameFromPath(path string) string {
+	parts := strings.Split(filepath.ToSlash(path), "/")
+	for i := len(parts) - 2; i >= 0; i-- {
+		if m := namespacePattern.FindStringSubmatch(parts[i]); m != nil {
+			return snakeCase(m[1])
+		}
+	}
+	return snakeCase(strings.TrimSuffix(filepath.Base(path), filepath.Ext(path)))
+}
+
+// snakeCase turns CamelCase and camelCase into snake_case, keeping acronyms together
+// (VMSizes -> vm_sizes); other separators become _.
+func snakeCase(s string) string {
+	runes := []rune(s)
+	var b strings.Builder
+	for i, r := range runes {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+			if b.Len() > 0 && !strings.HasSuffix(b.String(), "_") {
+				b.WriteByte('_')
+			}
+			continue
+		}
+		if unicode.IsUpper(r) && i > 0 && b.Len() > 0 && !strings.HasSuffix(b.String(), "_") {
+			prev := runes[i-1]
+			nextLower := i+1 < len(runes) && unicode.IsLower(runes[i+1])
+			if unicode.IsLower(prev) || unicode.IsDigit(prev) || (unicode.IsUpper(prev) && nextLower) {
+				b.WriteByte('_')
+			}
+		}
+		b.WriteRune(unicode.ToLower(r))
+	}
+	return strings.Trim(b.String(), "_")
+}

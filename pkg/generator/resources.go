@@ -1,0 +1,295 @@
+package generator
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// sqlVerbs in the order provider documents list them.
+var sqlVerbs = []string{"select", "insert", "update", "replace", "delete"}
+
+const execVerb = "exec"
+
+func isVerb(v string) bool { return v == execVerb || slices.Contains(sqlVerbs, v) }
+
+// operation is one API operation as the naming conventions see it.
+type operation struct {
+	id         string // operationId
+	path       string
+	httpMethod string // upper case
+	op         *openapi3.Operation
+}
+
+// conventions decide how operations are grouped into resources and which SQL verb
+// reaches them. azureConventions is the only one so far; grouping plain OpenAPI 3 APIs by
+// path would be another implementation.
+type conventions interface {
+	resourceName(service string, o operation) (string, error)
+	methodName(o operation) string
+	verb(o operation) string
+}
+
+// azureConventions follow the Azure specs' operationIds, <Resource>_<Action>:
+// resource = snake_case(Resource) without a leading "<service>_", method = operationId.
+// Verbs: Get, List* and GETs that return a collection are select (the old rule missed
+// e.g. BackupVaults_GetInSubscription); PUT is insert (replace when its action is
+// Update*/Replace*); PATCH is update; DELETE is delete; everything else is exec, also a
+// GET of a single non-resource object such as BackupInstances_GetBackupInstanceOperationResult.
+type azureConventions struct{}
+
+func (azureConventions) resourceName(service string, o operation) (string, error) {
+	group, _, found := strings.Cut(o.id, "_")
+	if found && group == "" {
+		return "", fmt.Errorf("operationId %q has nothing before _: name it <Resource>_<Action>", o.id)
+	}
+	name := snakeCase(group)
+	if trimmed, ok := strings.CutPrefix(name, service+"_"); ok && trimmed != "" {
+		name = trimmed
+	}
+	if name == "" {
+		return "", fmt.Errorf("operationId %q gives no resource name: name it <Resource>_<Action>", o.id)
+	}
+	return name, nil
+}
+
+func (azureConventions) methodName(o operation) string { return o.id }
+
+func (azureConventions) verb(o operation) string {
+	_, action, found := strings.Cut(o.id, "_")
+	if !found {
+		action = o.id
+	}
+	switch o.httpMethod {
+	case "DELETE":
+		return "delete"
+	case "PATCH":
+		return "update"
+	case "PUT":
+		if strings.HasPrefix(action, "Update") || strings.HasPrefix(action, "Replace") {
+			return "replace"
+		}
+		return "insert"
+	case "GET":
+		if action == "Get" || strings.HasPrefix(action, "List") || listsCollection(o.op) {
+			return "select"
+		}
+	case "POST":
+		if strings.HasPrefix(action, "List") {
+			return "select"
+		}
+	}
+	return execVerb
+}
+
+// listsCollection: the operation pages (x-ms-pageable) or answers with a `value` array.
+func listsCollection(op *openapi3.Operation) bool {
+	if _, ok := op.Extensions["x-ms-pageable"]; ok {
+		return true
+	}
+	_, _, schema := successResponse(op)
+	return hasArrayProperty(schema, "value")
+}
+
+func hasArrayProperty(schema *openapi3.SchemaRef, name string) bool {
+	if schema == nil || schema.Value == nil {
+		return false
+	}
+	if p := schema.Value.Properties[name]; p != nil && p.Value != nil && p.Value.Type.Is("array") {
+		return true
+	}
+	for _, part := range schema.Value.AllOf {
+		if hasArrayProperty(part, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// successResponse picks the response that describes the result: the lowest 2xx status
+// with a schema, else the lowest 2xx. mediaType prefers application/json.
+func successResponse(op *openapi3.Operation) (status, mediaType string, schema *openapi3.SchemaRef) {
+	if op.Responses == nil {
+		return "", "", nil
+	}
+	var codes []int
+	for code := range op.Responses.Map() {
+		if n, err := strconv.Atoi(code); err == nil && n >= 200 && n < 300 {
+			codes = append(codes, n)
+		}
+	}
+	slices.Sort(codes)
+	for _, withSchema := range []bool{true, false} {
+		for _, n := range codes {
+			resp := op.Responses.Value(strconv.Itoa(n))
+			if resp == nil || resp.Value == nil {
+				continue
+			}
+			mt, media := pickMediaType(resp.Value.Content)
+			if withSchema && (media == nil || media.Schema == nil) {
+				continue
+			}
+			if media != nil {
+				schema = media.Schema
+			}
+			return strconv.Itoa(n), mt, schema
+		}
+	}
+	return "", "", nil
+}
+
+func pickMediaType(content openapi3.Content) (string, *openapi3.MediaType) {
+	if mt, ok := content["application/json"]; ok {
+		return "application/json", mt
+	}
+	keys := sortedKeys(content)
+	if len(keys) == 0 {
+		return "", nil
+	}
+	return keys[0], content[keys[0]]
+}
+
+// buildResources groups the document's operations into x-stackQL-resources.
+func buildResources(cfg *Config, sc *ServiceConfig, doc *openapi3.T) (map[string]any, []error) {
+	conv := azureConventions{}
+	var problems []error
+	type method struct {
+		name, verb string
+		entry      map[string]any
+	}
+	byResource := map[string][]method{}
+	used := map[string]bool{}
+	for _, path := range sortedKeys(doc.Paths.Map()) {
+		item := doc.Paths.Value(path)
+		for _, httpMethod := range httpMethods {
+			op := item.GetOperation(strings.ToUpper(httpMethod))
+			if op == nil {
+				continue
+			}
+			o := operation{id: op.OperationID, path: path, httpMethod: strings.ToUpper(httpMethod), op: op}
+			used[o.id] = true
+			resource, err := conv.resourceName(sc.Name, o)
+			if override, ok := sc.Resources[o.id]; ok {
+				resource, err = override, nil
+			}
+			if err != nil {
+				problems = append(problems, fmt.Errorf("operation %s %s: %w", o.httpMethod, path, err))
+				continue
+			}
+			verb := conv.verb(o)
+			if override, ok := sc.Verbs[o.id]; ok {
+				verb = override
+			}
+			byResource[resource] = append(byResource[resource], method{
+				name:  conv.methodName(o),
+				verb:  verb,
+				entry: methodEntry(o, httpMethod),
+			})
+		}
+	}
+	for _, overrides := range []map[string]string{sc.Resources, sc.Verbs} {
+		for _, id := range sortedKeys(overrides) {
+			if !used[id] {
+				problems = append(problems, fmt.Errorf("service %s: the config names operationId %q, which none of its specs has", sc.Name, id))
+			}
+		}
+	}
+	if len(problems) > 0 {
+		return nil, problems
+	}
+
+	resources := map[string]any{}
+	for name, methods := range byResource {
+		slices.SortFunc(methods, func(a, b method) int { return strings.Compare(a.name, b.name) })
+		methodMap := map[string]any{}
+		verbLists := map[string][]any{}
+		for _, v := range sqlVerbs {
+			verbLists[v] = []any{}
+		}
+		for _, m := range methods {
+			methodMap[m.name] = m.entry
+			if m.verb != execVerb {
+				verbLists[m.verb] = append(verbLists[m.verb], m)
+			}
+		}
+		// The engine reads columns from the first select method: put the one that
+		// fetches a single item (…_Get) first, as it describes the resource itself.
+		slices.SortStableFunc(verbLists["select"], func(a, b any) int {
+			return boolRank(isGetAction(b.(method).name)) - boolRank(isGetAction(a.(method).name))
+		})
+		sqlVerbsEntry := map[string]any{}
+		for _, v := range sqlVerbs {
+			refs := []any{}
+			for _, m := range verbLists[v] {
+				refs = append(refs, map[string]any{"$ref": "#/components/x-stackQL-resources/" + escapePointer(name) + "/methods/" + escapePointer(m.(method).name)})
+			}
+			sqlVerbsEntry[v] = refs
+		}
+		resources[name] = map[string]any{
+			"id":       cfg.Provider + "." + sc.Name + "." + name,
+			"name":     name,
+			"title":    name,
+			"methods":  methodMap,
+			"sqlVerbs": sqlVerbsEntry,
+		}
+	}
+	return resources, nil
+}
+
+func isGetAction(operationID string) bool {
+	_, action, _ := strings.Cut(operationID, "_")
+	return action == "Get"
+}
+
+func boolRank(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// methodEntry is one x-stackQL-resources method: the operation it calls, where the rows
+// are in the response, and how it pages.
+func methodEntry(o operation, httpMethod string) map[string]any {
+	entry := map[string]any{
+		"operation": map[string]any{"$ref": "#/paths/" + escapePointer(o.path) + "/" + httpMethod},
+	}
+	status, mediaType, schema := successResponse(o.op)
+	pageable, isPageable := o.op.Extensions["x-ms-pageable"].(map[string]any)
+	if status != "" {
+		response := map[string]any{"openAPIDocKey": status}
+		if mediaType != "" {
+			response["mediaType"] = mediaType
+		}
+		switch {
+		case isPageable:
+			item := "value"
+			if name, ok := pageable["itemName"].(string); ok && name != "" {
+				item = name
+			}
+			response["objectKey"] = "$." + item
+		case !isGetAction(o.id) && hasArrayProperty(schema, "value"):
+			response["objectKey"] = "$.value"
+		}
+		entry["response"] = response
+	}
+	if isPageable {
+		if next, ok := pageable["nextLinkName"].(string); ok && next != "" {
+			entry["config"] = map[string]any{
+				"pagination": map[string]any{
+					"requestToken":  map[string]any{"key": next, "location": "request"},
+					"responseToken": map[string]any{"key": next, "location": "body"},
+				},
+			}
+		}
+	}
+	if body := o.op.RequestBody; body != nil && body.Value != nil {
+		if mt, _ := pickMediaType(body.Value.Content); mt != "" {
+			entry["request"] = map[string]any{"mediaType": mt}
+		}
+	}
+	return entry
+}

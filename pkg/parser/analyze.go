@@ -1,0 +1,258 @@
+package parser
+
+import (
+	"sort"
+	"strings"
+
+	"vitess.io/vitess/go/vt/sqlparser"
+)
+
+// analyzer walks a vitess tree built from normalized text and collects the
+// provider tables and the predicates of each query block.
+type analyzer struct {
+	input  string
+	eb     *exprBuilder
+	blocks int
+	tables []TableRef // spans relative to the input given to Parse
+	err    error
+}
+
+func (a *analyzer) statement(ts sqlparser.TableStatement) {
+	switch s := ts.(type) {
+	case *sqlparser.Select:
+		a.with(s.With)
+		a.block(s)
+	case *sqlparser.Union:
+		a.with(s.With)
+		a.statement(s.Left)
+		a.statement(s.Right)
+	}
+}
+
+func (a *analyzer) with(w *sqlparser.With) {
+	if w == nil {
+		return
+	}
+	for _, cte := range w.CTEs {
+		a.statement(cte.Subquery)
+	}
+}
+
+// block handles one SELECT ... FROM ... WHERE: its tables share the WHERE
+// conjuncts and the ON conjuncts of its joins.
+func (a *analyzer) block(s *sqlparser.Select) {
+	id := a.blocks
+	a.blocks++
+	first := len(a.tables)
+	if s.SelectExprs != nil {
+		a.subqueries(s.SelectExprs)
+	}
+	var on []Predicate
+	for _, te := range s.From {
+		a.tableExpr(te, id, &on)
+	}
+	var preds []Predicate
+	if s.Where != nil {
+		preds = a.predicates(s.Where.Expr, FromWhere)
+		a.subqueries(s.Where)
+	}
+	preds = append(preds, on...)
+	for i := first; i < len(a.tables); i++ {
+		if a.tables[i].Block == id {
+			a.tables[i].Predicates = preds
+		}
+	}
+	if s.Having != nil {
+		a.subqueries(s.Having)
+	}
+}
+
+func (a *analyzer) tableExpr(te sqlparser.TableExpr, block int, on *[]Predicate) {
+	switch t := te.(type) {
+	case *sqlparser.AliasedTableExpr:
+		switch x := t.Expr.(type) {
+		case sqlparser.TableName:
+			if ref, ok := a.tableRef(x); ok {
+				ref.Alias = t.As.String()
+				ref.Block = block
+				a.tables = append(a.tables, ref)
+			}
+		case *sqlparser.DerivedTable:
+			a.statement(x.Select)
+		}
+	case *sqlparser.JoinTableExpr:
+		a.tableExpr(t.LeftExpr, block, on)
+		a.tableExpr(t.RightExpr, block, on)
+		if t.Condition != nil && t.Condition.On != nil {
+			source := FromJoinOn
+			switch t.Join {
+			case sqlparser.LeftJoinType, sqlparser.RightJoinType:
+				source = FromLeftJoinOn
+			}
+			*on = append(*on, a.predicates(t.Condition.On, source)...)
+			a.subqueries(t.Condition.On)
+		}
+	case *sqlparser.ParenTableExpr:
+		for _, inner := range t.Exprs {
+			a.tableExpr(inner, block, on)
+		}
+	}
+}
+
+// tableRef resolves a table name that stands for a provider name `p.s.r`.
+func (a *analyzer) tableRef(t sqlparser.TableName) (TableRef, bool) {
+	if k, ok := placeholderIndex(t.Qualifier.String(), refPrefix); ok && k < len(a.eb.chains) {
+		c := a.eb.chains[k]
+		a.fail(newSyntaxError(a.input, c.start, c.name.String()+"."+t.Name.String(),
+			"table name has four parts: a provider table is named provider.service.resource"))
+		return TableRef{}, false
+	}
+	k, ok := placeholderIndex(t.Name.String(), refPrefix)
+	if !ok || k >= len(a.eb.chains) {
+		return TableRef{}, false
+	}
+	c := a.eb.chains[k]
+	return TableRef{Name: c.name, Start: c.start, End: c.end}, true
+}
+
+func (a *analyzer) fail(err error) {
+	if a.err == nil {
+		a.err = err
+	}
+}
+
+// subqueries analyzes the queries nested in an expression.
+func (a *analyzer) subqueries(node sqlparser.SQLNode) {
+	_ = sqlparser.Walk(func(n sqlparser.SQLNode) (bool, error) {
+		if sq, ok := n.(*sqlparser.Subquery); ok {
+			a.statement(sq.Select)
+			return false, nil
+		}
+		return true, nil
+	}, node)
+}
+
+// predicates returns the `=` and `IN (list)` conjuncts of e.
+func (a *analyzer) predicates(e sqlparser.Expr, source PredicateSource) []Predicate {
+	var out []Predicate
+	for _, c := range conjuncts(e, nil) {
+		cmp, ok := c.(*sqlparser.ComparisonExpr)
+		if !ok || cmp.Modifier != sqlparser.Missing {
+			continue
+		}
+		switch cmp.Operator {
+		case sqlparser.EqualOp:
+			out = append(out, Predicate{Op: "=", Left: a.eb.build(cmp.Left), Right: a.eb.build(cmp.Right), Source: source})
+		case sqlparser.InOp:
+			tuple, ok := cmp.Right.(sqlparser.ValTuple)
+			if !ok {
+				continue
+			}
+			p := Predicate{Op: "IN", Left: a.eb.build(cmp.Left), Source: source}
+			for _, item := range tuple {
+				p.List = append(p.List, a.eb.build(item))
+			}
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func conjuncts(e sqlparser.Expr, acc []sqlparser.Expr) []sqlparser.Expr {
+	if and, ok := e.(*sqlparser.AndExpr); ok {
+		return conjuncts(and.Right, conjuncts(and.Left, acc))
+	}
+	return append(acc, e)
+}
+
+// buildSelect analyzes a query whose text is src and whose vitess tree is ts.
+func buildSelect(input string, src source, ts sqlparser.TableStatement, n *normalized, comments []token) (*Select, error) {
+	a := &analyzer{input: input, eb: &exprBuilder{chains: n.chains}}
+	a.statement(ts)
+	if a.err != nil {
+		return nil, a.err
+	}
+	s := &Select{source: src, Tables: a.tables}
+	for i := range s.Tables {
+		s.Tables[i].Start -= src.offset
+		s.Tables[i].End -= src.offset
+	}
+	used := map[int]bool{}
+	for _, t := range a.tables {
+		used[t.Start+src.offset] = true
+	}
+	for _, c := range n.chains {
+		if c.hasColumn && !used[c.start] && c.start >= src.offset && c.end <= src.offset+len(src.text) {
+			s.qualifiedColumns = append(s.qualifiedColumns, qualifierSpan{name: c.name, start: c.start - src.offset, end: c.end - src.offset})
+		}
+	}
+	for _, c := range comments {
+		if c.text[0] == '#' && c.start >= src.offset && c.end <= src.offset+len(src.text) {
+			s.hashComments = append(s.hashComments, c.start-src.offset)
+		}
+	}
+	s.Hints = hints(comments)
+	return s, nil
+}
+
+// SQLiteText returns Text with every provider table name replaced by
+// rename(ref) and nothing else changed, except that:
+//   - a column written `p.s.r.col` gets the table's alias, or rename(ref) when
+//     the table has none (so rename should return a plain table name for
+//     unaliased tables), in place of `p.s.r`;
+//   - a `#` comment, which SQLite does not know, starts with `--` instead.
+func (s *Select) SQLiteText(rename func(TableRef) string) string {
+	type edit struct {
+		start, end int
+		text       string
+	}
+	var edits []edit
+	for _, t := range s.Tables {
+		edits = append(edits, edit{t.Start, t.End, rename(t)})
+	}
+	for _, q := range s.qualifiedColumns {
+		for _, t := range s.Tables {
+			if t.Name == q.name {
+				text := t.Alias
+				if text == "" {
+					text = rename(t)
+				}
+				edits = append(edits, edit{q.start, q.end, text})
+				break
+			}
+		}
+	}
+	for _, h := range s.hashComments {
+		edits = append(edits, edit{h, h + 1, "--"})
+	}
+	sort.Slice(edits, func(i, j int) bool { return edits[i].start < edits[j].start })
+	var b strings.Builder
+	last := 0
+	for _, e := range edits {
+		b.WriteString(s.text[last:e.start])
+		b.WriteString(e.text)
+		last = e.end
+	}
+	b.WriteString(s.text[last:])
+	return b.String()
+}
+
+// hints returns the upper-cased words of optimizer hint comments `/*+ ... */`.
+func hints(comments []token) []string {
+	var out []string
+	for _, c := range comments {
+		if strings.HasPrefix(c.text, "/*+") {
+			out = append(out, strings.Fields(strings.ToUpper(c.text[3:len(c.text)-2]))...)
+		}
+	}
+	return out
+}
+
+func hasHint(comments []token, word string) bool {
+	for _, h := range hints(comments) {
+		if h == word {
+			return true
+		}
+	}
+	return false
+}
