@@ -88,33 +88,33 @@ func lex(input string) ([]token, error) {
 			kind = tokComment
 			end := strings.Index(input[i+2:], "*/")
 			if end < 0 {
-				return nil, newSyntaxError(input, start, "", "unterminated /* comment: close it with */")
+				return toks, newSyntaxError(input, start, "", "unterminated /* comment: close it with */")
 			}
 			i += 2 + end + 2
 		case c == '\'':
 			kind = tokString
 			var ok bool
 			if i, ok = scanQuoted(input, i, '\''); !ok {
-				return nil, newSyntaxError(input, start, "", "unterminated string literal: close it with '")
+				return toks, newSyntaxError(input, start, "", "unterminated string literal: close it with '")
 			}
 		case c == '"' || c == '`':
 			kind = tokQuotedIdent
 			var ok bool
 			if i, ok = scanQuoted(input, i, c); !ok {
-				return nil, newSyntaxError(input, start, "", "unterminated quoted identifier: close it with "+string(c))
+				return toks, newSyntaxError(input, start, "", "unterminated quoted identifier: close it with "+string(c))
 			}
 		case c == '[':
 			kind = tokQuotedIdent
 			end := strings.IndexByte(input[i:], ']')
 			if end < 0 {
-				return nil, newSyntaxError(input, start, "", "unterminated [identifier]: close it with ]")
+				return toks, newSyntaxError(input, start, "", "unterminated [identifier]: close it with ]")
 			}
 			i += end + 1
 		case (c == 'x' || c == 'X') && at(input, i+1) == '\'':
 			kind = tokBlob
 			var ok bool
 			if i, ok = scanQuoted(input, i+1, '\''); !ok {
-				return nil, newSyntaxError(input, start, "", "unterminated blob literal: close it with '")
+				return toks, newSyntaxError(input, start, "", "unterminated blob literal: close it with '")
 			}
 		case isDigit(c) || (c == '.' && isDigit(at(input, i+1))):
 			kind = tokNumber

@@ -442,3 +442,25 @@ func TestSyntaxErrorRendering(t *testing.T) {
 		t.Errorf("error:\n%v\nwant:\n%s", err, want)
 	}
 }
+
+func TestCutFollowsSQLiteQuoting(t *testing.T) {
+	input := "SELECT 'a;b' AS x; -- c;\nSELECT 'C:\\'; /* ; */ SELECT \"q;\" FROM t;\n-- only a comment;\nSELECT 'open;"
+	pieces, rest := Cut(input)
+	var got []string
+	for _, p := range pieces {
+		got = append(got, strings.TrimSpace(p.Text))
+		if input[p.Offset:p.Offset+len(p.Text)] != p.Text {
+			t.Errorf("offset %d does not locate %q", p.Offset, p.Text)
+		}
+	}
+	want := []string{"SELECT 'a;b' AS x", "-- c;\nSELECT 'C:\\'", `/* ; */ SELECT "q;" FROM t`}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("pieces\n got %q\nwant %q", got, want)
+	}
+	if rest != "\n-- only a comment;\nSELECT 'open;" || !Pending(rest) || Unterminated(rest) == nil {
+		t.Fatalf("rest %q pending %v unterminated %v", rest, Pending(rest), Unterminated(rest))
+	}
+	if Pending("  -- nothing here\n") {
+		t.Error("a comment alone is not a pending statement")
+	}
+}

@@ -1,24 +1,10 @@
 package shell
 
 import (
-	"fmt"
+	"errors"
 	"strings"
-)
 
-// lexState is where the splitter is inside the SQL text. The rules follow
-// the tokenizer the parser uses (vitess): strings in '...' and "..." with
-// backslash escapes and doubled delimiters, identifiers in `...`, line
-// comments starting with `-- ` (dash dash whitespace), `#` or `//`, and
-// block comments `/* ... */`.
-type lexState int
-
-const (
-	inCode lexState = iota
-	inSingleQuote
-	inDoubleQuote
-	inBacktick
-	inLineComment
-	inBlockComment
+	"github.com/skyql/skyql/pkg/parser"
 )
 
 // statement is one complete SQL text, without its terminating semicolon.
@@ -28,15 +14,13 @@ type statement struct {
 }
 
 // splitter cuts a stream of input lines into statements at each `;` that
-// is outside strings, quoted identifiers and comments.
+// is outside strings, quoted identifiers and comments. It asks the parser
+// where statements end, so the shell and `skyql exec` always agree (SQLite's
+// quoting: a backslash is an ordinary character, '' escapes a quote).
 type splitter struct {
-	text       strings.Builder // the current statement so far
-	state      lexState
-	escaped    bool // the previous rune was a backslash inside a string
-	hasSQL     bool // the current statement holds more than blanks and comments
-	line       int  // lines fed so far
-	startLine  int  // line of the current statement's first non-blank rune
-	openedLine int  // line where the open string or block comment began
+	buf      strings.Builder // the unterminated text so far
+	line     int             // lines fed so far
+	bufStart int             // input line the buffer starts on
 }
 
 // feed adds one input line (without its line ending) and returns the
@@ -44,99 +28,36 @@ type splitter struct {
 // comments are dropped.
 func (s *splitter) feed(line string) []statement {
 	s.line++
-	var done []statement
-	runes := []rune(line + "\n")
-	for i := 0; i < len(runes); i++ {
-		r := runes[i]
-		next := rune(0)
-		if i+1 < len(runes) {
-			next = runes[i+1]
-		}
-		switch s.state {
-		case inSingleQuote, inDoubleQuote, inBacktick:
-			s.text.WriteRune(r)
-			s.scanQuoted(r)
-		case inLineComment:
-			s.text.WriteRune(r)
-			if r == '\n' {
-				s.state = inCode
-			}
-		case inBlockComment:
-			s.text.WriteRune(r)
-			if r == '*' && next == '/' {
-				s.text.WriteRune(next)
-				i++
-				s.state = inCode
-			}
-		case inCode:
-			if r == ';' {
-				if s.hasSQL {
-					done = append(done, statement{text: strings.TrimSpace(s.text.String()), line: s.startLine})
-				}
-				s.reset()
-				continue
-			}
-			s.text.WriteRune(r)
-			switch {
-			case r == '-' && next == '-' && i+2 < len(runes) && isSpace(runes[i+2]),
-				r == '/' && next == '/',
-				r == '#':
-				s.state = inLineComment
-			case r == '/' && next == '*':
-				s.text.WriteRune(next)
-				i++
-				s.state = inBlockComment
-				s.openedLine = s.line
-			case r == '\'' || r == '"' || r == '`':
-				s.state = map[rune]lexState{'\'': inSingleQuote, '"': inDoubleQuote, '`': inBacktick}[r]
-				s.openedLine = s.line
-				s.markSQL()
-			case !isSpace(r):
-				s.markSQL()
-			}
-		}
+	if s.buf.Len() == 0 {
+		s.bufStart = s.line
 	}
+	s.buf.WriteString(line)
+	s.buf.WriteByte('\n')
+	text := s.buf.String()
+	pieces, rest := parser.Cut(text)
+	done := make([]statement, 0, len(pieces))
+	for _, p := range pieces {
+		lead := len(p.Text) - len(strings.TrimLeft(p.Text, " \t\r\n"))
+		done = append(done, statement{
+			text: strings.TrimSpace(p.Text),
+			line: s.bufStart + strings.Count(text[:p.Offset+lead], "\n"),
+		})
+	}
+	s.bufStart += strings.Count(text[:len(text)-len(rest)], "\n")
+	s.buf.Reset()
+	s.buf.WriteString(rest)
 	return done
 }
-
-// scanQuoted advances over r inside a string or quoted identifier. A
-// doubled delimiter needs no special case: it closes and reopens the quote.
-func (s *splitter) scanQuoted(r rune) {
-	if s.escaped {
-		s.escaped = false
-		return
-	}
-	switch {
-	case r == '\\' && s.state != inBacktick:
-		s.escaped = true
-	case r == '\'' && s.state == inSingleQuote,
-		r == '"' && s.state == inDoubleQuote,
-		r == '`' && s.state == inBacktick:
-		s.state = inCode
-	}
-}
-
-func (s *splitter) markSQL() {
-	if !s.hasSQL {
-		s.hasSQL = true
-		s.startLine = s.line
-	}
-}
-
-func isSpace(r rune) bool { return r == ' ' || r == '\t' || r == '\n' || r == '\r' }
 
 // pending reports whether a statement has begun and not yet ended, so the
 // shell shows the continuation prompt and does not take dot-commands.
 func (s *splitter) pending() bool {
-	return s.hasSQL || s.state == inBlockComment
+	return parser.Pending(s.buf.String())
 }
 
 // reset drops the current, unfinished statement.
 func (s *splitter) reset() {
-	s.text.Reset()
-	s.state = inCode
-	s.escaped = false
-	s.hasSQL = false
+	s.buf.Reset()
 }
 
 // finish ends the input: the unterminated last statement, if any, is
@@ -144,15 +65,17 @@ func (s *splitter) reset() {
 // `;`. Input ending inside a string or block comment is an error.
 func (s *splitter) finish() (*statement, error) {
 	defer s.reset()
-	switch s.state {
-	case inSingleQuote, inDoubleQuote, inBacktick:
-		quote := map[lexState]string{inSingleQuote: "'", inDoubleQuote: `"`, inBacktick: "`"}[s.state]
-		return nil, fmt.Errorf("input ended inside the %s-quoted text opened on line %d: close it with %s", quote, s.openedLine, quote)
-	case inBlockComment:
-		return nil, fmt.Errorf("input ended inside the /* comment opened on line %d: close it with */", s.openedLine)
+	text := s.buf.String()
+	if err := parser.Unterminated(text); err != nil {
+		var se *parser.SyntaxError
+		if errors.As(err, &se) {
+			se.Line += s.bufStart - 1 // the buffer starts on that input line
+		}
+		return nil, err
 	}
-	if !s.hasSQL {
+	if !parser.Pending(text) {
 		return nil, nil
 	}
-	return &statement{text: strings.TrimSpace(s.text.String()), line: s.startLine}, nil
+	lead := len(text) - len(strings.TrimLeft(text, " \t\r\n"))
+	return &statement{text: strings.TrimSpace(text), line: s.bufStart + strings.Count(text[:lead], "\n")}, nil
 }
