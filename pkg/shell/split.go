@@ -16,7 +16,7 @@ type statement struct {
 // splitter cuts a stream of input lines into statements at each `;` that
 // is outside strings, quoted identifiers and comments. It asks the parser
 // where statements end, so the shell and `skyql exec` always agree (SQLite's
-// quoting: a backslash is an ordinary character, '' escapes a quote).
+// quoting: a backslash is an ordinary character, ” escapes a quote).
 type splitter struct {
 	buf      strings.Builder // the unterminated text so far
 	line     int             // lines fed so far
