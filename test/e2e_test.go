@@ -336,3 +336,23 @@ func TestSandboxFlagAndMetadata(t *testing.T) {
 		t.Errorf("SHOW METHODS:\n got %q\nwant %q", r.stdout, want)
 	}
 }
+
+func TestCacheClearForgetsResponses(t *testing.T) {
+	sb := startEmulator(t, emulator.Options{})
+	appDir := t.TempDir()
+	env := []string{tokenEnv + "=" + sb.Token()}
+	common := []string{"--endpoint", "azure=" + sb.url, "--app-dir", appDir,
+		"--auth", `{"azure":{"type":"bearer","credentialsenvvar":"` + tokenEnv + `"}}`}
+	query := fmt.Sprintf("SELECT count(*) FROM azure.data_protection.backup_vaults WHERE subscriptionId = '%s'", sub)
+	runSkyql(t, env, append(common, "exec", query)...).mustSucceed(t)
+	info := runSkyql(t, env, append(common, "cache", "info")...).mustSucceed(t).stdout
+	if !strings.Contains(info, "cached calls: 1\n") {
+		t.Fatalf("cache info after one query:\n%s", info)
+	}
+	runSkyql(t, env, append(common, "cache", "clear")...).mustSucceed(t)
+	before := sb.Stats().Requests
+	runSkyql(t, env, append(common, "exec", query)...).mustSucceed(t)
+	if sb.Stats().Requests == before {
+		t.Fatal("after cache clear the query was still served from the cache")
+	}
+}

@@ -68,6 +68,7 @@ actions on resources, from a shell, a script or CI.`,
 		newProviderCommand(opts),
 		newRegistryCommand(opts),
 		newSandboxCommand(opts),
+		newCacheCommand(opts),
 	)
 	return root
 }
