@@ -26,6 +26,7 @@ type sessionOptions struct {
 	allowPartial bool
 	maxPages     int
 	cacheTTL     time.Duration
+	noWait       bool
 }
 
 func (so *sessionOptions) register(cmd *cobra.Command) {
@@ -33,6 +34,7 @@ func (so *sessionOptions) register(cmd *cobra.Command) {
 	f.BoolVar(&so.allowPartial, "allow-partial", false, "print the rows that arrived when some API calls failed (still exits non-zero)")
 	f.IntVar(&so.maxPages, "max-pages", 0, "stop following a list after this many pages (0: follow every page); hitting the cap is reported as a failure")
 	f.DurationVar(&so.cacheTTL, "cache-ttl", 5*time.Minute, "how long fetched rows are reused by later queries")
+	f.BoolVar(&so.noWait, "no-wait", false, "do not wait for long-running operations: print the operation URL once the API accepted the request")
 }
 
 // session is an engine.Session with what must be closed after it.
@@ -120,6 +122,7 @@ func newSession(ctx context.Context, cmd *cobra.Command, opts *globalOptions, so
 		Stderr:       stderr,
 		AllowPartial: so.allowPartial,
 		DryRun:       opts.dryRun,
+		NoWait:       so.noWait,
 		Registry:     &registryOps{cmd: cmd, opts: opts},
 	})
 	return s, nil

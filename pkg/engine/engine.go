@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 	"sync"
 
@@ -52,6 +51,9 @@ type Config struct {
 	AllowPartial bool
 	// DryRun prints the requests a statement would send instead of sending.
 	DryRun bool
+	// NoWait returns from long-running operations once the API accepted
+	// them, as the /*+ NOWAIT */ hint does for one statement.
+	NoWait bool
 	// Registry handles REGISTRY statements; nil disables them.
 	Registry RegistryOps
 }
@@ -191,35 +193,4 @@ func (s *Session) newCall(m *provider.Method, params map[string]string) (*execut
 		}
 	}
 	return &executor.Call{Method: m, Params: full, BaseURL: s.baseURL(svc), Auth: a}, nil
-}
-
-// CatalogFunc adapts two functions to Catalog, for callers (tests, the CLI)
-// that already have them.
-type CatalogFunc struct {
-	List   func() ([]ProviderInfo, error)
-	OpenFn func(name string) (*provider.Provider, error)
-}
-
-// Providers calls List.
-func (c CatalogFunc) Providers() ([]ProviderInfo, error) { return c.List() }
-
-// Open calls OpenFn.
-func (c CatalogFunc) Open(name string) (*provider.Provider, error) { return c.OpenFn(name) }
-
-// unknownProvider builds the error for a provider nobody has, with the
-// nearest known name.
-func unknownProvider(name string, known []ProviderInfo) error {
-	names := make([]string, len(known))
-	for i, k := range known {
-		names[i] = k.Name
-	}
-	sort.Strings(names)
-	msg := fmt.Sprintf("unknown provider %s", name)
-	if n := provider.Nearest(name, names); n != "" {
-		msg += fmt.Sprintf("; did you mean %s?", n)
-	}
-	if len(names) > 0 {
-		msg += fmt.Sprintf(" (available: %s; REGISTRY LIST shows more)", strings.Join(names, ", "))
-	}
-	return errors.New(msg)
 }

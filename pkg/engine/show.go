@@ -68,7 +68,7 @@ func (s *Session) runShow(ctx context.Context, st *parser.Show, w output.Writer)
 		}
 		return writeRows(w, []string{"name", "version", "origin"}, rows)
 	case "SERVICES":
-		p, err := s.providerFor(st.Target)
+		p, err := s.provider(st.Target.Provider)
 		if err != nil {
 			return err
 		}
@@ -133,17 +133,6 @@ func orderedMethods(r *provider.Resource) []*provider.Method {
 		}
 	}
 	return out
-}
-
-func (s *Session) providerFor(q parser.QualifiedName) (*provider.Provider, error) {
-	p, err := s.provider(q.Provider)
-	if err != nil {
-		infos, lerr := s.cfg.Catalog.Providers()
-		if lerr == nil && !strings.Contains(err.Error(), "did you mean") {
-			return nil, unknownProvider(q.Provider, infos)
-		}
-	}
-	return p, err
 }
 
 func (s *Session) fullResource(q parser.QualifiedName, stmt string) (*provider.Resource, error) {

@@ -301,8 +301,20 @@ func (s *Session) writeCalls(m *provider.Method, reqs []writeRequest) ([]*execut
 func (s *Session) sendWrites(ctx context.Context, verb string, m *provider.Method, calls []*executor.Call, noWait, showBody bool, w output.Writer) error {
 	var failures []WriteFailure
 	var bodies [][]byte
+	noWait = noWait || s.cfg.NoWait
+	progress := s.lroProgress()
 	for i, c := range calls {
-		out, err := s.cfg.Executor.Send(ctx, c, executor.SendOptions{NoWait: noWait, Progress: s.lroProgress()})
+		out, err := s.cfg.Executor.Send(ctx, c, executor.SendOptions{NoWait: noWait, Progress: progress})
+		if progress != nil {
+			fmt.Fprint(s.cfg.Stderr, "\r\033[K")
+		}
+		if len(calls) > 1 {
+			outcome := "ok"
+			if err != nil {
+				outcome = "FAILED: " + err.Error()
+			}
+			fmt.Fprintf(s.cfg.Stderr, "row %d %s: %s\n", i+1, c.Describe(), outcome)
+		}
 		if err != nil {
 			failures = append(failures, WriteFailure{Row: i + 1, Call: c.Describe(), Err: err})
 			continue
