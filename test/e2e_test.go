@@ -356,3 +356,31 @@ func TestCacheClearForgetsResponses(t *testing.T) {
 		t.Fatal("after cache clear the query was still served from the cache")
 	}
 }
+
+// The anchor tool's failures from the field notes: functions in WHERE are
+// dropped instead of evaluated, SELECT * shows column names as values, and
+// ORDER BY an alias fails.
+func TestExpressionsStarAndAliases(t *testing.T) {
+	sb := startEmulator(t, emulator.Options{})
+	r := sb.skyql(t, "exec", "-o", "csv", fmt.Sprintf(`
+		SELECT json_extract(properties, '$.dataSourceInfo.datasourceType') AS kind, count(*) AS n
+		FROM azure.data_protection.backup_instances
+		WHERE subscriptionId = '%s' AND resourceGroupName = 'rg-prod-' || lower('EASTUS') AND vaultName = lower('VAULT-PROD-01')
+		GROUP BY kind ORDER BY n DESC, kind`, sub)).mustSucceed(t)
+	records, err := csv.NewReader(strings.NewReader(r.stdout)).ReadAll()
+	if err != nil || len(records) < 3 || records[0][0] != "kind" {
+		t.Fatalf("records %v, %v", records, err)
+	}
+	star := sb.skyql(t, "exec", "-o", "csv", fmt.Sprintf("SELECT * FROM azure.data_protection.backup_vaults WHERE subscriptionId = '%s' LIMIT 1", sub)).mustSucceed(t)
+	rows, err := csv.NewReader(strings.NewReader(star.stdout)).ReadAll()
+	if err != nil || len(rows) != 2 {
+		t.Fatalf("SELECT *: %v %v", rows, err)
+	}
+	header := strings.Join(rows[0], ",")
+	if header != "id,name,eTag,identity,location,properties,systemData,tags,type,subscriptionId,resourceGroupName,vaultName" {
+		t.Errorf("SELECT * header %q", header)
+	}
+	if rows[1][1] == "name" || !strings.HasPrefix(rows[1][0], "/subscriptions/") || rows[1][9] != sub {
+		t.Errorf("SELECT * row %v", rows[1])
+	}
+}

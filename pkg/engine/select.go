@@ -112,26 +112,24 @@ func (s *Session) query(ctx context.Context, query string, w output.Writer) erro
 	return w.End()
 }
 
-// tableColumns is the store layout of a resource: its parameters (so WHERE
-// on them filters locally too), then the response's top-level properties.
+// tableColumns is the store layout of a resource: the response's top-level
+// properties, then the request parameters (api-version aside), so that a
+// row says which vault it came from and WHERE on a parameter filters
+// locally too.
 func tableColumns(r *provider.Resource) []store.Column {
-	props := r.Columns()
-	taken := map[string]bool{}
-	for _, c := range props {
-		taken[c.Name] = true
-	}
 	var cols []store.Column
-	seen := map[string]bool{}
+	taken := map[string]bool{}
+	for _, c := range r.Columns() {
+		taken[c.Name] = true
+		cols = append(cols, store.Column{Name: c.Name, Kind: store.KindOf(c.Type)})
+	}
 	for _, m := range r.VerbMethods(provider.VerbSelect) {
 		for _, p := range m.Params {
-			if (p.In == "path" || p.In == "query") && !taken[p.Name] && !seen[p.Name] {
-				seen[p.Name] = true
+			if (p.In == "path" || p.In == "query") && p.Name != "api-version" && !taken[p.Name] {
+				taken[p.Name] = true
 				cols = append(cols, store.Column{Name: p.Name, Kind: store.KindText, Param: true})
 			}
 		}
-	}
-	for _, c := range props {
-		cols = append(cols, store.Column{Name: c.Name, Kind: store.KindOf(c.Type)})
 	}
 	return cols
 }
