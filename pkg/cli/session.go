@@ -59,9 +59,13 @@ func newSession(ctx context.Context, cmd *cobra.Command, opts *globalOptions, so
 		return nil, err
 	}
 	stderr := cmd.ErrOrStderr()
+	ephemeral := opts.noCache || opts.sandbox
 	appDir, err := opts.appDirectory()
 	if err != nil {
-		return nil, err
+		if !ephemeral {
+			return nil, err
+		}
+		appDir = "" // no cache to keep: embedded providers only
 	}
 	endpoints, err := parseEndpoints(opts.endpoints)
 	if err != nil {
@@ -79,7 +83,6 @@ func newSession(ctx context.Context, cmd *cobra.Command, opts *globalOptions, so
 		return sources.For(p.Name, p.Config.Auth)
 	}
 
-	ephemeral := opts.noCache || opts.sandbox
 	if opts.sandbox {
 		sb, err := startSandbox(ctx, stderr)
 		if err != nil {

@@ -41,6 +41,9 @@ func (e Entry) Open() (*provider.Provider, error) {
 // <version>/provider.yaml), sorted by name, newest version first. A missing
 // src folder means nothing was pulled yet.
 func Installed(appDir string) ([]Entry, error) {
+	if appDir == "" { // no app directory: nothing can have been pulled
+		return nil, nil
+	}
 	root := filepath.Join(appDir, "src")
 	entries, err := scanVersions(os.DirFS(root), ".")
 	if err != nil {
