@@ -99,6 +99,19 @@ func TestWriteFailuresCarryTheAPIsCodeAndMessage(t *testing.T) {
 		stmt := strings.Replace(execOnInstance("BackupInstances_AdhocBackup", adhocBody), "'disk-new'", "'"+name+"'", 1)
 		sb.skyql(t, "exec", stmt).mustFail(t, "ended Failed")
 	})
+	t.Run("datasource already protected", func(t *testing.T) {
+		sb := startEmulator(t, emulator.Options{})
+		out := sb.skyql(t, "exec", "-o", "csv", fmt.Sprintf(
+			"SELECT name, json_extract(properties,'$.dataSourceInfo.resourceID') AS disk FROM azure.data_protection.backup_instances WHERE %s AND json_extract(properties,'$.dataSourceInfo.datasourceType') = 'Microsoft.Compute/disks' LIMIT 1",
+			instanceWhere)).mustSucceed(t).stdout
+		holder, disk, ok := strings.Cut(strings.TrimSpace(strings.TrimPrefix(out, "name,disk\n")), ",")
+		if !ok || !strings.Contains(disk, "/disks/") {
+			t.Fatalf("no protected disk in the seeded vault: %q", out)
+		}
+		props := strings.Replace(newInstanceProps, "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-prod-eastus/providers/Microsoft.Compute/disks/disk-new", disk, 1)
+		sb.skyql(t, "exec", insertInstance(props)).
+			mustFail(t, "HTTP 400", "UserErrorDppDatasourceAlreadyProtected", "Datasource is already protected", holder)
+	})
 	t.Run("invalid body", func(t *testing.T) {
 		sb := startEmulator(t, emulator.Options{})
 		sb.skyql(t, "exec", insertInstance(`{"objectType":"BackupInstance"}`)).mustFail(t, "HTTP 400", "InvalidRequestContent")

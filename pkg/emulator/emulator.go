@@ -32,6 +32,17 @@
 //     Options.LROPolls polls, then Succeeded, or Failed/Canceled with an
 //     error when the starting request carried LROOutcomeHeader or
 //     Options.LROFailEvery picked it (the change is then not made);
+//   - conflicts: 409 AnotherOperationInProgress to a write on a resource
+//     whose long-running operation has not yet reported its outcome
+//     (unpolled, it settles after LROPolls+1 Retry-After periods, at
+//     least a second each); Data Protection's 400
+//     UserErrorDppDatasourceAlreadyProtected to a backup instance or
+//     validateForBackup naming a datasource another instance protects;
+//     409 Conflict to deleting a backup vault that holds backup instances;
+//   - action results the document has no example for are built from the
+//     schema: a polymorphic type's first subtype with its discriminator
+//     value, ids as GUIDs (fresh per request, drawn from Seed) or the
+//     target's ARM id, names and types the target's;
 //   - faults, decided by the request's sequence number and Options.Seed:
 //     429 TooManyRequests with Retry-After, 500/503 bursts, dropped
 //     connections, added latency; every answer carries x-ms-request-id and

@@ -109,7 +109,7 @@ func TestPagingIsOpaqueAndComplete(t *testing.T) {
 
 // TestCrudAndPatch exercises item semantics over raw HTTP: 201 then 200 on
 // PUT, merge PATCH on vaults, 204 on deleting what is gone, and that a
-// deleted vault takes its instances with it.
+// deleted vault takes its policies with it.
 func TestCrudAndPatch(t *testing.T) {
 	e, base := startEmulator(t, Options{})
 	tok := e.Token()
@@ -142,21 +142,25 @@ func TestCrudAndPatch(t *testing.T) {
 	if v.ID != vaultPath("vault-new") {
 		t.Errorf("id %q, want %q", v.ID, vaultPath("vault-new"))
 	}
-	// The default vault's instances go when the vault goes.
-	if r := call(t, "DELETE", base+vaultPath(DefaultVault)+q, tok, ""); r.status != 202 && r.status != 200 {
+	// A vault's policies go when the vault goes.
+	policy := `{"properties":{"objectType":"BackupPolicy","datasourceTypes":["Microsoft.Compute/disks"],"policyRules":[]}}`
+	if r := call(t, "PUT", vault+"/backupPolicies/p1"+q, tok, policy); r.status != 201 {
+		t.Fatalf("create policy: %d %s", r.status, r.body)
+	}
+	if r := call(t, "DELETE", vault+q, tok, ""); r.status != 202 && r.status != 200 {
 		t.Fatalf("delete vault: %d %s", r.status, r.body)
 	}
-	if r := call(t, "GET", base+vaultPath(DefaultVault)+"/backupInstances"+q, tok, ""); r.status != 404 {
-		t.Errorf("instances of a deleted vault: %d, want 404", r.status)
+	if r := call(t, "GET", vault+"/backupPolicies"+q, tok, ""); r.status != 404 {
+		t.Errorf("policies of a deleted vault: %d, want 404", r.status)
 	}
-	if r := call(t, "DELETE", base+vaultPath(DefaultVault)+q, tok, ""); r.status != 204 {
+	if r := call(t, "DELETE", vault+q, tok, ""); r.status != 204 {
 		t.Errorf("deleting a deleted vault: %d, want 204", r.status)
 	}
-	// Subscription-wide list still shows the other vaults.
+	// Subscription-wide list shows the seeded vaults again.
 	r = call(t, "GET", base+"/subscriptions/"+DefaultSubscriptionID+"/providers/Microsoft.DataProtection/backupVaults"+q, tok, "")
 	var p listPage
 	json.Unmarshal(r.body, &p)
-	want := DefaultDataset().ResourceGroups*DefaultDataset().Vaults - 1 + 1 // one deleted, one created
+	want := DefaultDataset().ResourceGroups * DefaultDataset().Vaults
 	if r.status != 200 || len(p.Value) != want {
 		t.Errorf("vaults in subscription: %d items (status %d), want %d", len(p.Value), r.status, want)
 	}

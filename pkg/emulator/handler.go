@@ -135,7 +135,7 @@ func (e *Emulator) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "InvalidApiVersionParameter", "The api-version '%s' is invalid. The supported versions are '%s'.", version, strings.Join(nd.versions, ","))
 		return
 	}
-	req := &request{e: e, w: w, r: r, op: op, segs: segs, query: query, base: base}
+	req := &request{e: e, w: w, r: r, op: op, segs: segs, query: query, base: base, seq: n}
 	req.serve()
 }
 

@@ -14,9 +14,14 @@ import (
 // (or, for a requested failure, skipped) when it started; polling only
 // reports progress, the way a client sees it.
 type lro struct {
-	id           string
-	apiVersion   string
-	started      time.Time
+	id         string
+	apiVersion string
+	method     string // the request that started it
+	target     string // store key of the resource it changes
+	started    time.Time
+	// settles is when the operation counts as finished even if nobody
+	// polls it, the way a real one ends on its own.
+	settles      time.Time
 	polls        int    // status or result requests served so far
 	outcome      string // "Succeeded", "Failed" or "Canceled"
 	resultStatus int    // what the result (Location) URL answers when done
@@ -27,11 +32,16 @@ type lroTable struct {
 	mu    sync.Mutex
 	count uint64
 	ops   map[string]*lro
+	// running maps a resource's store key to the operation last started
+	// on it, until that operation is seen to finish.
+	running map[string]*lro
 }
 
-func newLROTable() *lroTable { return &lroTable{ops: map[string]*lro{}} }
+func newLROTable() *lroTable {
+	return &lroTable{ops: map[string]*lro{}, running: map[string]*lro{}}
+}
 
-func (t *lroTable) start(apiVersion, outcome string, resultStatus int, resultBody []byte) *lro {
+func (t *lroTable) start(apiVersion, method, target, outcome string, settles time.Time, resultStatus int, resultBody []byte) *lro {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.count++
@@ -39,12 +49,34 @@ func (t *lroTable) start(apiVersion, outcome string, resultStatus int, resultBod
 		// Shaped like ARM's operation ids (a GUID); sequential, so runs repeat.
 		id:           fmt.Sprintf("00000000-0000-4000-8000-%012x", t.count),
 		apiVersion:   apiVersion,
+		method:       method,
+		target:       target,
 		started:      time.Now().UTC(),
+		settles:      settles,
 		outcome:      outcome,
 		resultStatus: resultStatus,
 		resultBody:   resultBody,
 	}
 	t.ops[op.id] = op
+	t.running[target] = op
+	return op
+}
+
+// inProgress returns the unfinished operation on the resource at target,
+// or nil. An operation finishes when a poll reports its outcome (after
+// inProgressPolls polls; with 0 the first poll already does, so it never
+// blocks) or, unpolled, once its settle time has passed.
+func (t *lroTable) inProgress(target string, inProgressPolls int, now time.Time) *lro {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	op := t.running[target]
+	if op == nil {
+		return nil
+	}
+	if inProgressPolls == 0 || op.polls > inProgressPolls || !now.Before(op.settles) {
+		delete(t.running, target)
+		return nil
+	}
 	return op
 }
 

@@ -24,12 +24,13 @@ type request struct {
 	segs  []string
 	query url.Values
 	base  string
+	seq   uint64 // the request's sequence number
 	key   string // lower-case request path: the store key
 }
 
 func (q *request) serve() {
 	q.key = strings.ToLower("/" + strings.Join(q.segs, "/"))
-	if !q.checkAncestors() {
+	if !q.checkAncestors() || q.refuseWhileBusy() {
 		return
 	}
 	switch q.op.kind {
@@ -124,7 +125,7 @@ func (q *request) notFound(n int) {
 func (q *request) get() {
 	body, ok := q.e.store.get(q.key)
 	if !ok && q.op.kind == kindSingleton && q.op.resultBody != nil {
-		body, ok = q.op.resultBody, true
+		body, ok = q.result(), true
 	}
 	if !ok {
 		q.notFound(len(q.segs))
@@ -275,8 +276,14 @@ func decodeObject(data []byte) (map[string]any, error) {
 // request path: literals spelled as the document spells them, names as
 // the caller sent them.
 func (q *request) identity() (id, name, typ string) {
+	return q.identityOf(len(q.segs))
+}
+
+// identityOf is identity for the resource named by the first n segments
+// (n = len-1: the resource an action runs on).
+func (q *request) identityOf(n int) (id, name, typ string) {
 	var b strings.Builder
-	for i, s := range q.op.segments {
+	for i, s := range q.op.segments[:n] {
 		b.WriteByte('/')
 		if s.literal != "" {
 			b.WriteString(s.literal)
@@ -285,18 +292,18 @@ func (q *request) identity() (id, name, typ string) {
 		}
 	}
 	id = b.String()
-	name = q.segs[len(q.segs)-1]
-	start := typeStart(q.segs)
+	name = q.segs[n-1]
+	start := typeStart(q.segs[:n])
 	switch {
-	case start > 0:
+	case start > 0 && start < n:
 		parts := []string{q.op.segments[start].literal}
-		for i := start + 1; i < len(q.op.segments); i++ {
+		for i := start + 1; i < n; i++ {
 			if l := q.op.segments[i].literal; l != "" {
 				parts = append(parts, l)
 			}
 		}
 		typ = strings.Join(parts, "/")
-	case isResourceGroupDepth(q.segs, len(q.segs)-1):
+	case isResourceGroupDepth(q.segs, n-1):
 		typ = "Microsoft.Resources/resourceGroups"
 	}
 	return id, name, typ
@@ -323,6 +330,9 @@ func (q *request) put() {
 		"lastModifiedBy": "emulator@skyql.local", "lastModifiedByType": "User", "lastModifiedAt": now,
 	}
 	props, _ := m["properties"].(map[string]any)
+	if strings.ToLower(typ) == backupInstanceType && q.refuseProtectedDatasource(datasourceOf(props), q.key) {
+		return
+	}
 	if props != nil {
 		props["provisioningState"] = "Succeeded"
 		applyTypeDefaults(typ, props)
@@ -345,7 +355,7 @@ func (q *request) put() {
 	if outcome == "Succeeded" {
 		q.e.store.put(q.key, name, stored)
 	}
-	op := q.e.startLRO(q.op, outcome, http.StatusOK, stored)
+	op := q.startLRO(q.key, outcome, http.StatusOK, stored)
 	q.e.setLROHeaders(q.w.Header(), q.base, op, false)
 	initial := stored
 	if props != nil {
@@ -356,9 +366,15 @@ func (q *request) put() {
 	writeBody(q.w, status, initial)
 }
 
-func (e *Emulator) startLRO(o *operation, outcome string, resultStatus int, resultBody []byte) *lro {
+// startLRO starts a long-running operation changing the resource at target.
+func (q *request) startLRO(target, outcome string, resultStatus int, resultBody []byte) *lro {
+	e := q.e
 	e.stats.lrosStarted.Add(1)
-	return e.lros.start(o.apiVersion, outcome, resultStatus, resultBody)
+	// Unpolled, an operation settles after the time a client honouring
+	// Retry-After would take to see it finish (at least a second a poll).
+	step := max(e.opts.RetryAfter, time.Second)
+	settles := time.Now().Add(time.Duration(e.opts.LROPolls+1) * step)
+	return e.lros.start(q.op.apiVersion, q.r.Method, target, outcome, settles, resultStatus, resultBody)
 }
 
 func (q *request) patch() {
@@ -404,7 +420,7 @@ func (q *request) patch() {
 	if outcome == "Succeeded" {
 		q.e.store.update(q.key, updated)
 	}
-	op := q.e.startLRO(q.op, outcome, http.StatusOK, updated)
+	op := q.startLRO(q.key, outcome, http.StatusOK, updated)
 	q.e.setLROHeaders(q.w.Header(), q.base, op, true)
 	q.w.WriteHeader(http.StatusAccepted)
 }
@@ -433,6 +449,9 @@ func (q *request) remove() {
 		q.w.WriteHeader(http.StatusNoContent)
 		return
 	}
+	if q.refuseVaultWithInstances() {
+		return
+	}
 	if !q.op.lro {
 		q.e.store.remove(q.key)
 		q.w.WriteHeader(http.StatusOK)
@@ -442,36 +461,42 @@ func (q *request) remove() {
 	if outcome == "Succeeded" {
 		q.e.store.remove(q.key)
 	}
-	op := q.e.startLRO(q.op, outcome, http.StatusNoContent, nil)
+	op := q.startLRO(q.key, outcome, http.StatusNoContent, nil)
 	q.e.setLROHeaders(q.w.Header(), q.base, op, true)
 	q.w.WriteHeader(http.StatusAccepted)
 }
 
 func (q *request) action() {
-	if _, ok := q.readBody(); !ok {
+	data, ok := q.readBody()
+	if !ok {
+		return
+	}
+	name := q.segs[len(q.segs)-1]
+	if strings.EqualFold(name, "validateForBackup") && q.refuseProtectedDatasource(validateForBackupDatasource(data), "") {
 		return
 	}
 	target := q.prefixKey(len(q.segs) - 1)
+	result := q.result()
 	outcome := "Succeeded"
 	if q.op.lro {
 		outcome = q.e.lroOutcome(q.r)
 	}
 	if outcome == "Succeeded" {
-		q.e.applyAction(target, q.segs[len(q.segs)-1])
+		q.e.applyAction(target, name)
 	}
 	status := http.StatusOK
-	if q.op.resultBody == nil && q.op.noContent {
+	if result == nil && q.op.noContent {
 		status = http.StatusNoContent
 	}
 	if !q.op.lro {
-		if q.op.resultBody == nil {
+		if result == nil {
 			q.w.WriteHeader(status)
 			return
 		}
-		writeBody(q.w, status, q.op.resultBody)
+		writeBody(q.w, status, result)
 		return
 	}
-	op := q.e.startLRO(q.op, outcome, status, q.op.resultBody)
+	op := q.startLRO(target, outcome, status, result)
 	q.e.setLROHeaders(q.w.Header(), q.base, op, true)
 	q.w.WriteHeader(http.StatusAccepted)
 }

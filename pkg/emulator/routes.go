@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -52,8 +53,10 @@ type operation struct {
 	body  *openapi3.RequestBody
 	// resultBody is what an action or singleton GET answers with: the
 	// document's example for the success response, else a value built from
-	// its schema; nil when the success response has no body.
+	// its schema; nil when the success response has no body. When
+	// templated, it holds placeholders each request fills (see samples.go).
 	resultBody []byte
+	templated  bool
 	// noContent: the document answers 204 and declares no body.
 	noContent bool
 }
@@ -107,6 +110,7 @@ func (rt *router) addDocument(doc *openapi3.T, source string) error {
 	if doc == nil || doc.Paths == nil {
 		return fmt.Errorf("emulator: document %s has no paths to serve", source)
 	}
+	samples := newSampler(doc)
 	for _, key := range doc.Paths.Keys() {
 		item := doc.Paths.Value(key)
 		// Published documents may carry a literal query in the path key
@@ -134,7 +138,8 @@ func (rt *router) addDocument(doc *openapi3.T, source string) error {
 				o.body = op.RequestBody.Value
 			}
 			if o.kind == kindAction || o.kind == kindSingleton {
-				o.resultBody = successBody(op)
+				o.resultBody = successBody(op, samples)
+				o.templated = bytes.Contains(o.resultBody, []byte(placeholderPrefix))
 				o.noContent = o.resultBody == nil && op.Responses != nil && op.Responses.Value("204") != nil
 			}
 			if err := rt.insert(o); err != nil {
@@ -296,7 +301,7 @@ func hasValueArray(op *openapi3.Operation) bool {
 
 // successBody is the body an action answers with: the document's example
 // if it has one, else a value shaped by the response schema.
-func successBody(op *openapi3.Operation) []byte {
+func successBody(op *openapi3.Operation, samples *sampler) []byte {
 	r := successResponse(op)
 	if r == nil {
 		return nil
@@ -320,7 +325,7 @@ func successBody(op *openapi3.Operation) []byte {
 		}
 	}
 	if example == nil && mt.Schema != nil && mt.Schema.Value != nil {
-		example = sampleOf(mt.Schema.Value, 0)
+		example = samples.of(mt.Schema, "", 0, true)
 	}
 	if example == nil {
 		return nil
@@ -330,66 +335,4 @@ func successBody(op *openapi3.Operation) []byte {
 		return nil
 	}
 	return b
-}
-
-// sampleOf builds a plausible value for a schema: enums take their first
-// value, strings their format's shape. Depth is capped because Azure
-// schemas are recursive (errors contain errors).
-func sampleOf(s *openapi3.Schema, depth int) any {
-	if s == nil || depth > 6 {
-		return nil
-	}
-	if len(s.Enum) > 0 {
-		return s.Enum[0]
-	}
-	if s.Default != nil {
-		return s.Default
-	}
-	obj := map[string]any{}
-	for _, sub := range s.AllOf {
-		if sub.Value == nil {
-			continue
-		}
-		if m, ok := sampleOf(sub.Value, depth+1).(map[string]any); ok {
-			for k, v := range m {
-				obj[k] = v
-			}
-		}
-	}
-	switch {
-	case s.Type.Is("array"):
-		if s.Items == nil || s.Items.Value == nil || depth > 4 {
-			return []any{}
-		}
-		if v := sampleOf(s.Items.Value, depth+1); v != nil {
-			return []any{v}
-		}
-		return []any{}
-	case s.Type.Is("string"):
-		switch s.Format {
-		case "date-time":
-			return "2024-01-01T00:00:00Z"
-		case "uuid":
-			return "00000000-0000-0000-0000-000000000000"
-		case "duration":
-			return "PT1H"
-		}
-		return "string"
-	case s.Type.Is("integer"), s.Type.Is("number"):
-		return 0
-	case s.Type.Is("boolean"):
-		return false
-	}
-	for name, p := range s.Properties {
-		if p.Value == nil || depth > 4 {
-			continue
-		}
-		if v := sampleOf(p.Value, depth+1); v != nil {
-			obj[name] = v
-		}
-	}
-	if len(obj) == 0 && !s.Type.Is("object") && len(s.Properties) == 0 {
-		return nil
-	}
-	return obj
 }

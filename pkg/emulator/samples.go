@@ -1,0 +1,223 @@
+package emulator
+
+import (
+	"encoding/json"
+	"sort"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// Result bodies built from a schema name the resource the request ran on
+// and carry a fresh GUID (a job id, say). They are built once per
+// operation with these placeholders, which each request fills.
+const (
+	placeholderPrefix   = "{{emulator."
+	placeholderTargetID = placeholderPrefix + "targetId}}"
+	placeholderName     = placeholderPrefix + "targetName}}"
+	placeholderType     = placeholderPrefix + "targetType}}"
+	placeholderGUID     = placeholderPrefix + "guid}}"
+)
+
+// sampleTime is the instant sampled date-time values carry.
+const sampleTime = "2024-01-15T09:00:00Z"
+
+// sampler builds plausible values for a document's schemas.
+type sampler struct {
+	// subtypes maps a polymorphic base schema's $ref to the component
+	// schemas that derive from it (allOf), in name order.
+	subtypes map[string][]*openapi3.SchemaRef
+}
+
+func newSampler(doc *openapi3.T) *sampler {
+	smp := &sampler{subtypes: map[string][]*openapi3.SchemaRef{}}
+	if doc.Components == nil {
+		return smp
+	}
+	names := make([]string, 0, len(doc.Components.Schemas))
+	for name := range doc.Components.Schemas {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		ref := doc.Components.Schemas[name]
+		if ref == nil || ref.Value == nil {
+			continue
+		}
+		for _, parent := range ref.Value.AllOf {
+			if parent != nil && parent.Ref != "" {
+				sub := &openapi3.SchemaRef{Ref: "#/components/schemas/" + name, Value: ref.Value}
+				smp.subtypes[parent.Ref] = append(smp.subtypes[parent.Ref], sub)
+			}
+		}
+	}
+	return smp
+}
+
+// of builds a value for the schema at ref, found under property name.
+// The real service answers with a concrete type, so a polymorphic base
+// is sampled as its first subtype (when pickSubtype), and the
+// discriminator property carries that type's value. Enums take their
+// first value; strings are shaped by their format, else by the property's
+// name. Depth is capped because Azure schemas are recursive (errors
+// contain errors).
+func (smp *sampler) of(ref *openapi3.SchemaRef, name string, depth int, pickSubtype bool) any {
+	if ref == nil || ref.Value == nil || depth > 6 {
+		return nil
+	}
+	s := ref.Value
+	if pickSubtype && s.Discriminator != nil {
+		if subs := smp.subtypes[ref.Ref]; len(subs) > 0 {
+			return smp.of(subs[0], name, depth+1, true)
+		}
+	}
+	if len(s.Enum) > 0 {
+		return s.Enum[0]
+	}
+	if s.Default != nil {
+		return s.Default
+	}
+	obj := map[string]any{}
+	for _, sub := range s.AllOf {
+		if m, ok := smp.of(sub, name, depth+1, false).(map[string]any); ok {
+			for k, v := range m {
+				obj[k] = v
+			}
+		}
+	}
+	switch {
+	case s.Type.Is("array"):
+		if depth > 4 {
+			return []any{}
+		}
+		if v := smp.of(s.Items, name, depth+1, true); v != nil {
+			return []any{v}
+		}
+		return []any{}
+	case s.Type.Is("string"):
+		return sampleString(name, s.Format)
+	case s.Type.Is("integer"), s.Type.Is("number"):
+		return 0
+	case s.Type.Is("boolean"):
+		return false
+	}
+	for pname, p := range s.Properties {
+		if depth > 4 {
+			continue
+		}
+		if v := smp.of(p, pname, depth+1, true); v != nil {
+			obj[pname] = v
+		}
+	}
+	// The discriminator, or failing one a plain objectType property (Data
+	// Protection sets it on every type), names the schema's type.
+	prop := discriminatorProperty(s, 0)
+	if prop == "" && obj["objectType"] == "objectType" {
+		prop = "objectType"
+	}
+	if v := discriminatorValue(ref); prop != "" && v != "" {
+		obj[prop] = v
+	}
+	if len(obj) == 0 && !s.Type.Is("object") && len(s.Properties) == 0 {
+		return nil
+	}
+	return obj
+}
+
+// discriminatorProperty is the property that names the concrete type, on
+// the schema or a schema it derives from.
+func discriminatorProperty(s *openapi3.Schema, depth int) string {
+	if s.Discriminator != nil && s.Discriminator.PropertyName != "" {
+		return s.Discriminator.PropertyName
+	}
+	if depth > 4 {
+		return ""
+	}
+	for _, parent := range s.AllOf {
+		if parent != nil && parent.Value != nil {
+			if p := discriminatorProperty(parent.Value, depth+1); p != "" {
+				return p
+			}
+		}
+	}
+	return ""
+}
+
+// discriminatorValue is the value naming the schema's type: its
+// x-ms-discriminator-value, else its definition's name (AutoRest's rule).
+func discriminatorValue(ref *openapi3.SchemaRef) string {
+	if v, ok := ref.Value.Extensions["x-ms-discriminator-value"].(string); ok && v != "" {
+		return v
+	}
+	if i := strings.LastIndexByte(ref.Ref, '/'); i >= 0 {
+		return ref.Ref[i+1:]
+	}
+	return ""
+}
+
+// sampleString shapes a string by its format, else by its property's
+// name: ids are ARM ids or GUIDs, names and types those of the resource
+// the request ran on, times a fixed instant.
+func sampleString(name, format string) string {
+	switch format {
+	case "date-time":
+		return sampleTime
+	case "date":
+		return sampleTime[:10]
+	case "uuid":
+		return placeholderGUID
+	case "duration":
+		return "PT1H"
+	case "arm-id":
+		return placeholderTargetID
+	case "uri", "url":
+		return "https://emulator.skyql.local/" + name
+	}
+	lower := strings.ToLower(name)
+	switch {
+	case lower == "id" || strings.HasSuffix(lower, "resourceid") || lower == "resourceuri":
+		return placeholderTargetID
+	case lower == "name" || strings.HasSuffix(lower, "resourcename"):
+		return placeholderName
+	case lower == "type" || strings.HasSuffix(lower, "resourcetype"):
+		return placeholderType
+	case lower == "tenantid":
+		return DefaultTenantID
+	case lower == "subscriptionid":
+		return DefaultSubscriptionID
+	case strings.HasSuffix(lower, "id"):
+		return placeholderGUID
+	case strings.HasSuffix(lower, "location"):
+		return DefaultLocation
+	case strings.HasSuffix(lower, "time") || strings.HasSuffix(lower, "date") || strings.HasSuffix(lower, "datetime"):
+		return sampleTime
+	case strings.HasSuffix(lower, "uri") || strings.HasSuffix(lower, "url"):
+		return "https://emulator.skyql.local/" + name
+	case name != "":
+		return name
+	}
+	return "string"
+}
+
+// result is the operation's result body, its placeholders filled with the
+// resource the request ran on and a GUID drawn from the seed and the
+// request's sequence number.
+func (q *request) result() []byte {
+	if !q.op.templated || len(q.segs) < 2 {
+		return q.op.resultBody
+	}
+	id, name, typ := q.identityOf(len(q.segs) - 1)
+	r := strings.NewReplacer(
+		placeholderTargetID, jsonStringContent(id),
+		placeholderName, jsonStringContent(name),
+		placeholderType, jsonStringContent(typ),
+		placeholderGUID, guid(q.e.opts.Seed, q.seq, 11),
+	)
+	return []byte(r.Replace(string(q.op.resultBody)))
+}
+
+// jsonStringContent is s escaped for use inside a JSON string literal.
+func jsonStringContent(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b[1 : len(b)-1])
+}
