@@ -112,6 +112,11 @@ func TestWriteFailuresCarryTheAPIsCodeAndMessage(t *testing.T) {
 		sb.skyql(t, "exec", insertInstance(props)).
 			mustFail(t, "HTTP 400", "UserErrorDppDatasourceAlreadyProtected", "Datasource is already protected", holder)
 	})
+	t.Run("409 conflict", func(t *testing.T) {
+		sb := startEmulator(t, emulator.Options{})
+		sb.skyql(t, "exec", fmt.Sprintf("DELETE FROM azure.data_protection.backup_vaults WHERE subscriptionId = '%s' AND resourceGroupName = '%s' AND vaultName = '%s'", sub, rg, vault)).
+			mustFail(t, "HTTP 409", "Conflict")
+	})
 	t.Run("invalid body", func(t *testing.T) {
 		sb := startEmulator(t, emulator.Options{})
 		sb.skyql(t, "exec", insertInstance(`{"objectType":"BackupInstance"}`)).mustFail(t, "HTTP 400", "InvalidRequestContent")
