@@ -31,9 +31,9 @@ type Config struct {
 	Description string `yaml:"description"`
 	// Conventions names the rules that turn operations into resources and SQL verbs:
 	// "azure" (resources from operationIds, BackupInstances_Get), "openapi" (resources
-	// from paths, see openAPIConventions), or "auto" (the default): azure for specs that
-	// look like Azure's (x-ms-* extensions, api-version, management.azure.com, ARM
-	// paths), openapi otherwise.
+	// from paths, see openAPIConventions), or "auto" (the default): azure for Swagger 2.0
+	// specs and specs that look like Azure's (x-ms-* extensions, api-version,
+	// management.azure.com, ARM paths), openapi for other OpenAPI 3 specs.
 	Conventions string `yaml:"conventions"`
 	// Server replaces the specs' own servers/host when set.
 	Server string `yaml:"server"`

@@ -230,7 +230,7 @@ func buildService(cfg *Config, sc *ServiceConfig) ([]byte, serviceMeta, []error)
 	}
 	azure := cfg.Conventions == conventionsAzure
 	if cfg.Conventions == conventionsAuto {
-		azure = slices.ContainsFunc(trees, func(t map[string]any) bool { return t != nil && looksLikeAzure(t) })
+		azure = family == swagger2 || slices.ContainsFunc(trees, func(t map[string]any) bool { return t != nil && looksLikeAzure(t) })
 	}
 	// Azure names resources after operationIds, so each needs one; path-based
 	// naming only needs them unique.

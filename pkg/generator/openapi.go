@@ -28,7 +28,7 @@ import (
 //   - Paging (GETs with rows; see inferPagination): a next-page token or URL in the
 //     body, a Link or x-next style header, or a page-number parameter.
 type openAPIConventions struct {
-	prefix  int             // leading literal segments every path shares
+	prefix int             // leading literal segments every path shares
 	hasGet map[string]bool // paths with a GET operation
 }
 
