@@ -346,3 +346,27 @@ func TestConventionsAreDetected(t *testing.T) {
 		t.Error("Azure detection is wrong: ARM paths and api-version are Azure, a plain /pets API is not")
 	}
 }
+
+func TestOverridesConfigIsChecked(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct{ name, config, want string }{
+		{"other provider", "provider: other\n", `names provider "other" but --name is "petstore"`},
+		{"specs listed", "services:\n  - specs: [x.yaml]\n", "lists specs; with --spec the config only overrides"},
+		{"page number without a parameter", "services:\n  - pagination:\n      listPets: {requestToken: {location: request}, responseToken: {location: none}}\n",
+			"page-number paging (responseToken.location: none) needs requestToken {key: <page parameter>, location: query}"},
+		{"unknown location", "services:\n  - pagination:\n      listPets: {requestToken: {location: request}, responseToken: {key: n, location: cookie}}\n",
+			`responseToken.location "cookie" is not body, header or none`},
+		{"misspelt key", "servces: []\n", "field servces not found"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "_")+".yaml")
+			if err := os.WriteFile(path, []byte(c.config), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, err := SpecConfigWithOverrides("petstore", "v0.1.0", petstoreSpec, path)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("got %v, want an error containing %q", err, c.want)
+			}
+		})
+	}
+}
