@@ -60,7 +60,7 @@ func TestRegisterNonAzureProvider(t *testing.T) {
 	}
 	victim := t.TempDir()
 	r := runSkyql(t, nil, "--app-dir", victim, "--registry", registryFlag("file://"+filepath.ToSlash(tampered)), "registry", "pull", "petstore")
-	if r.code == 0 || !strings.Contains(r.stderr, "petstore") {
+	if r.code == 0 || !strings.Contains(r.stderr, "pulling petstore v0.1.0: archive petstore/v0.1.0.tgz refused") || !strings.Contains(r.stderr, "nothing was installed") {
 		t.Fatalf("a tampered archive was pulled (exit %d):\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	if installed, err := registry.Installed(victim); err != nil || len(installed) != 0 {
