@@ -38,23 +38,31 @@ func newProviderGenerateCommand() *cobra.Command {
 With --config, a provider config (e.g. providers/azure/config.yaml) lists the specs of
 each service and naming overrides. With --spec, every spec file found (a file, or a
 folder searched recursively) becomes one service, named after its resource provider
-namespace (Microsoft.Compute -> compute) or its file name.
+namespace (Microsoft.Compute -> compute) or its file name; adding --config then
+reads only overrides from it (conventions, server, config.auth, and per service
+name, resources, verbs, objectKeys, pagination).
+
+Azure-style specs get resources from operationIds (BackupInstances_Get); other
+OpenAPI 3 specs get resources from paths (/pets and /pets/{petId} -> pets), verbs
+from HTTP methods, paging from the response shape (next-page token or URL in the
+body, Link or x-next header, page parameter) and auth from securitySchemes.
 
 A service whose specs are broken is reported and skipped; the others are still written,
 and the command exits non-zero.`,
 		Example: `  skyql provider generate --config providers/azure/config.yaml --out registry/src
-  skyql provider generate --spec specs/dataprotection.json --name myazure --out /tmp/src`,
+  skyql provider generate --spec specs/dataprotection.json --name myazure --out /tmp/src
+  skyql provider generate --spec petstore.yaml --name petstore --config overrides.yaml --out /tmp/src`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var cfg *generator.Config
 			var err error
 			switch {
-			case configFile != "" && spec != "":
-				return usageError{errors.New("use either --config or --spec, not both")}
+			case spec != "" && name == "":
+				return usageError{errors.New("--spec needs --name: the provider's name, e.g. --name petstore")}
+			case spec != "" && configFile != "":
+				cfg, err = generator.SpecConfigWithOverrides(name, version, spec, configFile)
 			case configFile != "":
 				cfg, err = generator.LoadConfig(configFile)
-			case spec != "" && name == "":
-				return usageError{errors.New("--spec needs --name: the provider's name, e.g. --name azure")}
 			case spec != "":
 				cfg, err = generator.SingleSpecConfig(name, version, spec)
 			default:
@@ -75,7 +83,7 @@ and the command exits non-zero.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&configFile, "config", "", "provider config YAML (specs, services, naming overrides)")
+	f.StringVar(&configFile, "config", "", "provider config YAML (specs, services, naming overrides); with --spec, overrides only")
 	f.StringVar(&spec, "spec", "", "a Swagger 2.0 / OpenAPI 3 file, or a folder of them, instead of --config")
 	f.StringVar(&name, "name", "", "provider name, with --spec")
 	f.StringVar(&version, "version", "v0.1.0", "provider version, with --spec")

@@ -48,6 +48,12 @@
 //     connections, added latency; every answer carries x-ms-request-id and
 //     x-ms-ratelimit-remaining-subscription-{reads,writes,deletes}.
 //
+// Documents whose operations take no api-version (providers generated from
+// plain OpenAPI 3 specs) are served as a generic REST API instead: auth per
+// the document's security scheme, seeded collections, lists paged as each
+// method's pagination config says (body token, Link or named header, page
+// number); see generic.go.
+//
 // GET /_emulator/stats (Stats as JSON) and GET /_emulator/log (the recent
 // requests) need no token and are not counted.
 package emulator
@@ -117,6 +123,9 @@ type Options struct {
 	Dataset DatasetSize
 	// LogSize is how many recent requests the request log keeps (default 1000).
 	LogSize int
+	// ItemsPerCollection sizes the data of a generic (non-ARM) API: items in
+	// each collection (default DefaultItemsPerCollection). See generic.go.
+	ItemsPerCollection int
 }
 
 // Emulator is a running ARM emulator. It is safe for concurrent use.
@@ -131,12 +140,18 @@ type Emulator struct {
 
 	mu     sync.Mutex
 	server *http.Server
+
+	// generic, when set, serves a non-ARM API instead of router and store.
+	generic *genericAPI
 }
 
 // New builds an emulator serving the given service documents and seeds its
 // store. Several api-versions of one service may be served together; a
 // request picks one with ?api-version=.
 func New(services []*provider.Service, opts Options) (*Emulator, error) {
+	if isGenericAPI(services) {
+		return newGenericEmulator(services, opts)
+	}
 	docs := make([]document, 0, len(services))
 	for _, s := range services {
 		if s == nil {

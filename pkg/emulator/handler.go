@@ -49,6 +49,10 @@ func (e *Emulator) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		writeJSON(rw, http.StatusOK, e.Log())
 		return
 	}
+	if e.generic != nil {
+		e.serveGeneric(rw, r)
+		return
+	}
 	n := e.seq.Add(1)
 	e.stats.enter()
 	w := &statusWriter{ResponseWriter: rw}

@@ -165,17 +165,21 @@ func (e *Executor) fetchCall(ctx context.Context, index int, call *Call, sink Si
 		return res
 	}
 	sameLink := 0
+	var cursor pageCursor
 	for next != "" {
 		if e.maxPages > 0 && res.Pages >= e.maxPages {
 			res.Capped = true
 			return res
 		}
-		body, _, err := e.do(ctx, call, call.Method.HTTPMethod, next, call.Body)
+		body, resp, err := e.do(ctx, call, call.Method.HTTPMethod, next, call.Body)
 		if err != nil {
 			res.Err = err
 			return res
 		}
 		items, nextURL, err := call.parsePage(body, next)
+		if err == nil && nextURL == "" {
+			nextURL, err = call.nextAfterPage(next, resp.Header, body, len(items), &cursor)
+		}
 		if err != nil {
 			res.Err = fmt.Errorf("page %d of %s: %w", res.Pages+1, call.Describe(), err)
 			return res
@@ -300,7 +304,7 @@ func (c *Call) parsePage(body []byte, current string) (items [][]byte, next stri
 	default:
 		return nil, "", fmt.Errorf("%s is a %s, not rows", c.Method.Response.ObjectKey, dataType)
 	}
-	if p := c.Method.Pagination; p != nil && p.ResponseTokenLocation != "header" {
+	if p := c.Method.Pagination; p != nil && (p.ResponseTokenLocation == "body" || p.ResponseTokenLocation == "") {
 		token, err := jsonparser.GetString(body, strings.Split(p.ResponseTokenKey, ".")...)
 		if err == nil && token != "" {
 			next, err = c.nextURL(current, token)
@@ -317,9 +321,11 @@ func objectKeyPath(objectKey string) []string {
 	if key == "" {
 		return nil
 	}
-	parts := strings.Split(key, ".")
-	for i, p := range parts {
-		parts[i] = strings.TrimSuffix(p, "[*]")
+	var parts []string
+	for _, p := range strings.Split(key, ".") {
+		if p = strings.TrimSuffix(p, "[*]"); p != "" { // "$[*]" is the body itself
+			parts = append(parts, p)
+		}
 	}
 	return parts
 }

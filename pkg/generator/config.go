@@ -6,10 +6,19 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/skyql/skyql/pkg/provider"
+)
+
+const (
+	conventionsAuto    = "auto"
+	conventionsAzure   = "azure"
+	conventionsOpenAPI = "openapi"
 )
 
 // Config says which specs make up a provider and how to name what comes out of them.
@@ -20,8 +29,11 @@ type Config struct {
 	Version     string `yaml:"version"`
 	Title       string `yaml:"title"`
 	Description string `yaml:"description"`
-	// Conventions names the rules that turn operations into resources and SQL verbs.
-	// Only "azure" exists today: resources from operationIds (BackupInstances_Get).
+	// Conventions names the rules that turn operations into resources and SQL verbs:
+	// "azure" (resources from operationIds, BackupInstances_Get), "openapi" (resources
+	// from paths, see openAPIConventions), or "auto" (the default): azure for Swagger 2.0
+	// specs and specs that look like Azure's (x-ms-* extensions, api-version,
+	// management.azure.com, ARM paths), openapi for other OpenAPI 3 specs.
 	Conventions string `yaml:"conventions"`
 	// Server replaces the specs' own servers/host when set.
 	Server string `yaml:"server"`
@@ -44,6 +56,11 @@ type ServiceConfig struct {
 	Resources map[string]string `yaml:"resources"`
 	// Verbs sets the SQL verb of an operation: operationId -> select|insert|update|replace|delete|exec.
 	Verbs map[string]string `yaml:"verbs"`
+	// ObjectKeys sets where an operation's rows are: operationId -> JSONPath ($.data, $[*]).
+	ObjectKeys map[string]string `yaml:"objectKeys"`
+	// Pagination sets an operation's pagination config (the registry format's block,
+	// see docs/architecture.md); null turns inferred paging off.
+	Pagination map[string]*provider.PaginationConfig `yaml:"pagination"`
 }
 
 // LoadConfig reads a provider config file and checks it.
@@ -136,10 +153,10 @@ func (c *Config) check() error {
 		errs = append(errs, fmt.Errorf("version %q must look like v0.1.0", c.Version))
 	}
 	if c.Conventions == "" {
-		c.Conventions = "azure"
+		c.Conventions = conventionsAuto
 	}
-	if c.Conventions != "azure" {
-		errs = append(errs, fmt.Errorf("conventions %q are not supported: only \"azure\" (resources from operationIds) exists", c.Conventions))
+	if !slices.Contains([]string{conventionsAuto, conventionsAzure, conventionsOpenAPI}, c.Conventions) {
+		errs = append(errs, fmt.Errorf("conventions %q are not supported: use azure (resources from operationIds), openapi (resources from paths) or auto", c.Conventions))
 	}
 	if len(c.Services) == 0 {
 		errs = append(errs, errors.New("no services: list at least one under services"))
@@ -166,9 +183,14 @@ func (c *Config) check() error {
 			errs = append(errs, fmt.Errorf("services[%d] and services[%d] are both named %q: list all files of a service under one entry's specs, or set name:", prev, i, s.Name))
 		}
 		seen[s.Name] = i
-		for op, verb := range s.Verbs {
-			if !isVerb(verb) {
+		for _, op := range sortedKeys(s.Verbs) {
+			if verb := s.Verbs[op]; !isVerb(verb) {
 				errs = append(errs, fmt.Errorf("service %s: verb %q for %s is not one of select, insert, update, replace, delete, exec", s.Name, verb, op))
+			}
+		}
+		for _, op := range sortedKeys(s.Pagination) {
+			if err := checkPagination(s.Pagination[op]); err != nil {
+				errs = append(errs, fmt.Errorf("service %s: pagination for %s: %w", s.Name, op, err))
 			}
 		}
 	}
@@ -212,4 +234,124 @@ func snakeCase(s string) string {
 		b.WriteRune(unicode.ToLower(r))
 	}
 	return strings.Trim(b.String(), "_")
+}
+
+// SpecConfigWithOverrides is SingleSpecConfig for `provider generate --spec ... --config`:
+// the specs come from spec, everything else may come from the config file at
+// overridesPath (conventions, server, title, config.auth, and per service: name,
+// resources, verbs, objectKeys, pagination). When spec yields one service and the
+// config lists one, the config's entry applies to it (and may rename it); otherwise
+// entries are matched by service name. Entries must not list specs.
+func SpecConfigWithOverrides(providerName, version, spec, overridesPath string) (*Config, error) {
+	cfg, err := SingleSpecConfig(providerName, version, spec)
+	if err != nil {
+		return nil, err
+	}
+	data, err := os.ReadFile(overridesPath)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read provider config: %w", err)
+	}
+	var over Config
+	dec := yaml.NewDecoder(strings.NewReader(string(data)))
+	dec.KnownFields(true)
+	if err := dec.Decode(&over); err != nil {
+		return nil, fmt.Errorf("%s: %w", overridesPath, err)
+	}
+	if over.Provider != "" && over.Provider != providerName {
+		return nil, fmt.Errorf("%s names provider %q but --name is %q: drop one or make them agree", overridesPath, over.Provider, providerName)
+	}
+	if over.Version != "" {
+		cfg.Version = over.Version
+	}
+	cfg.Title, cfg.Description, cfg.Conventions = over.Title, over.Description, over.Conventions
+	cfg.Server, cfg.ProviderConfig = over.Server, over.ProviderConfig
+	for i, o := range over.Services {
+		if len(o.Specs) > 0 {
+			return nil, fmt.Errorf("%s: services[%d] lists specs; with --spec the config only overrides names, verbs, objectKeys and pagination (or drop --spec and list the specs in the config)", overridesPath, i)
+		}
+		target := -1
+		if len(over.Services) == 1 && len(cfg.Services) == 1 {
+			target = 0
+		} else {
+			for j := range cfg.Services {
+				if cfg.Services[j].Name == o.Name {
+					target = j
+				}
+			}
+		}
+		if target < 0 {
+			names := make([]string, len(cfg.Services))
+			for j, s := range cfg.Services {
+				names[j] = s.Name
+			}
+			return nil, fmt.Errorf("%s: services[%d] is named %q, but the specs give services %s: use one of those names", overridesPath, i, o.Name, strings.Join(names, ", "))
+		}
+		s := &cfg.Services[target]
+		if o.Name != "" {
+			s.Name = o.Name
+		}
+		if o.Title != "" {
+			s.Title = o.Title
+		}
+		if o.Description != "" {
+			s.Description = o.Description
+		}
+		s.Resources, s.Verbs, s.ObjectKeys, s.Pagination = o.Resources, o.Verbs, o.ObjectKeys, o.Pagination
+	}
+	if err := cfg.check(); err != nil {
+		return nil, fmt.Errorf("%s: %w", overridesPath, err)
+	}
+	return cfg, nil
+}
+
+// checkPagination rejects a pagination override the executor could not follow.
+func checkPagination(p *provider.PaginationConfig) error {
+	if p == nil {
+		return nil
+	}
+	switch p.ResponseToken.Location {
+	case "body", "header":
+		if p.ResponseToken.Key == "" {
+			return errors.New("responseToken.key is empty: name the body field or header holding the next page's token or URL")
+		}
+		if p.RequestToken.Location != "request" && (p.RequestToken.Location != "query" || p.RequestToken.Key == "") {
+			return errors.New(`requestToken must be {location: request} (the token is the next page's URL) or {key: <query parameter>, location: query}`)
+		}
+	case "none":
+		if p.RequestToken.Location != "query" || p.RequestToken.Key == "" {
+			return errors.New(`page-number paging (responseToken.location: none) needs requestToken {key: <page parameter>, location: query}`)
+		}
+	default:
+		return fmt.Errorf("responseToken.location %q is not body, header or none", p.ResponseToken.Location)
+	}
+	if p.PageNumber != nil && p.ResponseToken.Location != "none" {
+		return errors.New("pageNumber applies only to page-number paging (responseToken.location: none)")
+	}
+	return nil
+}
+
+// paginationMap writes a pagination config as the document's block.
+func paginationMap(p *provider.PaginationConfig) map[string]any {
+	token := func(t provider.TokenLocation) map[string]any {
+		m := map[string]any{"location": t.Location}
+		if t.Key != "" {
+			m["key"] = t.Key
+		}
+		return m
+	}
+	out := map[string]any{"requestToken": token(p.RequestToken), "responseToken": token(p.ResponseToken)}
+	if n := p.PageNumber; n != nil {
+		pn := map[string]any{}
+		if n.Start != 0 {
+			pn["start"] = n.Start
+		}
+		if n.SizeKey != "" {
+			pn["sizeKey"] = n.SizeKey
+		}
+		if n.TotalKey != "" {
+			pn["totalKey"] = n.TotalKey
+		}
+		out["pageNumber"] = pn
+	}
+	return out
 }

@@ -144,6 +144,8 @@ func (r *Result) Write(root string) error {
 // serviceMeta is what provider.yaml says about a service.
 type serviceMeta struct {
 	name, title, description string
+	// auth is the provider auth config inferred from the service's securitySchemes.
+	auth map[string]any
 }
 
 func providerDocument(cfg *Config, services []serviceMeta) ([]byte, error) {
@@ -174,8 +176,24 @@ func providerDocument(cfg *Config, services []serviceMeta) ([]byte, error) {
 	if cfg.Description != "" {
 		doc["description"] = cfg.Description
 	}
-	if len(cfg.ProviderConfig) > 0 {
-		generic, err := toGeneric(cfg.ProviderConfig)
+	providerConfig := map[string]any{}
+	for k, v := range cfg.ProviderConfig {
+		providerConfig[k] = v
+	}
+	if _, set := providerConfig["auth"]; !set {
+		// The config's auth wins; otherwise the first service (by name) whose
+		// securitySchemes gave one.
+		sorted := slices.Clone(services)
+		slices.SortFunc(sorted, func(a, b serviceMeta) int { return strings.Compare(a.name, b.name) })
+		for _, s := range sorted {
+			if s.auth != nil {
+				providerConfig["auth"] = s.auth
+				break
+			}
+		}
+	}
+	if len(providerConfig) > 0 {
+		generic, err := toGeneric(providerConfig)
 		if err != nil {
 			return nil, fmt.Errorf("provider config: %w", err)
 		}
@@ -192,14 +210,14 @@ func buildService(cfg *Config, sc *ServiceConfig) ([]byte, serviceMeta, []error)
 	var problems []error
 	var merged map[string]any
 	family := swagger2
-	operationFiles := map[string]string{} // operationId -> "file: METHOD path", to report duplicates
+	var trees []map[string]any
 	for _, specPath := range sc.Specs {
 		tree, fam, errs := loadSpec(specPath)
 		problems = append(problems, errs...)
+		trees = append(trees, tree)
 		if tree == nil {
 			continue
 		}
-		problems = append(problems, checkOperationIDs(tree, specPath, operationFiles)...)
 		if merged == nil {
 			merged, family = tree, fam
 			continue
@@ -209,6 +227,18 @@ func buildService(cfg *Config, sc *ServiceConfig) ([]byte, serviceMeta, []error)
 			continue
 		}
 		problems = append(problems, mergeSpec(merged, tree, specPath)...)
+	}
+	azure := cfg.Conventions == conventionsAzure
+	if cfg.Conventions == conventionsAuto {
+		azure = family == swagger2 || slices.ContainsFunc(trees, func(t map[string]any) bool { return t != nil && looksLikeAzure(t) })
+	}
+	// Azure names resources after operationIds, so each needs one; path-based
+	// naming only needs them unique.
+	operationFiles := map[string]string{} // operationId -> "METHOD path in file", to report duplicates
+	for i, tree := range trees {
+		if tree != nil {
+			problems = append(problems, checkOperationIDs(tree, sc.Specs[i], operationFiles, azure)...)
+		}
 	}
 	if len(problems) > 0 {
 		return nil, serviceMeta{}, problems
@@ -221,7 +251,13 @@ func buildService(cfg *Config, sc *ServiceConfig) ([]byte, serviceMeta, []error)
 	if cfg.Server != "" {
 		doc.Servers = openapi3.Servers{{URL: cfg.Server}}
 	}
-	resources, errs := buildResources(cfg, sc, doc)
+	var conv conventions = azureConventions{}
+	var auth map[string]any
+	if !azure {
+		conv = newOpenAPIConventions(doc)
+		auth = inferAuth(doc, cfg.Provider)
+	}
+	resources, errs := buildResources(cfg, sc, doc, conv)
 	if len(errs) > 0 {
 		return nil, serviceMeta{}, errs
 	}
@@ -240,7 +276,7 @@ func buildService(cfg *Config, sc *ServiceConfig) ([]byte, serviceMeta, []error)
 	if err != nil {
 		return nil, serviceMeta{}, []error{fmt.Errorf("service %s: %w", sc.Name, err)}
 	}
-	meta := serviceMeta{name: sc.Name, title: sc.Title, description: sc.Description}
+	meta := serviceMeta{name: sc.Name, title: sc.Title, description: sc.Description, auth: auth}
 	if meta.title == "" && doc.Info != nil {
 		meta.title = doc.Info.Title
 	}
@@ -325,9 +361,9 @@ func setAPIVersionDefault(node any, version string, family specFamily) {
 	}
 }
 
-// checkOperationIDs reports operations without an operationId and operationIds used
-// twice (within the file or across the service's files).
-func checkOperationIDs(tree map[string]any, file string, seen map[string]string) []error {
+// checkOperationIDs reports operationIds used twice (within the file or across the
+// service's files) and, when required, operations without one.
+func checkOperationIDs(tree map[string]any, file string, seen map[string]string, required bool) []error {
 	var problems []error
 	paths, _ := tree["paths"].(map[string]any)
 	for _, path := range sortedKeys(paths) {
@@ -340,7 +376,9 @@ func checkOperationIDs(tree map[string]any, file string, seen map[string]string)
 			where := fmt.Sprintf("%s: operation %s %s", file, strings.ToUpper(method), path)
 			id, _ := op["operationId"].(string)
 			if id == "" {
-				problems = append(problems, fmt.Errorf("%s has no operationId: add one named <Resource>_<Action>, e.g. Widgets_Get", where))
+				if required {
+					problems = append(problems, fmt.Errorf("%s has no operationId: add one named <Resource>_<Action>, e.g. Widgets_Get", where))
+				}
 				continue
 			}
 			if first, dup := seen[id]; dup {

@@ -24,13 +24,22 @@ type operation struct {
 	op         *openapi3.Operation
 }
 
-// conventions decide how operations are grouped into resources and which SQL verb
-// reaches them. azureConventions is the only one so far; grouping plain OpenAPI 3 APIs by
-// path would be another implementation.
+// conventions decide how operations are grouped into resources, which SQL verb reaches
+// them, where a method's rows are and how it pages. azureConventions follow Azure's
+// operationIds; openAPIConventions group plain OpenAPI 3 APIs by path.
 type conventions interface {
 	resourceName(service string, o operation) (string, error)
 	methodName(o operation) string
 	verb(o operation) string
+	// describesItem: the method reads one item, so its row schema describes the
+	// resource best; such SELECT methods are listed first (the engine takes columns
+	// from the first).
+	describesItem(o operation) bool
+	// objectKey is the JSONPath to the rows in the success response, "" for the
+	// whole body as one row.
+	objectKey(o operation, schema *openapi3.SchemaRef) string
+	// pagination is the method's pagination config, or nil.
+	pagination(o operation, objectKey string) map[string]any
 }
 
 // azureConventions follow the Azure specs' operationIds, <Resource>_<Action>:
@@ -39,6 +48,7 @@ type conventions interface {
 // e.g. BackupVaults_GetInSubscription); PUT is insert (replace when its action is
 // Update*/Replace*); PATCH is update; DELETE is delete; everything else is exec, also a
 // GET of a single non-resource object such as BackupInstances_GetBackupInstanceOperationResult.
+// Rows and paging come from x-ms-pageable (itemName, nextLinkName).
 type azureConventions struct{}
 
 func (azureConventions) resourceName(service string, o operation) (string, error) {
@@ -83,6 +93,36 @@ func (azureConventions) verb(o operation) string {
 		}
 	}
 	return execVerb
+}
+
+func (azureConventions) describesItem(o operation) bool { return isGetAction(o.id) }
+
+func (azureConventions) objectKey(o operation, schema *openapi3.SchemaRef) string {
+	if pageable, ok := o.op.Extensions["x-ms-pageable"].(map[string]any); ok {
+		if name, ok := pageable["itemName"].(string); ok && name != "" {
+			return "$." + name
+		}
+		return "$.value"
+	}
+	if !isGetAction(o.id) && hasArrayProperty(schema, "value") {
+		return "$.value"
+	}
+	return ""
+}
+
+func (azureConventions) pagination(o operation, _ string) map[string]any {
+	pageable, ok := o.op.Extensions["x-ms-pageable"].(map[string]any)
+	if !ok {
+		return nil
+	}
+	next, ok := pageable["nextLinkName"].(string)
+	if !ok || next == "" {
+		return nil
+	}
+	return map[string]any{
+		"requestToken":  map[string]any{"key": next, "location": "request"},
+		"responseToken": map[string]any{"key": next, "location": "body"},
+	}
 }
 
 // listsCollection: the operation pages (x-ms-pageable) or answers with a `value` array.
@@ -153,11 +193,11 @@ func pickMediaType(content openapi3.Content) (string, *openapi3.MediaType) {
 }
 
 // buildResources groups the document's operations into x-stackQL-resources.
-func buildResources(cfg *Config, sc *ServiceConfig, doc *openapi3.T) (map[string]any, []error) {
-	conv := azureConventions{}
+func buildResources(cfg *Config, sc *ServiceConfig, doc *openapi3.T, conv conventions) (map[string]any, []error) {
 	var problems []error
 	type method struct {
 		name, verb string
+		item       bool
 		entry      map[string]any
 	}
 	byResource := map[string][]method{}
@@ -170,9 +210,10 @@ func buildResources(cfg *Config, sc *ServiceConfig, doc *openapi3.T) (map[string
 				continue
 			}
 			o := operation{id: op.OperationID, path: path, httpMethod: strings.ToUpper(httpMethod), op: op}
-			used[o.id] = true
+			name := conv.methodName(o)
+			used[name] = true
 			resource, err := conv.resourceName(sc.Name, o)
-			if override, ok := sc.Resources[o.id]; ok {
+			if override, ok := sc.Resources[name]; ok {
 				resource, err = override, nil
 			}
 			if err != nil {
@@ -180,21 +221,32 @@ func buildResources(cfg *Config, sc *ServiceConfig, doc *openapi3.T) (map[string
 				continue
 			}
 			verb := conv.verb(o)
-			if override, ok := sc.Verbs[o.id]; ok {
+			if override, ok := sc.Verbs[name]; ok {
 				verb = override
 			}
+			for _, m := range byResource[resource] {
+				if m.name == name {
+					problems = append(problems, fmt.Errorf("operation %s %s: resource %s already has a method %s: give the operation a unique operationId", o.httpMethod, path, resource, name))
+				}
+			}
 			byResource[resource] = append(byResource[resource], method{
-				name:  conv.methodName(o),
+				name:  name,
 				verb:  verb,
-				entry: methodEntry(o, httpMethod),
+				item:  conv.describesItem(o),
+				entry: methodEntry(o, httpMethod, conv, sc, name),
 			})
 		}
 	}
-	for _, overrides := range []map[string]string{sc.Resources, sc.Verbs} {
+	for _, overrides := range []map[string]string{sc.Resources, sc.Verbs, sc.ObjectKeys} {
 		for _, id := range sortedKeys(overrides) {
 			if !used[id] {
 				problems = append(problems, fmt.Errorf("service %s: the config names operationId %q, which none of its specs has", sc.Name, id))
 			}
+		}
+	}
+	for _, id := range sortedKeys(sc.Pagination) {
+		if !used[id] {
+			problems = append(problems, fmt.Errorf("service %s: the config names operationId %q, which none of its specs has", sc.Name, id))
 		}
 	}
 	if len(problems) > 0 {
@@ -205,10 +257,7 @@ func buildResources(cfg *Config, sc *ServiceConfig, doc *openapi3.T) (map[string
 	for name, methods := range byResource {
 		slices.SortFunc(methods, func(a, b method) int { return strings.Compare(a.name, b.name) })
 		methodMap := map[string]any{}
-		verbLists := map[string][]any{}
-		for _, v := range sqlVerbs {
-			verbLists[v] = []any{}
-		}
+		verbLists := map[string][]method{}
 		for _, m := range methods {
 			methodMap[m.name] = m.entry
 			if m.verb != execVerb {
@@ -216,15 +265,15 @@ func buildResources(cfg *Config, sc *ServiceConfig, doc *openapi3.T) (map[string
 			}
 		}
 		// The engine reads columns from the first select method: put the one that
-		// fetches a single item (…_Get) first, as it describes the resource itself.
-		slices.SortStableFunc(verbLists["select"], func(a, b any) int {
-			return boolRank(isGetAction(b.(method).name)) - boolRank(isGetAction(a.(method).name))
+		// fetches a single item first, as it describes the resource itself.
+		slices.SortStableFunc(verbLists["select"], func(a, b method) int {
+			return boolRank(b.item) - boolRank(a.item)
 		})
 		sqlVerbsEntry := map[string]any{}
 		for _, v := range sqlVerbs {
 			refs := []any{}
 			for _, m := range verbLists[v] {
-				refs = append(refs, map[string]any{"$ref": "#/components/x-stackQL-resources/" + escapePointer(name) + "/methods/" + escapePointer(m.(method).name)})
+				refs = append(refs, map[string]any{"$ref": "#/components/x-stackQL-resources/" + escapePointer(name) + "/methods/" + escapePointer(m.name)})
 			}
 			sqlVerbsEntry[v] = refs
 		}
@@ -252,39 +301,37 @@ func boolRank(b bool) int {
 }
 
 // methodEntry is one x-stackQL-resources method: the operation it calls, where the rows
-// are in the response, and how it pages.
-func methodEntry(o operation, httpMethod string) map[string]any {
+// are in the response, and how it pages. The config's objectKeys and pagination, keyed
+// by method name, win over what the conventions infer.
+func methodEntry(o operation, httpMethod string, conv conventions, sc *ServiceConfig, name string) map[string]any {
 	entry := map[string]any{
 		"operation": map[string]any{"$ref": "#/paths/" + escapePointer(o.path) + "/" + httpMethod},
 	}
 	status, mediaType, schema := successResponse(o.op)
-	pageable, isPageable := o.op.Extensions["x-ms-pageable"].(map[string]any)
+	objectKey := ""
 	if status != "" {
 		response := map[string]any{"openAPIDocKey": status}
 		if mediaType != "" {
 			response["mediaType"] = mediaType
 		}
-		switch {
-		case isPageable:
-			item := "value"
-			if name, ok := pageable["itemName"].(string); ok && name != "" {
-				item = name
-			}
-			response["objectKey"] = "$." + item
-		case !isGetAction(o.id) && hasArrayProperty(schema, "value"):
-			response["objectKey"] = "$.value"
+		objectKey = conv.objectKey(o, schema)
+		if override, ok := sc.ObjectKeys[name]; ok {
+			objectKey = override
+		}
+		if objectKey != "" {
+			response["objectKey"] = objectKey
 		}
 		entry["response"] = response
 	}
-	if isPageable {
-		if next, ok := pageable["nextLinkName"].(string); ok && next != "" {
-			entry["config"] = map[string]any{
-				"pagination": map[string]any{
-					"requestToken":  map[string]any{"key": next, "location": "request"},
-					"responseToken": map[string]any{"key": next, "location": "body"},
-				},
-			}
+	pagination := conv.pagination(o, objectKey)
+	if override, ok := sc.Pagination[name]; ok {
+		pagination = nil
+		if override != nil {
+			pagination = paginationMap(override)
 		}
+	}
+	if pagination != nil {
+		entry["config"] = map[string]any{"pagination": pagination}
 	}
 	if body := o.op.RequestBody; body != nil && body.Value != nil {
 		if mt, _ := pickMediaType(body.Value.Content); mt != "" {

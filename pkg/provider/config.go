@@ -9,9 +9,26 @@ type Config struct {
 }
 
 // PaginationConfig is the registry format's pagination block.
+//
+// Page-number paging (no token in the response) is written as
+// requestToken {key: <page param>, location: query} with responseToken
+// {location: none}; the optional pageNumber block tunes it.
 type PaginationConfig struct {
-	RequestToken  TokenLocation `yaml:"requestToken" json:"requestToken"`
-	ResponseToken TokenLocation `yaml:"responseToken" json:"responseToken"`
+	RequestToken  TokenLocation     `yaml:"requestToken" json:"requestToken"`
+	ResponseToken TokenLocation     `yaml:"responseToken" json:"responseToken"`
+	PageNumber    *PageNumberConfig `yaml:"pageNumber,omitempty" json:"pageNumber,omitempty"`
+}
+
+// PageNumberConfig tunes page-number paging.
+type PageNumberConfig struct {
+	// Start is the first page's number (default 1).
+	Start int `yaml:"start,omitempty" json:"start,omitempty"`
+	// SizeKey is the query parameter that sets the page size (per_page,
+	// limit); a page with fewer items than the size asked for is the last.
+	SizeKey string `yaml:"sizeKey,omitempty" json:"sizeKey,omitempty"`
+	// TotalKey is a response body field holding the total item count;
+	// paging stops once that many items arrived.
+	TotalKey string `yaml:"totalKey,omitempty" json:"totalKey,omitempty"`
 }
 
 // TokenLocation names a paging token and where it travels.
@@ -22,24 +39,45 @@ type TokenLocation struct {
 
 // Pagination tells the executor how to reach the next page.
 //
-// ResponseTokenLocation is "body" or "header"; RequestTokenLocation is
-// "query", "header", "body", or "request", which means the response token is
-// the whole URL of the next page (Azure's nextLink).
+// ResponseTokenLocation is "body", "header" (a header named "Link" is read
+// as RFC 8288 and its rel="next" target taken), or "none" for page-number
+// paging; RequestTokenLocation is "query", "header", "body", or "request",
+// which means the response token is the whole URL of the next page
+// (Azure's nextLink, a Link header).
 type Pagination struct {
 	RequestTokenKey       string
 	RequestTokenLocation  string
 	ResponseTokenKey      string
 	ResponseTokenLocation string
+	// Page-number paging (ResponseTokenLocation "none"): RequestTokenKey is
+	// the page parameter, counted up from FirstPage.
+	FirstPage   int
+	PageSizeKey string
+	TotalKey    string
 }
 
 // NextIsURL reports whether the response token is the next page's URL.
 func (p *Pagination) NextIsURL() bool { return p.RequestTokenLocation == "request" }
 
+// ByPageNumber reports page-number paging: no token comes back, the page
+// parameter is counted up until a short or empty page.
+func (p *Pagination) ByPageNumber() bool { return p.ResponseTokenLocation == "none" }
+
 func (c *PaginationConfig) pagination() *Pagination {
-	return &Pagination{
+	p := &Pagination{
 		RequestTokenKey: c.RequestToken.Key, RequestTokenLocation: c.RequestToken.Location,
 		ResponseTokenKey: c.ResponseToken.Key, ResponseTokenLocation: c.ResponseToken.Location,
 	}
+	if p.ByPageNumber() {
+		p.FirstPage = 1
+		if n := c.PageNumber; n != nil {
+			if n.Start != 0 {
+				p.FirstPage = n.Start
+			}
+			p.PageSizeKey, p.TotalKey = n.SizeKey, n.TotalKey
+		}
+	}
+	return p
 }
 
 // LRO describes a long-running operation (x-ms-long-running-operation).

@@ -214,6 +214,9 @@ func applyObjectKey(schema *openapi3.SchemaRef, objectKey string) (*openapi3.Sch
 	if key != "" {
 		for _, part := range strings.Split(key, ".") {
 			part = strings.TrimSuffix(part, "[*]")
+			if part == "" { // "$[*]": the response itself is the array of rows
+				continue
+			}
 			if cur == nil || cur.Value == nil {
 				break
 			}
