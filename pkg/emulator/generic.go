@@ -75,6 +75,9 @@ type genericRoute struct {
 	collection string
 	isItem     bool
 	auth       *genericAuth
+	// actionBody is the documented success body of an operation the
+	// emulator keeps no state for, with placeholders (see samples.go).
+	actionBody []byte
 }
 
 // genericAuth is what a request must carry.
@@ -132,13 +135,15 @@ func (g *genericAPI) addService(s *provider.Service) error {
 		}
 	}
 	docAuth := authOfDocument(s)
+	samples := newSampler(s.Doc)
 	for _, key := range s.Doc.Paths.Keys() {
 		path, _, _ := strings.Cut(key, "?")
 		item := s.Doc.Paths.Value(key)
 		segs := parseTemplate(path)
 		for method, op := range item.Operations() {
 			method = strings.ToUpper(method)
-			rt := &genericRoute{method: method, template: path, segs: segs, op: op, m: methods[method+" "+path], auth: docAuth}
+			rt := &genericRoute{method: method, template: path, segs: segs, op: op, m: methods[method+" "+path], auth: docAuth,
+				actionBody: successBody(op, samples)}
 			if op.Security != nil {
 				rt.auth = authOfRequirements(s.Doc, *op.Security, docAuth)
 			}
@@ -593,8 +598,15 @@ func (q *genericRequest) action() {
 	if _, ok := q.readObject(); !ok {
 		return
 	}
-	if body := successBody(q.rt.op); body != nil {
-		writeBody(q.w, http.StatusOK, body)
+	if body := q.rt.actionBody; body != nil {
+		segs := strings.Split(strings.Trim(q.r.URL.Path, "/"), "/")
+		fill := strings.NewReplacer(
+			placeholderTargetID, jsonStringContent(q.r.URL.Path),
+			placeholderName, jsonStringContent(segs[len(segs)-1]),
+			placeholderType, "",
+			placeholderGUID, guid(q.e.opts.Seed, q.e.seq.Add(1), 11),
+		)
+		writeBody(q.w, http.StatusOK, []byte(fill.Replace(string(body))))
 		return
 	}
 	q.w.WriteHeader(http.StatusNoContent)
