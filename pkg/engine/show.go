@@ -156,7 +156,7 @@ func (s *Session) runDescribe(st *parser.Describe, w output.Writer) error {
 		if !c.Param {
 			continue
 		}
-		row := []any{c.Name, "string", paramDescription(r, c.Name)}
+		row := []any{c.Name, paramType(r, c.Name), paramDescription(r, c.Name)}
 		if st.Extended {
 			row = append(row, "parameter", strings.Join(methodsRequiring(r, c.Name), ", "))
 		}
@@ -170,6 +170,15 @@ func (s *Session) runDescribe(st *parser.Describe, w output.Writer) error {
 		rows = append(rows, row)
 	}
 	return writeRows(w, names, rows)
+}
+
+func paramType(r *provider.Resource, name string) string {
+	for _, m := range r.VerbMethods(provider.VerbSelect) {
+		if p, ok := m.Param(name); ok && p.Schema != nil {
+			return provider.SchemaType(p.Schema)
+		}
+	}
+	return "string"
 }
 
 func paramDescription(r *provider.Resource, name string) string {
