@@ -12,12 +12,17 @@ import (
 	"github.com/skyql/skyql/pkg/provider"
 )
 
-// writeRows writes a small, fully known result.
+// writeRows writes a small, fully known result of plain columns.
 func writeRows(w output.Writer, names []string, rows [][]any) error {
 	cols := make([]output.Column, len(names))
 	for i, n := range names {
 		cols[i] = output.Column{Name: n}
 	}
+	return writeResult(w, cols, rows)
+}
+
+// writeResult writes a small, fully known result.
+func writeResult(w output.Writer, cols []output.Column, rows [][]any) error {
 	if err := w.Begin(cols); err != nil {
 		return err
 	}

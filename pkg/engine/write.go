@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/skyql/skyql/pkg/executor"
@@ -376,13 +375,7 @@ func writeBodies(w output.Writer, bodies [][]byte) error {
 	for k := range keys {
 		names = append(names, k)
 	}
-	sort.Slice(names, func(i, j int) bool {
-		ri, rj := rank(names[i]), rank(names[j])
-		if ri != rj {
-			return ri < rj
-		}
-		return names[i] < names[j]
-	})
+	provider.SortColumnNames(names)
 	cols := make([]output.Column, len(names))
 	for i, n := range names {
 		cols[i] = output.Column{Name: n}
@@ -415,25 +408,7 @@ func writeBodies(w output.Writer, bodies [][]byte) error {
 		}
 		rows = append(rows, row)
 	}
-	if err := w.Begin(cols); err != nil {
-		return err
-	}
-	for _, r := range rows {
-		if err := w.Row(r); err != nil {
-			return err
-		}
-	}
-	return w.End()
-}
-
-func rank(name string) int {
-	switch name {
-	case "id":
-		return 0
-	case "name":
-		return 1
-	}
-	return 2
+	return writeResult(w, cols, rows)
 }
 
 // evalBodyValue evaluates a constant for a body field or parameter; string

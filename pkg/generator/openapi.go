@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/skyql/skyql/pkg/provider"
 )
 
 // openAPIConventions group a plain OpenAPI 3 API's operations by path:
@@ -196,7 +198,7 @@ func (c *openAPIConventions) objectKey(o operation, schema *openapi3.SchemaRef) 
 	if o.httpMethod != "GET" || c.describesItem(o) {
 		return ""
 	}
-	props := allProperties(schema.Value)
+	props := provider.Properties(schema.Value)
 	for _, name := range rowArrayNames {
 		if p := props[name]; p != nil && p.Value != nil && p.Value.Type.Is("array") {
 			return "$." + name
@@ -223,27 +225,6 @@ func (c *openAPIConventions) pagination(o operation, objectKey string) map[strin
 		return nil
 	}
 	return inferPagination(o.op, schema)
-}
-
-// allProperties merges a schema's properties with those of its allOf parts.
-func allProperties(s *openapi3.Schema) map[string]*openapi3.SchemaRef {
-	out := map[string]*openapi3.SchemaRef{}
-	var walk func(s *openapi3.Schema, depth int)
-	walk = func(s *openapi3.Schema, depth int) {
-		if s == nil || depth > 16 {
-			return
-		}
-		for _, part := range s.AllOf {
-			if part != nil {
-				walk(part.Value, depth+1)
-			}
-		}
-		for name, p := range s.Properties {
-			out[name] = p
-		}
-	}
-	walk(s, 0)
-	return out
 }
 
 // Names that say where the next page is, compared lower-case with _ and - removed.
@@ -296,7 +277,7 @@ func inferPagination(op *openapi3.Operation, schema *openapi3.SchemaRef) map[str
 	tokenParam := findName(tokenParams, queryParams)
 	var fields []string
 	if schema != nil && schema.Value != nil && !schema.Value.Type.Is("array") {
-		fields = sortedKeys(allProperties(schema.Value))
+		fields = sortedKeys(provider.Properties(schema.Value))
 	}
 	urlTo := func(key, location string) map[string]any {
 		return map[string]any{
@@ -342,7 +323,7 @@ func inferPagination(op *openapi3.Operation, schema *openapi3.SchemaRef) map[str
 		if size := findName(pageSizeParams, queryParams); size != "" {
 			pn["sizeKey"] = size
 		}
-		if total := findName(totalFields, fields); total != "" && isInteger(allProperties(schema.Value)[total]) {
+		if total := findName(totalFields, fields); total != "" && isInteger(provider.Properties(schema.Value)[total]) {
 			pn["totalKey"] = total
 		}
 		if len(pn) > 0 {

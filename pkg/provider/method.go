@@ -323,13 +323,7 @@ func (m *Method) Columns() []Column {
 	for n := range props {
 		names = append(names, n)
 	}
-	sort.Slice(names, func(i, j int) bool {
-		ri, rj := columnRank(names[i]), columnRank(names[j])
-		if ri != rj {
-			return ri < rj
-		}
-		return names[i] < names[j]
-	})
+	SortColumnNames(names)
 	cols := make([]Column, 0, len(names))
 	for _, n := range names {
 		ref := props[n]
@@ -343,6 +337,18 @@ func (m *Method) Columns() []Column {
 	return cols
 }
 
+// SortColumnNames orders column names as skyql shows them: id, name, then
+// the rest alphabetically.
+func SortColumnNames(names []string) {
+	sort.Slice(names, func(i, j int) bool {
+		ri, rj := columnRank(names[i]), columnRank(names[j])
+		if ri != rj {
+			return ri < rj
+		}
+		return names[i] < names[j]
+	})
+}
+
 func columnRank(name string) int {
 	switch name {
 	case "id":
@@ -353,10 +359,9 @@ func columnRank(name string) int {
 	return 2
 }
 
-// flattenProperties merges a schema's own properties with those of its allOf
-// parts (recursively); the schema's own win.
-func flattenProperties(s *openapi3.Schema) map[string]*openapi3.SchemaRef {
-	out := map[string]*openapi3.SchemaRef{}
+// walkAllOf visits a schema and its allOf parts, parts first (so that the
+// schema's own declarations win), depth-limited because specs can recurse.
+func walkAllOf(s *openapi3.Schema, visit func(*openapi3.Schema)) {
 	var walk func(s *openapi3.Schema, depth int)
 	walk = func(s *openapi3.Schema, depth int) {
 		if s == nil || depth > 32 {
@@ -367,31 +372,30 @@ func flattenProperties(s *openapi3.Schema) map[string]*openapi3.SchemaRef {
 				walk(part.Value, depth+1)
 			}
 		}
+		visit(s)
+	}
+	walk(s, 0)
+}
+
+// flattenProperties merges a schema's own properties with those of its allOf
+// parts (recursively); the schema's own win.
+func flattenProperties(s *openapi3.Schema) map[string]*openapi3.SchemaRef {
+	out := map[string]*openapi3.SchemaRef{}
+	walkAllOf(s, func(s *openapi3.Schema) {
 		for name, p := range s.Properties {
 			out[name] = p
 		}
-	}
-	walk(s, 0)
+	})
 	return out
 }
 
 func requiredFields(s *openapi3.Schema) []string {
 	seen := map[string]bool{}
-	var walk func(s *openapi3.Schema, depth int)
-	walk = func(s *openapi3.Schema, depth int) {
-		if s == nil || depth > 32 {
-			return
-		}
-		for _, part := range s.AllOf {
-			if part != nil {
-				walk(part.Value, depth+1)
-			}
-		}
+	walkAllOf(s, func(s *openapi3.Schema) {
 		for _, r := range s.Required {
 			seen[r] = true
 		}
-	}
-	walk(s, 0)
+	})
 	fields := make([]string, 0, len(seen))
 	for f := range seen {
 		fields = append(fields, f)
