@@ -313,30 +313,9 @@ func (e *Emulator) serveGeneric(rw http.ResponseWriter, r *http.Request) {
 	if rt != nil {
 		entry.Route = rt.method + " " + rt.template
 	}
-	if d := e.opts.delayFor(n); d > 0 {
-		t := time.NewTimer(d)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-		}
-	}
-	switch e.opts.faultFor(n) {
-	case faultDrop:
-		entry.Fault = "drop"
-		panic(http.ErrAbortHandler)
-	case faultThrottle:
-		entry.Fault = "throttle"
-		e.setRetryAfter(w.Header())
-		writeGenericError(w, http.StatusTooManyRequests, "Too many requests (emulator fault injection, request %d); retry after the Retry-After header's delay.", n)
-		return
-	case faultFail500:
-		entry.Fault = "fail"
-		writeGenericError(w, http.StatusInternalServerError, "Internal server error (emulator fault injection, request %d); retry the request.", n)
-		return
-	case faultFail503:
-		entry.Fault = "fail"
-		writeGenericError(w, http.StatusServiceUnavailable, "Service unavailable (emulator fault injection, request %d); retry the request.", n)
+	if e.delayAndInjectFault(w, r, n, &entry, func(w http.ResponseWriter, status int, _ string, format string, args ...any) {
+		writeGenericError(w, status, format, args...)
+	}) {
 		return
 	}
 	if rt == nil {

@@ -85,33 +85,7 @@ func (e *Emulator) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	}
 
 	e.setCommonHeaders(w.Header(), r, n)
-	if d := e.opts.delayFor(n); d > 0 {
-		t := time.NewTimer(d)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-		}
-	}
-	switch e.opts.faultFor(n) {
-	case faultDrop:
-		entry.Fault = "drop"
-		// Aborting the handler makes net/http close the connection
-		// without writing a response, which is what a dropped
-		// connection looks like to the client.
-		panic(http.ErrAbortHandler)
-	case faultThrottle:
-		entry.Fault = "throttle"
-		e.setRetryAfter(w.Header())
-		writeError(w, http.StatusTooManyRequests, "TooManyRequests", "The request is being throttled (emulator fault injection, request %d). Retry after the Retry-After header's delay.", n)
-		return
-	case faultFail500:
-		entry.Fault = "fail"
-		writeError(w, http.StatusInternalServerError, "InternalServerError", "Encountered internal server error (emulator fault injection, request %d). Retry the request.", n)
-		return
-	case faultFail503:
-		entry.Fault = "fail"
-		writeError(w, http.StatusServiceUnavailable, "ServiceUnavailable", "The service is temporarily unavailable (emulator fault injection, request %d). Retry the request.", n)
+	if e.delayAndInjectFault(w, r, n, &entry, writeError) {
 		return
 	}
 	if !e.authorized(r) {
@@ -231,4 +205,42 @@ func readAll(r io.Reader) ([]byte, error) {
 		return nil, nil
 	}
 	return io.ReadAll(io.LimitReader(r, 8<<20+1))
+}
+
+// errorWriter writes an error answer in a protocol's own shape.
+type errorWriter func(w http.ResponseWriter, status int, code, format string, args ...any)
+
+// delayAndInjectFault applies the configured latency, then serves the
+// fault (if any) chosen for request n. It reports whether it answered.
+func (e *Emulator) delayAndInjectFault(w *statusWriter, r *http.Request, n uint64, entry *LogEntry, writeErr errorWriter) bool {
+	if d := e.opts.delayFor(n); d > 0 {
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+		}
+	}
+	switch e.opts.faultFor(n) {
+	case faultDrop:
+		entry.Fault = "drop"
+		// Aborting the handler makes net/http close the connection
+		// without writing a response, which is what a dropped
+		// connection looks like to the client.
+		panic(http.ErrAbortHandler)
+	case faultThrottle:
+		entry.Fault = "throttle"
+		e.setRetryAfter(w.Header())
+		writeErr(w, http.StatusTooManyRequests, "TooManyRequests", "The request is being throttled (emulator fault injection, request %d). Retry after the Retry-After header's delay.", n)
+		return true
+	case faultFail500:
+		entry.Fault = "fail"
+		writeErr(w, http.StatusInternalServerError, "InternalServerError", "Encountered internal server error (emulator fault injection, request %d). Retry the request.", n)
+		return true
+	case faultFail503:
+		entry.Fault = "fail"
+		writeErr(w, http.StatusServiceUnavailable, "ServiceUnavailable", "The service is temporarily unavailable (emulator fault injection, request %d). Retry the request.", n)
+		return true
+	}
+	return false
 }
