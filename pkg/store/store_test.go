@@ -152,3 +152,20 @@ func TestSplitPartHasPostgresMeaning(t *testing.T) {
 		t.Fatalf("SQL split_part: %q %v", got, err)
 	}
 }
+
+// The page size only takes when set before the journal mode writes the
+// database header; a reordering would silently fall back to 4 KiB pages.
+func TestNewCacheUsesLargePagesAndWAL(t *testing.T) {
+	s := openTemp(t, time.Minute)
+	var pageSize int
+	var journal string
+	if err := s.DB().QueryRow("PRAGMA page_size").Scan(&pageSize); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DB().QueryRow("PRAGMA journal_mode").Scan(&journal); err != nil {
+		t.Fatal(err)
+	}
+	if pageSize != 16384 || journal != "wal" {
+		t.Fatalf("page_size %d, journal_mode %s; want 16384, wal", pageSize, journal)
+	}
+}
