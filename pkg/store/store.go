@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -222,6 +223,35 @@ func (s *Store) EnsureTable(ctx context.Context, resource string, cols []Column)
 	}
 	s.tables[name] = t
 	return t, nil
+}
+
+// EnsureJoinIndex indexes t on the columns a join looks its rows up by
+// (the child's parameter columns, bound from the parent's rows), so that
+// the user's join is an index search per parent row instead of a pass over
+// every child row per parent row. Names that are not columns of t are
+// skipped; created before the rows arrive, the index grows with them.
+func (s *Store) EnsureJoinIndex(ctx context.Context, t *Table, columns []string) error {
+	var cols []string
+	for _, name := range columns {
+		if slices.ContainsFunc(t.Columns, func(c Column) bool { return c.Name == name }) && !slices.Contains(cols, name) {
+			cols = append(cols, name)
+		}
+	}
+	if len(cols) == 0 {
+		return nil
+	}
+	quoted := make([]string, 0, len(cols)+1)
+	for _, c := range cols {
+		quoted = append(quoted, quoteIdent(c))
+	}
+	quoted = append(quoted, "_call")
+	h := sha256.Sum256([]byte(strings.Join(cols, "\x00")))
+	name := t.Name + "_join_" + hex.EncodeToString(h[:])[:10]
+	ddl := fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON %s (%s)", quoteIdent(name), quoteIdent(t.Name), strings.Join(quoted, ", "))
+	if _, err := s.db.ExecContext(ctx, ddl); err != nil {
+		return fmt.Errorf("indexing %s for a join on %s: %w", t.Resource, strings.Join(cols, ", "), err)
+	}
+	return nil
 }
 
 func quoteIdent(s string) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -167,5 +168,54 @@ func TestNewCacheUsesLargePagesAndWAL(t *testing.T) {
 	}
 	if pageSize != 16384 || journal != "wal" {
 		t.Fatalf("page_size %d, journal_mode %s; want 16384, wal", pageSize, journal)
+	}
+}
+
+// A join from parents to children must look children up by the bound
+// parameter columns, not pass over every child row per parent.
+func TestJoinIndexServesTheJoinLookup(t *testing.T) {
+	ctx := context.Background()
+	s := openTemp(t, time.Minute)
+	parents, err := s.EnsureTable(ctx, "acme.storage.vaults", []Column{{Name: "subscriptionId", Kind: KindText, Param: true}, {Name: "name", Kind: KindText}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	children, err := s.EnsureTable(ctx, "acme.storage.items", testColumns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.EnsureJoinIndex(ctx, children, []string{"vaultName", "no-such-column", "vaultName"}); err != nil {
+		t.Fatal(err)
+	}
+	p := ingest(t, s, parents, "vaults", map[string]string{"subscriptionId": "s1"}, `{"name":"v1"}`, `{"name":"v2"}`)
+	c1 := ingest(t, s, children, "v1", map[string]string{"subscriptionId": "s1", "vaultName": "v1"}, `{"name":"a"}`, `{"name":"b"}`)
+	c2 := ingest(t, s, children, "v2", map[string]string{"subscriptionId": "s1", "vaultName": "v2"}, `{"name":"c"}`)
+	if err := s.BindView(ctx, "v", parents, []int64{p}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.BindView(ctx, "i", children, []int64{c1, c2}); err != nil {
+		t.Fatal(err)
+	}
+	const join = `SELECT count(*) FROM v JOIN i ON i.vaultName = v.name`
+	var n int
+	if err := s.DB().QueryRowContext(ctx, join).Scan(&n); err != nil || n != 3 {
+		t.Fatalf("join counted %d (%v), want 3", n, err)
+	}
+	rows, err := s.DB().QueryContext(ctx, "EXPLAIN QUERY PLAN "+join)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	if !strings.Contains(strings.Join(plan, "\n"), "_join_") || !strings.Contains(strings.Join(plan, "\n"), "vaultName=?") {
+		t.Fatalf("the join does not search the join index:\n%s", strings.Join(plan, "\n"))
 	}
 }
