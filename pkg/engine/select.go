@@ -146,6 +146,15 @@ func (s *Session) fetchPlan(ctx context.Context, plan *planner.Plan) ([]CallFail
 		if err != nil {
 			return nil, 0, err
 		}
+		if len(t.Joins) > 0 {
+			params := make([]string, len(t.Joins))
+			for i, j := range t.Joins {
+				params[i] = j.Param
+			}
+			if err := s.cfg.Store.EnsureJoinIndex(ctx, tbl, params); err != nil {
+				return nil, 0, err
+			}
+		}
 		calls, err := s.callsFor(ctx, t)
 		if err != nil {
 			return nil, 0, err

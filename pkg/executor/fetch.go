@@ -1,6 +1,7 @@
 package executor
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -225,7 +226,7 @@ func (e *Executor) do(ctx context.Context, call *Call, method, rawURL string, bo
 		resp, err := e.client.Do(req)
 		var data []byte
 		if err == nil {
-			data, err = io.ReadAll(resp.Body)
+			data, err = readBody(resp)
 			resp.Body.Close()
 		}
 		if ctx.Err() != nil {
@@ -268,14 +269,36 @@ func (e *Executor) do(ctx context.Context, call *Call, method, rawURL string, bo
 	}
 }
 
+// readBody reads a whole response body. With a Content-Length (ARM sends
+// one) it allocates once, instead of growing and copying a buffer through
+// a page's hundred-odd KiB.
+func readBody(resp *http.Response) ([]byte, error) {
+	if n := resp.ContentLength; n > 0 && n <= maxPreallocatedBody {
+		data := make([]byte, n)
+		if _, err := io.ReadFull(resp.Body, data); err != nil {
+			return nil, err
+		}
+		return data, nil
+	}
+	return io.ReadAll(resp.Body)
+}
+
+// maxPreallocatedBody bounds what a Content-Length header alone can make
+// the executor allocate.
+const maxPreallocatedBody = 64 << 20
+
 // parsePage pulls the rows (objectKey) and the next page's URL out of a
-// response body without decoding the rows themselves.
+// response body without decoding the rows themselves. The rows and the
+// token are found in one pass over the body, then the rows are split.
 func (c *Call) parsePage(body []byte, current string) (items [][]byte, next string, err error) {
-	if len(strings.TrimSpace(string(body))) == 0 {
+	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, "", nil
 	}
-	path := objectKeyPath(c.Method.Response.ObjectKey)
-	value, dataType, _, err := jsonparser.Get(body, path...)
+	var tokenPath []string
+	if p := c.Method.Pagination; p != nil && (p.ResponseTokenLocation == "body" || p.ResponseTokenLocation == "") {
+		tokenPath = strings.Split(p.ResponseTokenKey, ".")
+	}
+	value, dataType, token, err := rowsAndToken(body, objectKeyPath(c.Method.Response.ObjectKey), tokenPath)
 	if err != nil {
 		if errors.Is(err, jsonparser.KeyPathNotFoundError) {
 			return nil, "", fmt.Errorf("the response has no %s", c.Method.Response.ObjectKey)
@@ -304,16 +327,50 @@ func (c *Call) parsePage(body []byte, current string) (items [][]byte, next stri
 	default:
 		return nil, "", fmt.Errorf("%s is a %s, not rows", c.Method.Response.ObjectKey, dataType)
 	}
-	if p := c.Method.Pagination; p != nil && (p.ResponseTokenLocation == "body" || p.ResponseTokenLocation == "") {
-		token, err := jsonparser.GetString(body, strings.Split(p.ResponseTokenKey, ".")...)
-		if err == nil && token != "" {
-			next, err = c.nextURL(current, token)
-			if err != nil {
-				return nil, "", err
-			}
+	if token != "" {
+		next, err = c.nextURL(current, token)
+		if err != nil {
+			return nil, "", err
 		}
 	}
 	return items, next, nil
+}
+
+// rowsAndToken finds the value at rowsPath (the whole body when empty)
+// and the string at tokenPath (none when nil). A token that is missing or
+// not a string means there is no next page.
+func rowsAndToken(body []byte, rowsPath, tokenPath []string) (rows []byte, rowsType jsonparser.ValueType, token string, err error) {
+	if len(rowsPath) == 0 || tokenPath == nil {
+		if rows, rowsType, _, err = jsonparser.Get(body, rowsPath...); err != nil {
+			return nil, rowsType, "", err
+		}
+		if tokenPath != nil {
+			token, _ = jsonparser.GetString(body, tokenPath...)
+		}
+		return rows, rowsType, token, nil
+	}
+	rowsType = jsonparser.NotExist
+	jsonparser.EachKey(body, func(i int, value []byte, vt jsonparser.ValueType, err error) {
+		if err != nil {
+			return
+		}
+		switch i {
+		case 0:
+			rows, rowsType = value, vt
+		case 1:
+			if vt == jsonparser.String {
+				token, _ = jsonparser.ParseString(value)
+			}
+		}
+	}, rowsPath, tokenPath)
+	if rowsType == jsonparser.NotExist {
+		// Not found in the pass: Get tells a missing key from broken JSON.
+		if _, _, _, err = jsonparser.Get(body, rowsPath...); err == nil {
+			err = jsonparser.KeyPathNotFoundError
+		}
+		return nil, rowsType, "", err
+	}
+	return rows, rowsType, token, nil
 }
 
 func objectKeyPath(objectKey string) []string {

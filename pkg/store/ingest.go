@@ -28,8 +28,7 @@ type Ingest struct {
 type page struct {
 	table  *Table
 	callID int64
-	params []any // values of the table's param columns, in column order
-	items  [][]byte
+	rows   [][]any // each row's insert arguments: _call, then every column
 }
 
 // pagesInFlight bounds the pages waiting for the writer; fetchers block
@@ -44,23 +43,21 @@ func (s *Store) NewIngest(ctx context.Context) *Ingest {
 }
 
 // Add queues a page of items for a call. params holds the call's parameter
-// values by name; the table's param columns take them.
+// values by name; the table's param columns take them. The items are
+// turned into column values here, in the caller's goroutine, so that
+// concurrent fetchers share that work and the single writer only inserts.
 func (in *Ingest) Add(t *Table, callID int64, params map[string]string, items [][]byte) error {
 	if err := in.Err(); err != nil {
 		return err
 	}
-	vals := make([]any, 0, len(t.Columns))
-	for _, c := range t.Columns {
-		if c.Param {
-			if v, ok := params[c.Name]; ok {
-				vals = append(vals, v)
-			} else {
-				vals = append(vals, nil)
-			}
-		}
+	rows, err := rowValues(t, callID, params, items)
+	if err != nil {
+		err = fmt.Errorf("storing rows of %s: %w", t.Resource, err)
+		in.fail(err)
+		return err
 	}
 	select {
-	case in.pages <- page{table: t, callID: callID, params: vals, items: items}:
+	case in.pages <- page{table: t, callID: callID, rows: rows}:
 		return nil
 	case <-in.ctx.Done():
 		return in.ctx.Err()
@@ -142,8 +139,12 @@ func (in *Ingest) run() {
 		in.mu.Unlock()
 		rows += n
 		// Commit in chunks: large enough to amortise the commit, small
-		// enough that the WAL does not grow with the whole result.
-		if rows >= 5000 || len(in.pages) == 0 {
+		// enough that the WAL does not grow with the whole result. When
+		// the writer catches up with the network it commits what it has,
+		// so other processes are not locked out of the cache while pages
+		// trickle in, but not after every page: each commit rewrites the
+		// table's last leaf and interior pages into the WAL.
+		if rows >= 5000 || (len(in.pages) == 0 && rows >= 1000) {
 			commit()
 		}
 	}
@@ -163,21 +164,22 @@ func insertSQL(t *Table) string {
 	return fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", quoteIdent(t.Name), strings.Join(cols, ", "), strings.Join(marks, ", "))
 }
 
-// writePage inserts a page's items. Each item's top-level properties go to
-// their columns as typed SQLite values; objects and arrays as JSON text.
-func writePage(ctx context.Context, stmt *sql.Stmt, p page) (int, error) {
-	t := p.table
-	args := make([]any, len(t.Columns)+1)
-	for _, item := range p.items {
-		args[0] = p.callID
-		for i := range t.Columns {
-			args[i+1] = nil
-		}
-		pi := 0
+// rowValues turns items into insert arguments. Each item's top-level
+// properties go to their columns as typed SQLite values; objects and
+// arrays as JSON text; param columns take the call's values.
+func rowValues(t *Table, callID int64, params map[string]string, items [][]byte) ([][]any, error) {
+	width := len(t.Columns) + 1
+	flat := make([]any, width*len(items))
+	rows := make([][]any, len(items))
+	for n, item := range items {
+		args := flat[n*width : (n+1)*width : (n+1)*width]
+		args[0] = callID
 		for i, c := range t.Columns {
-			if c.Param {
-				args[i+1] = p.params[pi]
-				pi++
+			if !c.Param {
+				continue
+			}
+			if v, ok := params[c.Name]; ok {
+				args[i+1] = v
 			}
 		}
 		err := jsonparser.ObjectEach(item, func(key, value []byte, dataType jsonparser.ValueType, _ int) error {
@@ -193,13 +195,21 @@ func writePage(ctx context.Context, stmt *sql.Stmt, p page) (int, error) {
 			return nil
 		})
 		if err != nil {
-			return 0, fmt.Errorf("a row is not a JSON object: %w", err)
+			return nil, fmt.Errorf("a row is not a JSON object: %w", err)
 		}
+		rows[n] = args
+	}
+	return rows, nil
+}
+
+// writePage inserts a page's rows.
+func writePage(ctx context.Context, stmt *sql.Stmt, p page) (int, error) {
+	for _, args := range p.rows {
 		if _, err := stmt.ExecContext(ctx, args...); err != nil {
 			return 0, err
 		}
 	}
-	return len(p.items), nil
+	return len(p.rows), nil
 }
 
 // sqlValue converts one JSON value to what SQLite stores for it.
