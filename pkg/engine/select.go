@@ -183,7 +183,7 @@ func (s *Session) fetchPlan(ctx context.Context, plan *planner.Plan) ([]CallFail
 func (s *Session) fetchCalls(ctx context.Context, t *planner.Table, tbl *store.Table, calls []*executor.Call) ([]int64, []CallFailure, error) {
 	var ids []int64
 	var toFetch []*executor.Call
-	var fetchIDs []int64
+	var begin []store.NewCall
 	seen := map[string]bool{}
 	for _, c := range calls {
 		key, err := cacheKey(c)
@@ -202,15 +202,15 @@ func (s *Session) fetchCalls(ctx context.Context, t *planner.Table, tbl *store.T
 			ids = append(ids, st.ID)
 			continue
 		}
-		id, err := s.cfg.Store.BeginCall(ctx, tbl, key, c.Describe())
-		if err != nil {
-			return nil, nil, err
-		}
 		toFetch = append(toFetch, c)
-		fetchIDs = append(fetchIDs, id)
+		begin = append(begin, store.NewCall{Key: key, Description: c.Describe()})
 	}
 	if len(toFetch) == 0 {
 		return ids, nil, nil
+	}
+	fetchIDs, err := s.cfg.Store.BeginCalls(ctx, tbl, begin)
+	if err != nil {
+		return nil, nil, err
 	}
 	ingest := s.cfg.Store.NewIngest(ctx)
 	results := s.cfg.Executor.Fetch(ctx, toFetch, executor.SinkFunc(func(i int, items [][]byte) error {
@@ -223,11 +223,10 @@ func (s *Session) fetchCalls(ctx context.Context, t *planner.Table, tbl *store.T
 		return nil, nil, err
 	}
 	var failures []CallFailure
+	finished := make([]store.FinishedCall, len(results))
 	for i, r := range results {
 		complete := r.Err == nil && !r.Capped
-		if err := s.cfg.Store.FinishCall(ctx, fetchIDs[i], complete, ingest.Rows(fetchIDs[i])); err != nil {
-			return nil, nil, err
-		}
+		finished[i] = store.FinishedCall{ID: fetchIDs[i], Complete: complete, Rows: ingest.Rows(fetchIDs[i])}
 		switch {
 		case r.Err != nil:
 			failures = append(failures, CallFailure{Table: t.Resource.ID, Call: r.Call.Describe(), Err: r.Err})
@@ -238,6 +237,9 @@ func (s *Session) fetchCalls(ctx context.Context, t *planner.Table, tbl *store.T
 		if complete || s.cfg.AllowPartial {
 			ids = append(ids, fetchIDs[i])
 		}
+	}
+	if err := s.cfg.Store.FinishCalls(ctx, finished); err != nil {
+		return nil, nil, err
 	}
 	return ids, failures, nil
 }

@@ -37,10 +37,11 @@ func BenchmarkIngestPages(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	id, err := s.BeginCall(ctx, tbl, "bench", "bench")
+	ids, err := s.BeginCalls(ctx, tbl, []NewCall{{Key: "bench", Description: "bench"}})
 	if err != nil {
 		b.Fatal(err)
 	}
+	id := ids[0]
 	params := map[string]string{"api-version": "2022-05-01", "subscriptionId": "00000000-0000-0000-0000-000000000001",
 		"resourceGroupName": "rg-prod-eastus", "vaultName": "vault-prod-01"}
 	const perPage = 100

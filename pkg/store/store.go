@@ -285,37 +285,73 @@ func (s *Store) Lookup(ctx context.Context, key string) (CallState, bool, error)
 	return st, true, nil
 }
 
-// BeginCall records that a call is about to be fetched into t, dropping
-// any rows an earlier fetch of it left, and returns its id.
-func (s *Store) BeginCall(ctx context.Context, t *Table, key, description string) (int64, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return 0, err
-	}
-	defer tx.Rollback()
-	var id int64
-	err = tx.QueryRowContext(ctx, `INSERT INTO skyql_calls (key, tbl, resource, description) VALUES (?, ?, ?, ?)
-		ON CONFLICT(key) DO UPDATE SET complete = 0, row_count = 0, tbl = excluded.tbl
-		RETURNING id`, key, t.Name, t.Resource, description).Scan(&id)
-	if err != nil {
-		return 0, err
-	}
-	if _, err := tx.ExecContext(ctx, fmt.Sprintf("DELETE FROM %s WHERE _call = ?", quoteIdent(t.Name)), id); err != nil {
-		return 0, err
-	}
-	return id, tx.Commit()
+// NewCall names a call about to be fetched.
+type NewCall struct {
+	Key         string
+	Description string
 }
 
-// FinishCall marks a call's fetch as ended; only complete calls are served
-// from the cache later.
-func (s *Store) FinishCall(ctx context.Context, id int64, complete bool, rows int) error {
-	c := 0
-	if complete {
-		c = 1
+// BeginCalls records that calls are about to be fetched into t, dropping
+// any rows earlier fetches of them left, and returns their ids in order.
+// One transaction serves them all: a fan-out of hundreds of calls must not
+// pay a commit each.
+func (s *Store) BeginCalls(ctx context.Context, t *Table, calls []NewCall) ([]int64, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
 	}
-	_, err := s.db.ExecContext(ctx, `UPDATE skyql_calls SET complete = ?, row_count = ?, fetched_at = ? WHERE id = ?`,
-		c, rows, time.Now().Unix(), id)
-	return err
+	defer tx.Rollback()
+	upsert, err := tx.PrepareContext(ctx, `INSERT INTO skyql_calls (key, tbl, resource, description) VALUES (?, ?, ?, ?)
+		ON CONFLICT(key) DO UPDATE SET complete = 0, row_count = 0, tbl = excluded.tbl
+		RETURNING id`)
+	if err != nil {
+		return nil, err
+	}
+	defer upsert.Close()
+	clear, err := tx.PrepareContext(ctx, fmt.Sprintf("DELETE FROM %s WHERE _call = ?", quoteIdent(t.Name)))
+	if err != nil {
+		return nil, err
+	}
+	defer clear.Close()
+	ids := make([]int64, len(calls))
+	for i, c := range calls {
+		if err := upsert.QueryRowContext(ctx, c.Key, t.Name, t.Resource, c.Description).Scan(&ids[i]); err != nil {
+			return nil, err
+		}
+		if _, err := clear.ExecContext(ctx, ids[i]); err != nil {
+			return nil, err
+		}
+	}
+	return ids, tx.Commit()
+}
+
+// FinishedCall is the end of one call's fetch.
+type FinishedCall struct {
+	ID       int64
+	Complete bool
+	Rows     int
+}
+
+// FinishCalls marks fetches as ended, in one transaction; only complete
+// calls are served from the cache later.
+func (s *Store) FinishCalls(ctx context.Context, calls []FinishedCall) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	update, err := tx.PrepareContext(ctx, `UPDATE skyql_calls SET complete = ?, row_count = ?, fetched_at = ? WHERE id = ?`)
+	if err != nil {
+		return err
+	}
+	defer update.Close()
+	now := time.Now().Unix()
+	for _, c := range calls {
+		if _, err := update.ExecContext(ctx, c.Complete, c.Rows, now, c.ID); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
 }
 
 // Invalidate forgets every cached call of a resource, after a write to it.

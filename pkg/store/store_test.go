@@ -32,10 +32,11 @@ func openTemp(t *testing.T, ttl time.Duration) *Store {
 func ingest(t *testing.T, s *Store, tbl *Table, key string, params map[string]string, items ...string) int64 {
 	t.Helper()
 	ctx := t.Context()
-	id, err := s.BeginCall(ctx, tbl, key, key)
+	ids, err := s.BeginCalls(ctx, tbl, []NewCall{{Key: key, Description: key}})
 	if err != nil {
 		t.Fatal(err)
 	}
+	id := ids[0]
 	in := s.NewIngest(ctx)
 	raw := make([][]byte, len(items))
 	for i, it := range items {
@@ -47,7 +48,7 @@ func ingest(t *testing.T, s *Store, tbl *Table, key string, params map[string]st
 	if err := in.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.FinishCall(ctx, id, true, in.Rows(id)); err != nil {
+	if err := s.FinishCalls(ctx, []FinishedCall{{ID: id, Complete: true, Rows: in.Rows(id)}}); err != nil {
 		t.Fatal(err)
 	}
 	return id
