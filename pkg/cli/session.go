@@ -104,7 +104,7 @@ func newSession(ctx context.Context, cmd *cobra.Command, opts *globalOptions, so
 	if !ephemeral {
 		storePath = filepath.Join(appDir, "cache.db")
 	}
-	st, err := store.Open(ctx, store.Options{Path: storePath, TTL: so.cacheTTL})
+	st, err := store.Open(ctx, store.Options{Path: storePath, TTL: so.cacheTTL, Warnings: stderr})
 	if err != nil {
 		s.Close()
 		return nil, err

