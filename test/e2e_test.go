@@ -384,3 +384,26 @@ func TestExpressionsStarAndAliases(t *testing.T) {
 		t.Errorf("SELECT * row %v", rows[1])
 	}
 }
+
+// Without --auth, Azure calls take their token from azidentity's default
+// chain; here the Azure CLI link of it, with a stand-in `az` first on PATH
+// that prints the emulator's token the way `az account get-access-token` does.
+func TestDefaultAzureCredentialThroughTheAzureCLI(t *testing.T) {
+	sb := startEmulator(t, emulator.Options{})
+	bin := t.TempDir()
+	script := fmt.Sprintf(`#!/bin/sh
+printf '{"accessToken":"%s","expiresOn":"2099-01-01 00:00:00.000000","expires_on":4070908800,"subscription":"%s","tenant":"%s","tokenType":"Bearer"}\n'
+`, sb.Token(), sub, emulator.DefaultTenantID)
+	if err := os.WriteFile(filepath.Join(bin, "az"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"PATH=" + bin + string(os.PathListSeparator) + os.Getenv("PATH"), "AZURE_TOKEN_CREDENTIALS=AzureCLICredential"}
+	r := runSkyql(t, env, "--endpoint", "azure="+sb.url, "--app-dir", t.TempDir(), "exec", "-o", "csv",
+		fmt.Sprintf("SELECT count(*) AS n FROM azure.data_protection.backup_vaults WHERE subscriptionId = '%s'", sub)).mustSucceed(t)
+	if r.stdout != "n\n6\n" {
+		t.Fatalf("vaults through the Azure CLI credential: %q", r.stdout)
+	}
+	if strings.Contains(r.stderr, sb.Token()) {
+		t.Error("the token appears on stderr")
+	}
+}
