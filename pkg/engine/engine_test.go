@@ -1,0 +1,160 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/skyql/skyql/pkg/emulator"
+	"github.com/skyql/skyql/pkg/executor"
+	"github.com/skyql/skyql/pkg/output"
+	"github.com/skyql/skyql/pkg/provider"
+	"github.com/skyql/skyql/pkg/store"
+)
+
+// dirCatalog serves the committed Azure provider documents.
+type dirCatalog struct{ p *provider.Provider }
+
+func (c dirCatalog) Providers() ([]ProviderInfo, error) {
+	return []ProviderInfo{{Name: c.p.Name, Version: c.p.Version, Origin: "test"}}, nil
+}
+
+func (c dirCatalog) Open(name string) (*provider.Provider, error) {
+	if name != c.p.Name {
+		return nil, fmt.Errorf("unknown provider %s", name)
+	}
+	return c.p, nil
+}
+
+type bearer string
+
+func (b bearer) Authorize(_ context.Context, r *http.Request) error {
+	r.Header.Set("Authorization", "Bearer "+string(b))
+	return nil
+}
+
+// newSession starts the emulator on the Azure documents and a session
+// against it with a scratch store.
+func newSession(t *testing.T, opts emulator.Options) (*Session, *emulator.Emulator, *strings.Builder) {
+	t.Helper()
+	p, err := provider.LoadDir("../../registry/src/azure/v0.1.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := p.Service("data_protection")
+	if err != nil {
+		t.Fatal(err)
+	}
+	em, err := emulator.New([]*provider.Service{svc}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	url, err := em.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { em.Close() })
+	st, err := store.Open(context.Background(), store.Options{TTL: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	stderr := &strings.Builder{}
+	s := New(Config{
+		Catalog:   dirCatalog{p},
+		Store:     st,
+		Executor:  executor.New(executor.Options{Concurrency: 4}),
+		Auth:      func(*provider.Provider) (executor.Authorizer, error) { return bearer(em.Token()), nil },
+		Endpoints: map[string]string{"azure": url},
+		Stderr:    stderr,
+	})
+	return s, em, stderr
+}
+
+// rows collects a result as text.
+type rows struct {
+	cols []string
+	data [][]string
+}
+
+func (r *rows) Begin(cols []output.Column) error {
+	for _, c := range cols {
+		r.cols = append(r.cols, c.Name)
+	}
+	return nil
+}
+
+func (r *rows) Row(values []any) error {
+	row := make([]string, len(values))
+	for i, v := range values {
+		row[i] = fmt.Sprint(v)
+	}
+	r.data = append(r.data, row)
+	return nil
+}
+
+func (r *rows) End() error { return nil }
+
+const where = "subscriptionId = '00000000-0000-0000-0000-000000000001' AND resourceGroupName = 'rg-prod-eastus'"
+
+func TestInListFansOutAndCountsEveryRow(t *testing.T) {
+	s, em, _ := newSession(t, emulator.Options{})
+	var got rows
+	err := s.Execute(context.Background(), "SELECT vaultName, count(*) AS n FROM azure.data_protection.backup_instances WHERE "+
+		where+" AND vaultName IN ('vault-prod-01', 'vault-prod-02') GROUP BY vaultName ORDER BY vaultName", &got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(got.data) != "[[vault-prod-01 150] [vault-prod-02 150]]" {
+		t.Fatalf("rows %v", got.data)
+	}
+	if st := em.Stats(); st.Requests != 4 {
+		t.Errorf("%d requests, want 2 vaults x 2 pages", st.Requests)
+	}
+}
+
+func TestAFailedCallFailsTheQueryWithoutRows(t *testing.T) {
+	s, _, _ := newSession(t, emulator.Options{})
+	var got rows
+	err := s.Execute(context.Background(), "SELECT name FROM azure.data_protection.backup_instances WHERE "+
+		where+" AND vaultName IN ('vault-prod-01', 'missing')", &got)
+	var pe *PartialError
+	if !errors.As(err, &pe) || len(pe.Failures) != 1 || pe.Total != 2 || pe.Printed {
+		t.Fatalf("got %v", err)
+	}
+	if !strings.Contains(pe.Failures[0].Call, "vaultName=missing") || !strings.Contains(pe.Error(), "ParentResourceNotFound") {
+		t.Errorf("failure does not name the call and the API's code: %v", pe)
+	}
+	if len(got.data) != 0 {
+		t.Errorf("rows were written for a failed query: %v", got.data)
+	}
+}
+
+func TestWriteChecksRequiredInputBeforeSending(t *testing.T) {
+	s, em, _ := newSession(t, emulator.Options{})
+	err := s.Execute(context.Background(), `EXEC azure.data_protection.backup_instances.BackupInstances_TriggerRehydrate
+		@subscriptionId='00000000-0000-0000-0000-000000000001', @resourceGroupName='rg-prod-eastus', @vaultName='vault-prod-01',
+		@backupInstanceName='x' @@json='{"recoveryPointId":"rp"}'`, &rows{})
+	if err == nil || !strings.Contains(err.Error(), "data__rehydrationRetentionDuration") {
+		t.Fatalf("got %v", err)
+	}
+	if n := em.Stats().Requests; n != 0 {
+		t.Fatalf("%d requests sent for an incomplete statement", n)
+	}
+}
+
+func TestLikeMatcher(t *testing.T) {
+	m := likeMatcher("backup%_s")
+	for in, want := range map[string]bool{"backup_vaults": true, "BACKUP_INSTANCES": true, "backups": false, "jobs": false} {
+		if m(in) != want {
+			t.Errorf("LIKE 'backup%%_s' on %q = %v", in, !want)
+		}
+	}
+	if !likeMatcher("")("anything") {
+		t.Error("an empty pattern must match")
+	}
+}
