@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
@@ -297,23 +296,14 @@ func (g *genericAPI) match(method string, segs []string) (*genericRoute, map[str
 // serveGeneric is ServeHTTP for a generic API: faults, latency and counters as for
 // ARM, then auth and the route.
 func (e *Emulator) serveGeneric(rw http.ResponseWriter, r *http.Request) {
-	n := e.seq.Add(1)
-	e.stats.enter()
-	w := &statusWriter{ResponseWriter: rw}
-	entry := LogEntry{Seq: n, Time: time.Now(), Method: r.Method, URL: r.URL.RequestURI()}
-	defer func() {
-		entry.DurationMS = float64(time.Since(entry.Time).Microseconds()) / 1000
-		if entry.Status == 0 && entry.Fault != "drop" {
-			entry.Status = w.status
-		}
-		e.stats.leave(entry)
-	}()
+	n, w, entry, finish := e.track(rw, r)
+	defer finish()
 	segs := splitPath(r.URL.Path)
 	rt, params, pathFound := e.generic.match(r.Method, segs)
 	if rt != nil {
 		entry.Route = rt.method + " " + rt.template
 	}
-	if e.delayAndInjectFault(w, r, n, &entry, func(w http.ResponseWriter, status int, _ string, format string, args ...any) {
+	if e.delayAndInjectFault(w, r, n, entry, func(w http.ResponseWriter, status int, _ string, format string, args ...any) {
 		writeGenericError(w, status, format, args...)
 	}) {
 		return

@@ -53,17 +53,8 @@ func (e *Emulator) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		e.serveGeneric(rw, r)
 		return
 	}
-	n := e.seq.Add(1)
-	e.stats.enter()
-	w := &statusWriter{ResponseWriter: rw}
-	entry := LogEntry{Seq: n, Time: time.Now(), Method: r.Method, URL: r.URL.RequestURI()}
-	defer func() {
-		entry.DurationMS = float64(time.Since(entry.Time).Microseconds()) / 1000
-		if entry.Status == 0 && entry.Fault != "drop" {
-			entry.Status = w.status
-		}
-		e.stats.leave(entry)
-	}()
+	n, w, entry, finish := e.track(rw, r)
+	defer finish()
 
 	// Route first, so faults are counted against the route they hit.
 	isOperation := strings.HasPrefix(r.URL.Path, operationsPrefix)
@@ -85,7 +76,7 @@ func (e *Emulator) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	}
 
 	e.setCommonHeaders(w.Header(), r, n)
-	if e.delayAndInjectFault(w, r, n, &entry, writeError) {
+	if e.delayAndInjectFault(w, r, n, entry, writeError) {
 		return
 	}
 	if !e.authorized(r) {
@@ -243,4 +234,20 @@ func (e *Emulator) delayAndInjectFault(w *statusWriter, r *http.Request, n uint6
 		return true
 	}
 	return false
+}
+
+// track numbers a request, counts it in flight, and returns the log entry
+// that finish records with its status and duration.
+func (e *Emulator) track(rw http.ResponseWriter, r *http.Request) (n uint64, w *statusWriter, entry *LogEntry, finish func()) {
+	n = e.seq.Add(1)
+	e.stats.enter()
+	w = &statusWriter{ResponseWriter: rw}
+	entry = &LogEntry{Seq: n, Time: time.Now(), Method: r.Method, URL: r.URL.RequestURI()}
+	return n, w, entry, func() {
+		entry.DurationMS = float64(time.Since(entry.Time).Microseconds()) / 1000
+		if entry.Status == 0 && entry.Fault != "drop" {
+			entry.Status = w.status
+		}
+		e.stats.leave(*entry)
+	}
 }
