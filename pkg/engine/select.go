@@ -139,8 +139,7 @@ func tableColumns(r *provider.Resource) []store.Column {
 func (s *Session) fetchPlan(ctx context.Context, plan *planner.Plan) ([]CallFailure, int, error) {
 	var failures []CallFailure
 	total := 0
-	viewCalls := map[string][]int64{}
-	viewTables := map[string]*store.Table{}
+	viewCalls := map[string][]int64{} // one view per resource, over every reference's calls
 	for _, t := range plan.Tables {
 		tbl, err := s.cfg.Store.EnsureTable(ctx, t.Resource.ID, tableColumns(t.Resource))
 		if err != nil {
@@ -165,10 +164,6 @@ func (s *Session) fetchPlan(ctx context.Context, plan *planner.Plan) ([]CallFail
 		}
 		total += len(calls)
 		failures = append(failures, fails...)
-		if prev, ok := viewTables[t.ViewName]; ok && prev != tbl {
-			return nil, 0, fmt.Errorf("%s is read with two different column layouts in one query", t.ViewName)
-		}
-		viewTables[t.ViewName] = tbl
 		viewCalls[t.ViewName] = append(viewCalls[t.ViewName], ids...)
 		if err := s.cfg.Store.BindView(ctx, t.ViewName, tbl, viewCalls[t.ViewName]); err != nil {
 			return nil, 0, err
