@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -17,6 +16,7 @@ import (
 	"github.com/skyql/skyql/pkg/executor"
 	"github.com/skyql/skyql/pkg/provider"
 	"github.com/skyql/skyql/pkg/registry"
+	"github.com/skyql/skyql/pkg/shell"
 	"github.com/skyql/skyql/pkg/store"
 	builtin "github.com/skyql/skyql/registry"
 )
@@ -112,7 +112,8 @@ func newSession(ctx context.Context, cmd *cobra.Command, opts *globalOptions, so
 	s.closers = append(s.closers, st.Close)
 
 	execOpts := executor.Options{Concurrency: opts.concurrency, MaxPages: so.maxPages}
-	if isTerminalWriter(stderr) {
+	progress := shell.IsTerminal(stderr)
+	if progress {
 		execOpts.Progress = progressLine(stderr)
 		s.closers = append(s.closers, func() error { fmt.Fprint(stderr, "\r\033[K"); return nil })
 	}
@@ -126,6 +127,7 @@ func newSession(ctx context.Context, cmd *cobra.Command, opts *globalOptions, so
 		AllowPartial: so.allowPartial,
 		DryRun:       opts.dryRun,
 		NoWait:       so.noWait,
+		Progress:     progress,
 		Registry:     &registryOps{cmd: cmd, opts: opts},
 	})
 	return s, nil
@@ -236,15 +238,6 @@ func (r *registryOps) Pull(ctx context.Context, name, version string) (engine.Pr
 		return engine.ProviderInfo{}, err
 	}
 	return engine.ProviderInfo{Name: e.Name, Version: e.Version, Origin: e.Origin}, nil
-}
-
-func isTerminalWriter(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 // progressLine redraws one stderr line with the fetch's progress.

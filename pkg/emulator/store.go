@@ -90,13 +90,19 @@ func (s *store) seedAddSorted(key, sortKey string, body []byte) {
 	it := &item{key: key, sortKey: sortKey, body: body}
 	s.items[key] = it
 	for _, lk := range listKeys(key) {
-		c := s.collections[lk]
-		if c == nil {
-			c = &collection{}
-			s.collections[lk] = c
-		}
+		c := s.collection(lk)
 		c.items = append(c.items, it)
 	}
+}
+
+// collection returns the list at lk, creating it on first use.
+func (s *store) collection(lk string) *collection {
+	c := s.collections[lk]
+	if c == nil {
+		c = &collection{}
+		s.collections[lk] = c
+	}
+	return c
 }
 
 func (s *store) sortAll() {
@@ -119,11 +125,7 @@ func (s *store) put(key, name string, body []byte) (created bool) {
 	it := &item{key: key, sortKey: strings.ToLower(name), body: body}
 	s.items[key] = it
 	for _, lk := range listKeys(key) {
-		c := s.collections[lk]
-		if c == nil {
-			c = &collection{}
-			s.collections[lk] = c
-		}
+		c := s.collection(lk)
 		i := c.search(it.sortKey)
 		c.items = append(c.items, nil)
 		copy(c.items[i+1:], c.items[i:])

@@ -54,6 +54,9 @@ type Config struct {
 	// NoWait returns from long-running operations once the API accepted
 	// them, as the /*+ NOWAIT */ hint does for one statement.
 	NoWait bool
+	// Progress redraws a status line on Stderr while long-running
+	// operations are polled; the caller turns it on for terminals.
+	Progress bool
 	// Registry handles REGISTRY statements; nil disables them.
 	Registry RegistryOps
 }

@@ -342,7 +342,7 @@ func (s *Session) sendWrites(ctx context.Context, verb string, m *provider.Metho
 }
 
 func (s *Session) lroProgress() func(executor.LROStatus) {
-	if !isTerminal(s.cfg.Stderr) {
+	if !s.cfg.Progress {
 		return nil
 	}
 	return func(st executor.LROStatus) {

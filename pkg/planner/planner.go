@@ -7,7 +7,8 @@ package planner
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/skyql/skyql/pkg/parser"
@@ -185,12 +186,12 @@ func bindTable(t *Table, all []*Table) error {
 		return &MissingParamsError{Table: t.Resource.ID, Missing: missing, Methods: t.Resource.VerbMethods(provider.VerbSelect)}
 	}
 	t.Method = m
-	for _, name := range sortedKeys(constants) {
+	for _, name := range slices.Sorted(maps.Keys(constants)) {
 		if _, ok := m.Param(name); ok {
 			t.Constants = append(t.Constants, ConstantBinding{Param: name, Values: constants[name]})
 		}
 	}
-	for _, name := range sortedKeys(joins) {
+	for _, name := range slices.Sorted(maps.Keys(joins)) {
 		if _, ok := m.Param(name); ok {
 			t.Joins = append(t.Joins, joins[name])
 		}
@@ -307,13 +308,4 @@ func order(tables []*Table) ([]*Table, error) {
 		}
 	}
 	return out, nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

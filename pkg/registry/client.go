@@ -15,6 +15,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/skyql/skyql/pkg/provider"
 )
 
 // Config is what users pass with --registry, in StackQL's JSON shape so
@@ -254,11 +256,11 @@ func (r *Registry) Versions(ctx context.Context, provider string) ([]string, err
 	return idx.versions(provider, r.base.String())
 }
 
-func (idx *Index) versions(provider, where string) ([]string, error) {
-	entry, ok := idx.Providers[provider]
+func (idx *Index) versions(name, where string) ([]string, error) {
+	entry, ok := idx.Providers[name]
 	if !ok || len(entry.Versions) == 0 {
-		msg := fmt.Sprintf("registry %s has no provider %q", where, provider)
-		if near := nearestName(provider, idx.Names()); near != "" {
+		msg := fmt.Sprintf("registry %s has no provider %q", where, name)
+		if near := provider.Nearest(name, idx.Names()); near != "" {
 			msg += fmt.Sprintf("; did you mean %q?", near)
 		}
 		return nil, errors.New(msg + " (`skyql registry list` shows them all)")
@@ -358,36 +360,4 @@ func replaceDir(staging, target string) error {
 		return err
 	}
 	return os.RemoveAll(previous)
-}
-
-// nearestName returns the name in names closest to want by edit distance,
-// or "" when none is close enough to be a plausible typo.
-func nearestName(want string, names []string) string {
-	best, bestDist := "", len(want)/2+2
-	for _, name := range names {
-		if d := editDistance(want, name); d < bestDist {
-			best, bestDist = name, d
-		}
-	}
-	return best
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }

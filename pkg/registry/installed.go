@@ -3,9 +3,11 @@ package registry
 import (
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 
 	"github.com/skyql/skyql/pkg/provider"
@@ -132,7 +134,7 @@ func Catalog(embedded fs.FS, appDir string) ([]Entry, error) {
 		}
 	}
 	out := make([]Entry, 0, len(chosen))
-	for _, name := range sortedKeys(chosen) {
+	for _, name := range slices.Sorted(maps.Keys(chosen)) {
 		out = append(out, chosen[name])
 	}
 	return out, nil

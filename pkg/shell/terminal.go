@@ -16,8 +16,8 @@ import (
 
 // IsTerminal reports whether in is a terminal, which is when the shell
 // should run interactively. Pipes, files and /dev/null are not.
-func IsTerminal(in io.Reader) bool {
-	f, ok := in.(*os.File)
+func IsTerminal(stream any) bool {
+	f, ok := stream.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
