@@ -26,10 +26,10 @@ func (b bearerToken) Authorize(_ context.Context, req *http.Request) error {
 	return nil
 }
 
-// embeddedAzureServices loads every service of the embedded Azure provider,
-// which the emulator serves.
-func embeddedAzureServices() ([]*provider.Service, error) {
-	p, err := newCatalog("").Open("azure")
+// azureServices loads every service of the Azure provider the catalog
+// resolves, which the emulator serves.
+func azureServices(cat *catalog) ([]*provider.Service, error) {
+	p, err := cat.Open("azure")
 	if err != nil {
 		return nil, err
 	}
@@ -45,9 +45,10 @@ func embeddedAzureServices() ([]*provider.Service, error) {
 }
 
 // startSandbox serves the default dataset on a free loopback port and says
-// so on stderr, so nobody mistakes its rows for a real subscription's.
-func startSandbox(_ context.Context, stderr io.Writer) (*inProcessSandbox, error) {
-	services, err := embeddedAzureServices()
+// so on stderr, so nobody mistakes its rows for a real subscription's. It
+// serves the documents the session queries with (cat's), parsed once for both.
+func startSandbox(_ context.Context, stderr io.Writer, cat *catalog) (*inProcessSandbox, error) {
+	services, err := azureServices(cat)
 	if err != nil {
 		return nil, fmt.Errorf("starting the sandbox: %w", err)
 	}

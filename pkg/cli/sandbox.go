@@ -107,7 +107,7 @@ func runSandbox(ctx context.Context, f *sandboxFlags, out io.Writer) error {
 	if f.src != "" {
 		services, err = loadServicesFrom(f.src)
 	} else {
-		services, err = embeddedAzureServices()
+		services, err = azureServices(newCatalog(""))
 	}
 	if err != nil {
 		return err

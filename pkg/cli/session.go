@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -78,13 +79,14 @@ func newSession(ctx context.Context, cmd *cobra.Command, opts *globalOptions, so
 		}
 	}
 	s := &session{}
+	cat := newCatalog(appDir)
 	sources := auth.NewSources(userAuth)
 	authFor := func(p *provider.Provider) (executor.Authorizer, error) {
 		return sources.For(p.Name, p.Config.Auth)
 	}
 
 	if opts.sandbox {
-		sb, err := startSandbox(ctx, stderr)
+		sb, err := startSandbox(ctx, stderr, cat)
 		if err != nil {
 			return nil, err
 		}
@@ -118,7 +120,7 @@ func newSession(ctx context.Context, cmd *cobra.Command, opts *globalOptions, so
 		s.closers = append(s.closers, func() error { fmt.Fprint(stderr, "\r\033[K"); return nil })
 	}
 	s.Session = engine.New(engine.Config{
-		Catalog:      newCatalog(appDir),
+		Catalog:      cat,
 		Store:        st,
 		Executor:     executor.New(execOpts),
 		Auth:         authFor,
@@ -151,11 +153,18 @@ func parseEndpoints(flags []string) (map[string]string, error) {
 
 // catalog serves the providers embedded in the binary and those pulled
 // into the app directory (pulled ones win).
+//
+// It hands out one *provider.Provider per name, so service documents are
+// parsed once per process, however many parts (engine, sandbox) use them.
 type catalog struct {
 	appDir string
+	mu     sync.Mutex
+	opened map[string]*provider.Provider
 }
 
-func newCatalog(appDir string) *catalog { return &catalog{appDir: appDir} }
+func newCatalog(appDir string) *catalog {
+	return &catalog{appDir: appDir, opened: map[string]*provider.Provider{}}
+}
 
 func (c *catalog) entries() ([]registry.Entry, error) {
 	embedded, err := fs.Sub(builtin.Source, "src")
@@ -178,6 +187,11 @@ func (c *catalog) Providers() ([]engine.ProviderInfo, error) {
 }
 
 func (c *catalog) Open(name string) (*provider.Provider, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if p, ok := c.opened[name]; ok {
+		return p, nil
+	}
 	entries, err := c.entries()
 	if err != nil {
 		return nil, err
@@ -185,7 +199,11 @@ func (c *catalog) Open(name string) (*provider.Provider, error) {
 	var names []string
 	for _, e := range entries {
 		if e.Name == name {
-			return e.Open()
+			p, err := e.Open()
+			if err == nil {
+				c.opened[name] = p
+			}
+			return p, err
 		}
 		names = append(names, e.Name)
 	}
