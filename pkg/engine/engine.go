@@ -191,7 +191,7 @@ func (s *Session) newCall(m *provider.Method, params map[string]string) (*execut
 		full[k] = v
 	}
 	for _, p := range m.Params {
-		if _, ok := full[p.Name]; !ok && p.Default != nil {
+		if _, ok := full[p.Name]; !ok && p.Supplied() {
 			full[p.Name] = fmt.Sprint(p.Default)
 		}
 	}

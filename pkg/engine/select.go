@@ -113,7 +113,7 @@ func (s *Session) query(ctx context.Context, query string, w output.Writer) erro
 }
 
 // tableColumns is the store layout of a resource: the response's top-level
-// properties, then the request parameters (api-version aside), so that a
+// properties, then the request parameters (those skyql supplies aside), so that a
 // row says which vault it came from and WHERE on a parameter filters
 // locally too.
 func tableColumns(r *provider.Resource) []store.Column {
@@ -125,7 +125,7 @@ func tableColumns(r *provider.Resource) []store.Column {
 	}
 	for _, m := range r.VerbMethods(provider.VerbSelect) {
 		for _, p := range m.Params {
-			if (p.In == "path" || p.In == "query") && p.Name != "api-version" && !taken[p.Name] {
+			if (p.In == "path" || p.In == "query") && !p.Supplied() && !taken[p.Name] {
 				taken[p.Name] = true
 				cols = append(cols, store.Column{Name: p.Name, Kind: store.KindText, Param: true})
 			}

@@ -19,7 +19,7 @@ func insertTemplate(r *provider.Resource) (string, error) {
 	m := ms[0]
 	var cols []string
 	for _, p := range m.RequiredParams() {
-		if param, ok := m.Param(p); ok && param.Default != nil {
+		if param, ok := m.Param(p); ok && param.Supplied() {
 			continue
 		}
 		cols = append(cols, p)

@@ -40,11 +40,11 @@ type Call struct {
 }
 
 // Describe names the call for messages: the method and its identifying
-// parameters (api-version left out as noise).
+// parameters (those skyql supplies, like api-version, left out as noise).
 func (c *Call) Describe() string {
 	keys := make([]string, 0, len(c.Params))
 	for k := range c.Params {
-		if k != "api-version" {
+		if p, ok := c.Method.Param(k); !ok || !p.Supplied() {
 			keys = append(keys, k)
 		}
 	}
@@ -67,7 +67,7 @@ func (c *Call) Describe() string {
 func (c *Call) MissingParams() []string {
 	var missing []string
 	for _, p := range c.Method.Params {
-		if _, ok := c.Params[p.Name]; ok || !p.Required || p.Default != nil || c.Method.PathQuery.Has(p.Name) {
+		if _, ok := c.Params[p.Name]; ok || !p.Required || p.Supplied() || c.Method.PathQuery.Has(p.Name) {
 			continue
 		}
 		missing = append(missing, p.Name)
@@ -88,7 +88,7 @@ func (c *Call) URL() (string, error) {
 	}
 	for _, p := range c.Method.Params {
 		value, ok := c.Params[p.Name]
-		if !ok && p.Default != nil {
+		if !ok && p.Supplied() {
 			value, ok = fmt.Sprint(p.Default), true
 		}
 		if !ok {

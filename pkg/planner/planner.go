@@ -98,7 +98,7 @@ func (e *MissingParamsError) Error() string {
 func userParams(m *provider.Method) []string {
 	var out []string
 	for _, name := range m.RequiredParams() {
-		if p, ok := m.Param(name); ok && p.Default != nil {
+		if p, ok := m.Param(name); ok && p.Supplied() {
 			continue
 		}
 		out = append(out, name)

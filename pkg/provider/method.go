@@ -40,6 +40,11 @@ type Param struct {
 	Description string
 }
 
+// Supplied reports whether skyql fills the parameter in itself: a required
+// parameter with a document default, such as Azure's api-version. Users
+// never have to give it, and it is noise in messages and columns.
+func (p *Param) Supplied() bool { return p.Required && p.Default != nil }
+
 // RequestBody is a method's request body.
 type RequestBody struct {
 	MediaType      string

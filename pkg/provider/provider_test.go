@@ -102,8 +102,11 @@ func TestRequiredParamsOrder(t *testing.T) {
 	}
 	m, _ := r.Method("Items_Get")
 	p, ok := m.Param("api-version")
-	if !ok || p.Default != "2022-05-01" || p.In != "query" {
+	if !ok || p.Default != "2022-05-01" || p.In != "query" || !p.Supplied() {
 		t.Errorf("api-version param %+v", p)
+	}
+	if sub, _ := m.Param("subscriptionId"); sub.Supplied() {
+		t.Error("subscriptionId has no default: the user must supply it")
 	}
 }
 
