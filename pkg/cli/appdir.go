@@ -21,3 +21,6 @@ func (o *globalOptions) appDirectory() (string, error) {
 	}
 	return filepath.Join(config, "skyql"), nil
 }
+
+// indexDir is where compiled service indexes are kept (see provider.IndexCache).
+func indexDir(appDir string) string { return filepath.Join(appDir, "index") }

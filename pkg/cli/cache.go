@@ -28,12 +28,16 @@ func newCacheCommand(opts *globalOptions) *cobra.Command {
 	}
 	cmd.AddCommand(&cobra.Command{
 		Use:   "clear",
-		Short: "Forget every cached API response",
+		Short: "Forget every cached API response and compiled service index",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			path, err := cachePath()
 			if err != nil {
 				return err
+			}
+			index := indexDir(filepath.Dir(path))
+			if err := os.RemoveAll(index); err != nil {
+				return fmt.Errorf("removing the service indexes at %s: %w", index, err)
 			}
 			if _, err := os.Stat(path); os.IsNotExist(err) {
 				fmt.Fprintf(cmd.ErrOrStderr(), "no cache at %s: nothing to clear\n", path)

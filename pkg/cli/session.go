@@ -200,10 +200,14 @@ func (c *catalog) Open(name string) (*provider.Provider, error) {
 	for _, e := range entries {
 		if e.Name == name {
 			p, err := e.Open()
-			if err == nil {
-				c.opened[name] = p
+			if err != nil {
+				return nil, err
 			}
-			return p, err
+			if c.appDir != "" {
+				p.Index = provider.DirIndexCache(indexDir(c.appDir))
+			}
+			c.opened[name] = p
+			return p, nil
 		}
 		names = append(names, e.Name)
 	}

@@ -149,14 +149,24 @@ type Emulator struct {
 // store. Several api-versions of one service may be served together; a
 // request picks one with ?api-version=.
 func New(services []*provider.Service, opts Options) (*Emulator, error) {
-	if isGenericAPI(services) {
-		return newGenericEmulator(services, opts)
-	}
-	docs := make([]document, 0, len(services))
+	full := make([]*provider.Service, 0, len(services))
 	for _, s := range services {
 		if s == nil {
 			continue
 		}
+		// The emulator answers from the operations and schemas themselves,
+		// which a service loaded from its index leaves out.
+		f, err := s.Full()
+		if err != nil {
+			return nil, fmt.Errorf("emulator: %w", err)
+		}
+		full = append(full, f)
+	}
+	if isGenericAPI(full) {
+		return newGenericEmulator(full, opts)
+	}
+	docs := make([]document, 0, len(full))
+	for _, s := range full {
 		docs = append(docs, document{doc: s.Doc, source: s.File})
 	}
 	return newEmulator(docs, opts)

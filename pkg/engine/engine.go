@@ -192,7 +192,7 @@ func (s *Session) newCall(m *provider.Method, params map[string]string) (*execut
 	}
 	for _, p := range m.Params {
 		if _, ok := full[p.Name]; !ok && p.Supplied() {
-			full[p.Name] = fmt.Sprint(p.Default)
+			full[p.Name] = p.DefaultText()
 		}
 	}
 	return &executor.Call{Method: m, Params: full, BaseURL: s.baseURL(svc), Auth: a}, nil

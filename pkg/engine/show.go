@@ -179,8 +179,8 @@ func (s *Session) runDescribe(st *parser.Describe, w output.Writer) error {
 
 func paramType(r *provider.Resource, name string) string {
 	for _, m := range r.VerbMethods(provider.VerbSelect) {
-		if p, ok := m.Param(name); ok && p.Schema != nil {
-			return provider.SchemaType(p.Schema)
+		if p, ok := m.Param(name); ok {
+			return p.Type
 		}
 	}
 	return "string"

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/skyql/skyql/pkg/provider"
@@ -24,19 +23,10 @@ func insertTemplate(r *provider.Resource) (string, error) {
 		}
 		cols = append(cols, p)
 	}
-	if m.Body != nil && m.Body.Schema != nil && m.Body.Schema.Value != nil {
-		required := map[string]bool{}
-		for _, f := range m.Body.RequiredFields {
-			required[f] = true
+	if m.Body != nil {
+		for _, f := range m.Body.OptionalFields {
+			cols = append(cols, provider.BodyFieldPrefix+f)
 		}
-		var optional []string
-		for name, prop := range provider.Properties(m.Body.Schema.Value) {
-			if !required[name] && (prop == nil || prop.Value == nil || !prop.Value.ReadOnly) {
-				optional = append(optional, provider.BodyFieldPrefix+name)
-			}
-		}
-		sort.Strings(optional)
-		cols = append(cols, optional...)
 	}
 	vals := make([]string, len(cols))
 	for i, c := range cols {

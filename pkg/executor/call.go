@@ -89,7 +89,7 @@ func (c *Call) URL() (string, error) {
 	for _, p := range c.Method.Params {
 		value, ok := c.Params[p.Name]
 		if !ok && p.Supplied() {
-			value, ok = fmt.Sprint(p.Default), true
+			value, ok = p.DefaultText(), true
 		}
 		if !ok {
 			continue

@@ -3,7 +3,9 @@ package provider
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -28,15 +30,20 @@ type Method struct {
 	Pagination  *Pagination
 	LRO         *LRO
 	Description string
+
+	columns []Column
 }
 
 // Param is a path, query or header parameter.
 type Param struct {
-	Name        string
-	In          string
-	Required    bool
-	Default     any
-	Schema      *openapi3.Schema
+	Name     string
+	In       string
+	Required bool
+	Default  any
+	// Type is the schema's JSON type ("string", "integer", ...).
+	Type string
+	// Schema is nil when the service was loaded from its index.
+	Schema      *openapi3.Schema `json:"-"`
 	Description string
 }
 
@@ -45,12 +52,31 @@ type Param struct {
 // never have to give it, and it is noise in messages and columns.
 func (p *Param) Supplied() bool { return p.Required && p.Default != nil }
 
+// DefaultText is the default as a request carries it: numbers in plain
+// decimal (1000000, not the 1e+06 a float64 prints), whatever the document
+// decoder made of them.
+func (p *Param) DefaultText() string {
+	switch v := p.Default.(type) {
+	case string:
+		return v
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	case float32:
+		return strconv.FormatFloat(float64(v), 'f', -1, 32)
+	}
+	return fmt.Sprint(p.Default)
+}
+
 // RequestBody is a method's request body.
 type RequestBody struct {
 	MediaType      string
 	Required       bool
-	Schema         *openapi3.SchemaRef
 	RequiredFields []string
+	// OptionalFields are the writable (not readOnly) fields that are not
+	// required, sorted.
+	OptionalFields []string
+	// Schema is nil when the service was loaded from its index.
+	Schema *openapi3.SchemaRef `json:"-"`
 }
 
 // Response says where a method's rows are.
@@ -58,8 +84,9 @@ type Response struct {
 	MediaType     string
 	OpenAPIDocKey string
 	ObjectKey     string
-	// Schema is the schema of one row: the response schema with ObjectKey applied.
-	Schema *openapi3.SchemaRef
+	// Schema is the schema of one row: the response schema with ObjectKey
+	// applied; nil when the service was loaded from its index.
+	Schema *openapi3.SchemaRef `json:"-"`
 }
 
 // Column is a top-level property of a row.
@@ -67,7 +94,8 @@ type Column struct {
 	Name        string
 	Type        string
 	Description string
-	Schema      *openapi3.SchemaRef
+	// Schema is nil when the service was loaded from its index.
+	Schema *openapi3.SchemaRef `json:"-"`
 }
 
 // BodyFieldPrefix marks request body fields among a method's parameters.
@@ -92,6 +120,7 @@ func (s *Service) buildMethod(r *Resource, name string, md methodDoc, where stri
 			m.Body = &RequestBody{MediaType: mediaType, Required: op.RequestBody.Value.Required, Schema: mt.Schema}
 			if mt.Schema != nil && mt.Schema.Value != nil {
 				m.Body.RequiredFields = requiredFields(mt.Schema.Value)
+				m.Body.OptionalFields = optionalFields(mt.Schema.Value, m.Body.RequiredFields)
 			}
 		}
 	}
@@ -124,6 +153,7 @@ func (s *Service) buildMethod(r *Resource, name string, md methodDoc, where stri
 
 	m.Pagination = s.pagination(r, md, pageable)
 	m.LRO = lroExtension(op)
+	m.columns = columnsOf(m.Response.Schema)
 	return m, nil
 }
 
@@ -148,9 +178,11 @@ func mergeParams(itemParams, opParams openapi3.Parameters) []*Param {
 			}
 			p := ref.Value
 			param := &Param{Name: p.Name, In: p.In, Required: p.Required, Description: p.Description}
+			param.Type = "string"
 			if p.Schema != nil && p.Schema.Value != nil {
 				param.Schema = p.Schema.Value
 				param.Default = p.Schema.Value.Default
+				param.Type = SchemaType(p.Schema.Value)
 			}
 			key := p.In + ":" + p.Name
 			if i, ok := index[key]; ok {
@@ -319,11 +351,13 @@ func (m *Method) Param(name string) (*Param, bool) {
 
 // Columns are the top-level properties of a row: id and name first, the
 // rest sorted.
-func (m *Method) Columns() []Column {
-	if m.Response.Schema == nil || m.Response.Schema.Value == nil {
+func (m *Method) Columns() []Column { return m.columns }
+
+func columnsOf(row *openapi3.SchemaRef) []Column {
+	if row == nil || row.Value == nil {
 		return nil
 	}
-	props := flattenProperties(m.Response.Schema.Value)
+	props := flattenProperties(row.Value)
 	names := make([]string, 0, len(props))
 	for n := range props {
 		names = append(names, n)
@@ -404,6 +438,18 @@ func requiredFields(s *openapi3.Schema) []string {
 	fields := make([]string, 0, len(seen))
 	for f := range seen {
 		fields = append(fields, f)
+	}
+	sort.Strings(fields)
+	return fields
+}
+
+// optionalFields are a body schema's writable properties that are not required.
+func optionalFields(s *openapi3.Schema, required []string) []string {
+	var fields []string
+	for name, prop := range flattenProperties(s) {
+		if !slices.Contains(required, name) && (prop == nil || prop.Value == nil || !prop.Value.ReadOnly) {
+			fields = append(fields, name)
+		}
 	}
 	sort.Strings(fields)
 	return fields

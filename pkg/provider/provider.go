@@ -30,6 +30,9 @@ type Provider struct {
 	// Config is provider-wide configuration (auth, pagination) that services,
 	// resources and methods inherit unless they set their own.
 	Config Config
+	// Index, when set, keeps compiled service indexes between processes, so
+	// that service documents are not parsed again for every process.
+	Index IndexCache
 
 	fsys     fs.FS
 	dir      string
@@ -158,21 +161,57 @@ func (p *Provider) Service(name string) (*Service, error) {
 		return nil, &NotFoundError{Kind: "service", Name: p.Name + "." + name,
 			Suggestion: suggestQualified(p.Name+".", name, p.ServiceNames())}
 	}
-	e.once.Do(func() {
-		data, err := fs.ReadFile(p.fsys, e.file)
-		if err != nil {
-			e.err = fmt.Errorf("service %s.%s: %w", p.Name, name, err)
-			return
-		}
-		e.service, e.err = parseService(data, e.file, p)
-		if e.err == nil {
-			e.service.Name = name
-			e.service.Title = firstNonEmpty(e.Title, e.service.Title)
-			e.service.Description = firstNonEmpty(e.Description, e.service.Description)
-			e.service.Version = firstNonEmpty(e.Version, e.service.Version)
-		}
-	})
+	e.once.Do(func() { e.service, e.err = p.loadService(e) })
 	return e.service, e.err
+}
+
+// loadService reads a service from its index when p.Index has it, else
+// parses its document and stores the index for the next process. The
+// index is a cache: failing to store it costs the next process a parse.
+func (p *Provider) loadService(e *serviceEntry) (*Service, error) {
+	data, err := fs.ReadFile(p.fsys, e.file)
+	if err != nil {
+		return nil, fmt.Errorf("service %s.%s: %w", p.Name, e.Name, err)
+	}
+	parse := func() (*Service, error) {
+		s, err := parseService(data, e.file, p)
+		if err != nil {
+			return nil, err
+		}
+		e.describe(s)
+		return s, nil
+	}
+	if p.Index == nil {
+		return parse()
+	}
+	key := indexKey(p, data)
+	if raw, ok := p.Index.Get(key); ok {
+		if s, err := decodeIndex(raw, e.file, p); err == nil {
+			e.describe(s)
+			s.parseFull = parse
+			return s, nil
+		}
+	}
+	s, err := parseService(data, e.file, p)
+	if err != nil {
+		return nil, err
+	}
+	// The index holds what the document says; provider.yaml's words are
+	// applied over it on every load.
+	if raw, err := encodeIndex(s); err == nil {
+		_ = p.Index.Put(key, raw) // a cache: failing costs the next process a parse, nothing more
+	}
+	e.describe(s)
+	return s, nil
+}
+
+// describe applies what provider.yaml says of the service over what its
+// document says.
+func (e *serviceEntry) describe(s *Service) {
+	s.Name = e.Name
+	s.Title = firstNonEmpty(e.Title, s.Title)
+	s.Description = firstNonEmpty(e.Description, s.Description)
+	s.Version = firstNonEmpty(e.Version, s.Version)
 }
 
 // LoadServiceFile parses one service document on its own, without a provider.yaml.

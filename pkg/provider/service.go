@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 )
@@ -18,13 +19,21 @@ type Service struct {
 	Title       string
 	Description string
 	Version     string
-	// Doc is the whole OpenAPI document, references resolved.
+	// Doc is the whole OpenAPI document, references resolved; nil when the
+	// service was loaded from its index (see Full).
 	Doc *openapi3.T
 	// File is where the document was read from, for messages.
 	File string
 
+	baseURL   string
 	config    Config
 	resources map[string]*Resource
+
+	// parseFull parses the document of a service loaded from its index.
+	parseFull func() (*Service, error)
+	fullOnce  sync.Once
+	full      *Service
+	fullErr   error
 }
 
 type resourceDoc struct {
@@ -66,7 +75,7 @@ func parseService(data []byte, file string, p *Provider) (*Service, error) {
 	if doc.Paths == nil {
 		return nil, &DocumentError{File: file, Path: "paths", Msg: "missing: a service document needs paths"}
 	}
-	s := &Service{Provider: p, Doc: doc, File: file, resources: map[string]*Resource{}}
+	s := &Service{Provider: p, Doc: doc, File: file, baseURL: baseURL(doc), resources: map[string]*Resource{}}
 	if doc.Info != nil {
 		s.Title, s.Description, s.Version = doc.Info.Title, doc.Info.Description, doc.Info.Version
 	}
@@ -106,16 +115,35 @@ func decodeExtension(exts map[string]any, key string, into any) error {
 }
 
 // BaseURL is the document's first server URL with variables at their defaults.
-func (s *Service) BaseURL() string {
-	if len(s.Doc.Servers) == 0 {
+func (s *Service) BaseURL() string { return s.baseURL }
+
+func baseURL(doc *openapi3.T) string {
+	if len(doc.Servers) == 0 {
 		return ""
 	}
-	srv := s.Doc.Servers[0]
+	srv := doc.Servers[0]
 	u := srv.URL
 	for name, v := range srv.Variables {
 		u = strings.ReplaceAll(u, "{"+name+"}", v.Default)
 	}
 	return u
+}
+
+// Full returns the service with its OpenAPI objects (Doc, operations,
+// schemas): the service itself when it was parsed from its document, else
+// the document parsed now, once. Its resources are other values than s's.
+func (s *Service) Full() (*Service, error) {
+	if s.Doc != nil {
+		return s, nil
+	}
+	s.fullOnce.Do(func() {
+		if s.parseFull == nil {
+			s.fullErr = fmt.Errorf("service %s has no document to parse", s.qualifiedName())
+			return
+		}
+		s.full, s.fullErr = s.parseFull()
+	})
+	return s.full, s.fullErr
 }
 
 // ResourceNames lists the service's resources, sorted.
@@ -149,7 +177,11 @@ func (s *Service) qualifiedName() string {
 // published provider documents are known to fail for harmless reasons
 // (examples, defaults, patterns) turned off.
 func (s *Service) Validate(ctx context.Context) error {
-	err := s.Doc.Validate(ctx,
+	full, err := s.Full()
+	if err != nil {
+		return err
+	}
+	err = full.Doc.Validate(ctx,
 		openapi3.DisableExamplesValidation(),
 		openapi3.DisableSchemaDefaultsValidation(),
 		openapi3.DisableSchemaPatternValidation(),

@@ -1,0 +1,159 @@
+package provider
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// modelOf is everything a service loaded from its index must reproduce:
+// the model without the OpenAPI objects, as JSON.
+func modelOf(t *testing.T, s *Service) string {
+	t.Helper()
+	type method struct {
+		*Method
+		Resource  string `json:"Resource"`
+		Operation bool
+		Columns   []Column
+	}
+	var out []any
+	out = append(out, s.Name, s.Title, s.Description, s.Version, s.BaseURL(), s.config)
+	for _, rname := range s.ResourceNames() {
+		r, err := s.Resource(rname)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, r.ID, r.Name, r.Title, r.Description, r.config, r.Columns())
+		for _, m := range r.Methods() {
+			out = append(out, method{Method: m, Resource: m.Resource.ID, Columns: m.Columns()})
+		}
+		for _, v := range verbOrder {
+			var names []string
+			for _, m := range r.VerbMethods(v) {
+				names = append(names, m.Name)
+			}
+			out = append(out, v, names)
+		}
+	}
+	b, err := json.MarshalIndent(out, "", " ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestServiceLoadedFromIndexMatchesTheDocument(t *testing.T) {
+	dir := "../../registry/src/azure/v0.1.0"
+	cache := DirIndexCache(t.TempDir())
+	for _, name := range []string{"data_protection", "compute", "resources", "subscriptions"} {
+		full, err := LoadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		parsed, err := full.Service(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		writer, _ := LoadDir(dir)
+		writer.Index = cache
+		if _, err := writer.Service(name); err != nil { // parses and stores the index
+			t.Fatal(err)
+		}
+		reader, _ := LoadDir(dir)
+		reader.Index = cache
+		indexed, err := reader.Service(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if indexed.Doc != nil {
+			t.Fatalf("%s: the second load parsed the document instead of reading its index", name)
+		}
+		if got, want := modelOf(t, indexed), modelOf(t, parsed); got != want {
+			t.Fatalf("%s: the service read from its index differs from the parsed one", name)
+		}
+		again, err := indexed.Full()
+		if err != nil || again.Doc == nil {
+			t.Fatalf("%s: Full: %v", name, err)
+		}
+		if got, want := modelOf(t, again), modelOf(t, parsed); got != want {
+			t.Fatalf("%s: Full differs from the parsed service", name)
+		}
+	}
+}
+
+func TestParameterDefaultsKeepTheirTextThroughTheIndex(t *testing.T) {
+	// A copy of acme whose $filter has a large integer default, which a
+	// float64 would print as 1e+06.
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS("testdata/acme/v1.0.0")); err != nil {
+		t.Fatal(err)
+	}
+	doc := filepath.Join(dir, "services", "storage.yaml")
+	data, err := os.ReadFile(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data = []byte(strings.Replace(string(data), "name: $filter\n          in: query\n          required: false\n          schema: {type: string}",
+		"name: $filter\n          in: query\n          required: false\n          schema: {type: integer, default: 1000000}", 1))
+	if err := os.WriteFile(doc, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cache := DirIndexCache(t.TempDir())
+	for _, load := range []string{"parsed", "indexed"} {
+		p, err := LoadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Index = cache
+		s, err := p.Service("storage")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (s.Doc == nil) != (load == "indexed") {
+			t.Fatalf("%s: Doc set: %v", load, s.Doc != nil)
+		}
+		r, _ := s.Resource("items")
+		list, _ := r.Method("Items_List")
+		filter, ok := list.Param("$filter")
+		if !ok || filter.DefaultText() != "1000000" || filter.Type != "integer" {
+			t.Fatalf("%s: $filter: %+v", load, filter)
+		}
+		get, _ := r.Method("Items_Get")
+		if v, ok := get.Param("api-version"); !ok || !v.Supplied() || v.DefaultText() != "2022-05-01" {
+			t.Fatalf("%s: api-version: %+v", load, v)
+		}
+	}
+}
+
+func TestUnreadableIndexFallsBackToTheDocument(t *testing.T) {
+	dir := t.TempDir()
+	cache := DirIndexCache(dir)
+	p := loadAcme(t)
+	p.Index = cache
+	if _, err := p.Service("storage"); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+	if len(files) != 1 {
+		t.Fatalf("index files: %v", files)
+	}
+	if err := os.WriteFile(files[0], []byte(`{"format":"skyql-service-index/1","resources":[{"id":`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p = loadAcme(t)
+	p.Index = cache
+	s, err := p.Service("storage")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Doc == nil {
+		t.Fatal("a damaged index must be ignored and the document parsed")
+	}
+	if !reflect.DeepEqual(s.ResourceNames(), []string{"items"}) {
+		t.Fatalf("resources %v", s.ResourceNames())
+	}
+}
