@@ -158,3 +158,52 @@ func TestLikeMatcher(t *testing.T) {
 		t.Error("an empty pattern must match")
 	}
 }
+
+// columnsOf records a result's columns as the output writers see them.
+type columnsOf struct {
+	rows
+	types []output.Column
+}
+
+func (c *columnsOf) Begin(cols []output.Column) error {
+	c.types = cols
+	return c.rows.Begin(cols)
+}
+
+// JSON columns are stored as JSONB. A statement that reads one through JSON
+// functions alone is handed the JSONB; any other sees JSON text. Both must
+// answer alike.
+func TestJSONColumnsAnswerAlikeAsJSONBAndAsText(t *testing.T) {
+	s, _, _ := newSession(t, emulator.Options{})
+	ctx := context.Background()
+	const filter = " WHERE " + where + " AND vaultName = 'vault-prod-01'"
+	const from = " FROM azure.data_protection.backup_instances bi" + filter
+	const jsonReads = "SELECT name, json_extract(properties, '$.currentProtectionState') AS s, properties -> '$.policyInfo' AS p," +
+		" bi.properties ->> '$.dataSourceInfo.resourceName' AS r, json_type(systemData) AS t" + from
+	pairs := []struct{ jsonb, text string }{
+		{jsonReads + " ORDER BY name", jsonReads + " AND length(properties) > 0 AND systemData || '' <> '' ORDER BY name"},
+		{"SELECT j.key, count(*) AS n FROM azure.data_protection.backup_instances bi, json_each(bi.properties) AS j" + filter + " GROUP BY j.key ORDER BY j.key",
+			"SELECT j.key, count(*) AS n FROM azure.data_protection.backup_instances bi, json_each(bi.properties) AS j" + filter + " AND properties IS NOT NULL GROUP BY j.key ORDER BY j.key"},
+		{"SELECT count(*) AS n" + from + " AND properties ->> '$.currentProtectionState' = 'ProtectionConfigured'",
+			`SELECT count(*) AS n` + from + ` AND properties LIKE '%"currentProtectionState":"ProtectionConfigured"%'`},
+	}
+	for _, p := range pairs {
+		var a, b rows
+		if err := s.Execute(ctx, p.jsonb, &a); err != nil {
+			t.Fatalf("%s: %v", p.jsonb, err)
+		}
+		if err := s.Execute(ctx, p.text, &b); err != nil {
+			t.Fatalf("%s: %v", p.text, err)
+		}
+		if len(a.data) == 0 || fmt.Sprint(a.data) != fmt.Sprint(b.data) {
+			t.Fatalf("answers differ:\n %s\n -> %.300v\n %s\n -> %.300v", p.jsonb, a.data, p.text, b.data)
+		}
+	}
+	var plain columnsOf
+	if err := s.Execute(ctx, "SELECT properties"+from+" LIMIT 1", &plain); err != nil {
+		t.Fatal(err)
+	}
+	if len(plain.data) != 1 || !strings.HasPrefix(plain.data[0][0], `{"`) || !plain.types[0].JSON {
+		t.Fatalf("SELECT properties must give JSON text typed JSON: %v %+v", plain.data, plain.types)
+	}
+}

@@ -58,7 +58,7 @@ func (s *Session) runSelect(ctx context.Context, sel *parser.Select, w output.Wr
 	if s.cfg.DryRun {
 		return s.dryRunSelect(ctx, plan)
 	}
-	failures, total, err := s.fetchPlan(ctx, plan)
+	failures, total, err := s.fetchPlan(ctx, plan, sel.ReadsOnlyAsJSON)
 	if err != nil {
 		return err
 	}
@@ -135,8 +135,9 @@ func tableColumns(r *provider.Resource) []store.Column {
 }
 
 // fetchPlan fetches every table of the plan in order, binding each
-// resource's view to the rows of its calls.
-func (s *Session) fetchPlan(ctx context.Context, plan *planner.Plan) ([]CallFailure, int, error) {
+// resource's view to the rows of its calls. jsonOnly says which columns the
+// statement reads only through JSON functions (see store.BindView).
+func (s *Session) fetchPlan(ctx context.Context, plan *planner.Plan, jsonOnly func(column string) bool) ([]CallFailure, int, error) {
 	var failures []CallFailure
 	total := 0
 	viewCalls := map[string][]int64{} // one view per resource, over every reference's calls
@@ -165,7 +166,7 @@ func (s *Session) fetchPlan(ctx context.Context, plan *planner.Plan) ([]CallFail
 		total += len(calls)
 		failures = append(failures, fails...)
 		viewCalls[t.ViewName] = append(viewCalls[t.ViewName], ids...)
-		if err := s.cfg.Store.BindView(ctx, t.ViewName, tbl, viewCalls[t.ViewName]); err != nil {
+		if err := s.cfg.Store.BindView(ctx, t.ViewName, tbl, viewCalls[t.ViewName], jsonOnly); err != nil {
 			return nil, 0, err
 		}
 	}
@@ -189,7 +190,7 @@ func (s *Session) fetchCalls(ctx context.Context, t *planner.Table, tbl *store.T
 			continue
 		}
 		seen[key] = true
-		st, ok, err := s.cfg.Store.Lookup(ctx, key)
+		st, ok, err := s.cfg.Store.Lookup(ctx, tbl, key)
 		if err != nil {
 			return nil, nil, err
 		}

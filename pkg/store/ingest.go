@@ -158,6 +158,11 @@ func insertSQL(t *Table) string {
 	cols := []string{"_call"}
 	marks := []string{"?"}
 	for _, c := range t.Columns {
+		if c.storedJSON() {
+			cols = append(cols, quoteIdent(jsonbName(c.Name)))
+			marks = append(marks, "jsonb(?)")
+			continue
+		}
 		cols = append(cols, quoteIdent(c.Name))
 		marks = append(marks, "?")
 	}
@@ -212,8 +217,16 @@ func writePage(ctx context.Context, stmt *sql.Stmt, p page) (int, error) {
 	return len(p.rows), nil
 }
 
-// sqlValue converts one JSON value to what SQLite stores for it.
+// sqlValue converts one JSON value to what SQLite stores for it. A JSON
+// column takes any value as JSON text (a string where the document
+// promised an object stays a JSON string), which the insert turns into JSONB.
 func sqlValue(raw []byte, dataType jsonparser.ValueType, kind Kind) (any, error) {
+	if kind == KindJSON && dataType != jsonparser.Null {
+		if dataType == jsonparser.String {
+			return `"` + string(raw) + `"`, nil // jsonparser hands strings over unquoted, still escaped
+		}
+		return string(raw), nil
+	}
 	switch dataType {
 	case jsonparser.Null:
 		return nil, nil

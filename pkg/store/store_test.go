@@ -69,7 +69,7 @@ func TestRowsLandTypedAndViewsShowOnlyTheirCalls(t *testing.T) {
 	ingest(t, s, tbl, "call-b", map[string]string{"subscriptionId": "s1", "vaultName": "v2"},
 		`{"id":"/y/1","name":"other"}`)
 
-	if err := s.BindView(ctx, "acme.storage.items", tbl, []int64{a}); err != nil {
+	if err := s.BindView(ctx, "acme.storage.items", tbl, []int64{a}, nil); err != nil {
 		t.Fatal(err)
 	}
 	rows, err := s.DB().QueryContext(ctx, `SELECT vaultName, name, count, enabled, json_extract(properties, '$.state')
@@ -101,7 +101,7 @@ func TestCallsAreFreshWithinTTLAndRefetchReplacesRows(t *testing.T) {
 	s := openTemp(t, time.Hour)
 	tbl, _ := s.EnsureTable(ctx, "acme.storage.items", testColumns)
 	ingest(t, s, tbl, "k", nil, `{"name":"a"}`, `{"name":"b"}`)
-	st, ok, err := s.Lookup(ctx, "k")
+	st, ok, err := s.Lookup(ctx, tbl, "k")
 	if err != nil || !ok || !st.Fresh || st.Rows != 2 {
 		t.Fatalf("lookup: %+v %v %v", st, ok, err)
 	}
@@ -114,11 +114,30 @@ func TestCallsAreFreshWithinTTLAndRefetchReplacesRows(t *testing.T) {
 	if err := s.Invalidate(ctx, "acme.storage.items"); err != nil {
 		t.Fatal(err)
 	}
-	if st, _, _ := s.Lookup(ctx, "k"); st.Fresh {
+	if st, _, _ := s.Lookup(ctx, tbl, "k"); st.Fresh {
 		t.Fatal("invalidated call still fresh")
 	}
-	if _, ok, _ := s.Lookup(ctx, "never"); ok {
+	if _, ok, _ := s.Lookup(ctx, tbl, "never"); ok {
 		t.Fatal("unknown key found")
+	}
+}
+
+func TestCallsAreFreshOnlyInTheirTable(t *testing.T) {
+	ctx := context.Background()
+	s := openTemp(t, time.Hour)
+	tbl, _ := s.EnsureTable(ctx, "acme.storage.items", testColumns)
+	ingest(t, s, tbl, "k", nil, `{"name":"a"}`)
+	// Another layout of the same resource (a newer provider version) has
+	// a table of its own, which holds none of the call's rows.
+	other, _ := s.EnsureTable(ctx, "acme.storage.items", append(testColumns[:len(testColumns):len(testColumns)], Column{Name: "extra", Kind: KindText}))
+	if other.Name == tbl.Name {
+		t.Fatal("a new column layout must get a table of its own")
+	}
+	if st, ok, err := s.Lookup(ctx, other, "k"); err != nil || !ok || st.Fresh {
+		t.Fatalf("lookup in the other table: %+v %v %v; want found and not fresh", st, ok, err)
+	}
+	if st, _, _ := s.Lookup(ctx, tbl, "k"); !st.Fresh {
+		t.Fatal("the call is fresh in its own table")
 	}
 }
 
@@ -131,7 +150,7 @@ func TestScratchStoreServesNothingFromCache(t *testing.T) {
 	defer s.Close()
 	tbl, _ := s.EnsureTable(ctx, "acme.storage.items", testColumns)
 	ingest(t, s, tbl, "k", nil, `{"name":"a"}`)
-	if st, _, _ := s.Lookup(ctx, "k"); st.Fresh {
+	if st, _, _ := s.Lookup(ctx, tbl, "k"); st.Fresh {
 		t.Fatal("a scratch store must not report cached calls as fresh")
 	}
 }
@@ -193,10 +212,10 @@ func TestJoinIndexServesTheJoinLookup(t *testing.T) {
 	p := ingest(t, s, parents, "vaults", map[string]string{"subscriptionId": "s1"}, `{"name":"v1"}`, `{"name":"v2"}`)
 	c1 := ingest(t, s, children, "v1", map[string]string{"subscriptionId": "s1", "vaultName": "v1"}, `{"name":"a"}`, `{"name":"b"}`)
 	c2 := ingest(t, s, children, "v2", map[string]string{"subscriptionId": "s1", "vaultName": "v2"}, `{"name":"c"}`)
-	if err := s.BindView(ctx, "v", parents, []int64{p}); err != nil {
+	if err := s.BindView(ctx, "v", parents, []int64{p}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.BindView(ctx, "i", children, []int64{c1, c2}); err != nil {
+	if err := s.BindView(ctx, "i", children, []int64{c1, c2}, nil); err != nil {
 		t.Fatal(err)
 	}
 	const join = `SELECT count(*) FROM v JOIN i ON i.vaultName = v.name`
