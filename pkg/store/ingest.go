@@ -4,11 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strconv"
 	"strings"
 	"sync"
-
-	"github.com/buger/jsonparser"
 )
 
 // Ingest writes pages of rows into their tables from a single goroutine,
@@ -158,24 +155,28 @@ func insertSQL(t *Table) string {
 	cols := []string{"_call"}
 	marks := []string{"?"}
 	for _, c := range t.Columns {
+		name := c.Name
 		if c.storedJSON() {
-			cols = append(cols, quoteIdent(jsonbName(c.Name)))
-			marks = append(marks, "jsonb(?)")
-			continue
+			name = jsonbName(c.Name) // given JSONB, encoded by rowValues
 		}
-		cols = append(cols, quoteIdent(c.Name))
+		cols = append(cols, quoteIdent(name))
 		marks = append(marks, "?")
 	}
 	return fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", quoteIdent(t.Name), strings.Join(cols, ", "), strings.Join(marks, ", "))
 }
 
-// rowValues turns items into insert arguments. Each item's top-level
-// properties go to their columns as typed SQLite values; objects and
-// arrays as JSON text; param columns take the call's values.
+// rowValues turns items into insert arguments (see decodeRow); param
+// columns take the call's values.
 func rowValues(t *Table, callID int64, params map[string]string, items [][]byte) ([][]any, error) {
 	width := len(t.Columns) + 1
 	flat := make([]any, width*len(items))
 	rows := make([][]any, len(items))
+	// JSONB is about as long as the JSON text it encodes.
+	size := 0
+	for _, item := range items {
+		size += len(item)
+	}
+	arena := make([]byte, 0, size+size/8)
 	for n, item := range items {
 		args := flat[n*width : (n+1)*width : (n+1)*width]
 		args[0] = callID
@@ -187,20 +188,8 @@ func rowValues(t *Table, callID int64, params map[string]string, items [][]byte)
 				args[i+1] = v
 			}
 		}
-		err := jsonparser.ObjectEach(item, func(key, value []byte, dataType jsonparser.ValueType, _ int) error {
-			i, ok := t.byName[string(key)]
-			if !ok {
-				return nil
-			}
-			v, err := sqlValue(value, dataType, t.Columns[i].Kind)
-			if err != nil {
-				return fmt.Errorf("property %s: %w", key, err)
-			}
-			args[i+1] = v
-			return nil
-		})
-		if err != nil {
-			return nil, fmt.Errorf("a row is not a JSON object: %w", err)
+		if err := t.decodeRow(item, args, &arena); err != nil {
+			return nil, err
 		}
 		rows[n] = args
 	}
@@ -215,40 +204,4 @@ func writePage(ctx context.Context, stmt *sql.Stmt, p page) (int, error) {
 		}
 	}
 	return len(p.rows), nil
-}
-
-// sqlValue converts one JSON value to what SQLite stores for it. A JSON
-// column takes any value as JSON text (a string where the document
-// promised an object stays a JSON string), which the insert turns into JSONB.
-func sqlValue(raw []byte, dataType jsonparser.ValueType, kind Kind) (any, error) {
-	if kind == KindJSON && dataType != jsonparser.Null {
-		if dataType == jsonparser.String {
-			return `"` + string(raw) + `"`, nil // jsonparser hands strings over unquoted, still escaped
-		}
-		return string(raw), nil
-	}
-	switch dataType {
-	case jsonparser.Null:
-		return nil, nil
-	case jsonparser.String:
-		s, err := jsonparser.ParseString(raw)
-		if err != nil {
-			return nil, err
-		}
-		return s, nil
-	case jsonparser.Number:
-		if i, err := strconv.ParseInt(string(raw), 10, 64); err == nil {
-			return i, nil
-		}
-		f, err := strconv.ParseFloat(string(raw), 64)
-		if err != nil {
-			return nil, err
-		}
-		return f, nil
-	case jsonparser.Boolean:
-		return raw[0] == 't', nil
-	case jsonparser.Object, jsonparser.Array:
-		return string(raw), nil
-	}
-	return string(raw), nil
 }
