@@ -58,25 +58,28 @@ func (s *Session) runSelect(ctx context.Context, sel *parser.Select, w output.Wr
 	if s.cfg.DryRun {
 		return s.dryRunSelect(ctx, plan)
 	}
-	failures, total, err := s.fetchPlan(ctx, plan, sel.ReadsOnlyAsJSON)
+	f, err := s.fetchPlan(ctx, plan, sel.ReadsOnlyAsJSON)
 	if err != nil {
 		return err
 	}
-	if len(failures) > 0 && !s.cfg.AllowPartial {
-		return &PartialError{Failures: failures, Total: total}
+	if len(f.failures) > 0 && !s.cfg.AllowPartial {
+		return &PartialError{Failures: f.failures, Total: f.total}
 	}
 	query := sel.SQLiteText(func(ref parser.TableRef) string { return store.QuoteIdent(ref.Name.String()) })
-	if err := s.query(ctx, query, w); err != nil {
+	if err := s.query(ctx, query, f.textJSON, w); err != nil {
 		return err
 	}
-	if len(failures) > 0 {
-		return &PartialError{Failures: failures, Total: total, Printed: true}
+	if len(f.failures) > 0 {
+		return &PartialError{Failures: f.failures, Total: f.total, Printed: true}
 	}
 	return nil
 }
 
-// query runs SQL on the store and streams its rows to w.
-func (s *Session) query(ctx context.Context, query string, w output.Writer) error {
+// query runs SQL on the store and streams its rows to w. A result column is
+// JSON to embed in typed output when SQLite says its declared type is JSON,
+// or when it is named like one of textJSON, the JSON columns the views show
+// as text (expressions, which SQLite gives no declared type).
+func (s *Session) query(ctx context.Context, query string, textJSON map[string]bool, w output.Writer) error {
 	rows, err := s.cfg.Store.DB().QueryContext(ctx, query)
 	if err != nil {
 		return fmt.Errorf("query failed: %w", err)
@@ -88,7 +91,7 @@ func (s *Session) query(ctx context.Context, query string, w output.Writer) erro
 	}
 	cols := make([]output.Column, len(types))
 	for i, t := range types {
-		cols[i] = output.Column{Name: t.Name(), JSON: strings.EqualFold(t.DatabaseTypeName(), "JSON")}
+		cols[i] = output.Column{Name: t.Name(), JSON: strings.EqualFold(t.DatabaseTypeName(), "JSON") || textJSON[t.Name()]}
 	}
 	if err := w.Begin(cols); err != nil {
 		return err
@@ -134,17 +137,24 @@ func tableColumns(r *provider.Resource) []store.Column {
 	return cols
 }
 
+// fetched is what fetchPlan did: the calls that failed out of how many,
+// and the JSON columns the views show as text.
+type fetched struct {
+	failures []CallFailure
+	total    int
+	textJSON map[string]bool
+}
+
 // fetchPlan fetches every table of the plan in order, binding each
 // resource's view to the rows of its calls. jsonOnly says which columns the
 // statement reads only through JSON functions (see store.BindView).
-func (s *Session) fetchPlan(ctx context.Context, plan *planner.Plan, jsonOnly func(column string) bool) ([]CallFailure, int, error) {
-	var failures []CallFailure
-	total := 0
+func (s *Session) fetchPlan(ctx context.Context, plan *planner.Plan, jsonOnly func(column string) bool) (fetched, error) {
+	f := fetched{textJSON: map[string]bool{}}
 	viewCalls := map[string][]int64{} // one view per resource, over every reference's calls
 	for _, t := range plan.Tables {
 		tbl, err := s.cfg.Store.EnsureTable(ctx, t.Resource.ID, tableColumns(t.Resource))
 		if err != nil {
-			return nil, 0, err
+			return f, err
 		}
 		if len(t.Joins) > 0 {
 			params := make([]string, len(t.Joins))
@@ -152,25 +162,28 @@ func (s *Session) fetchPlan(ctx context.Context, plan *planner.Plan, jsonOnly fu
 				params[i] = j.Param
 			}
 			if err := s.cfg.Store.EnsureJoinIndex(ctx, tbl, params); err != nil {
-				return nil, 0, err
+				return f, err
 			}
 		}
 		calls, err := s.callsFor(ctx, t)
 		if err != nil {
-			return nil, 0, err
+			return f, err
 		}
 		ids, fails, err := s.fetchCalls(ctx, t, tbl, calls)
 		if err != nil {
-			return nil, 0, err
+			return f, err
 		}
-		total += len(calls)
-		failures = append(failures, fails...)
+		f.total += len(calls)
+		f.failures = append(f.failures, fails...)
 		viewCalls[t.ViewName] = append(viewCalls[t.ViewName], ids...)
 		if err := s.cfg.Store.BindView(ctx, t.ViewName, tbl, viewCalls[t.ViewName], jsonOnly); err != nil {
-			return nil, 0, err
+			return f, err
+		}
+		for _, name := range tbl.TextJSONColumns(jsonOnly) {
+			f.textJSON[name] = true
 		}
 	}
-	return failures, total, nil
+	return f, nil
 }
 
 // fetchCalls serves what it can from the cache and fetches the rest,

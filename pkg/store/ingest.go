@@ -155,11 +155,7 @@ func insertSQL(t *Table) string {
 	cols := []string{"_call"}
 	marks := []string{"?"}
 	for _, c := range t.Columns {
-		name := c.Name
-		if c.storedJSON() {
-			name = jsonbName(c.Name) // given JSONB, encoded by rowValues
-		}
-		cols = append(cols, quoteIdent(name))
+		cols = append(cols, quoteIdent(c.Name)) // JSON columns take the JSONB rowValues encodes
 		marks = append(marks, "?")
 	}
 	return fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", quoteIdent(t.Name), strings.Join(cols, ", "), strings.Join(marks, ", "))

@@ -179,7 +179,7 @@ func (k Kind) declType() string {
 	case KindBool:
 		return "BOOLEAN"
 	case KindJSON:
-		return "JSON"
+		return "JSONB"
 	}
 	return "TEXT"
 }
@@ -208,21 +208,20 @@ type Column struct {
 	Param bool
 }
 
-// JSON values (objects and arrays) are stored as SQLite's binary JSONB, in a
-// column of their own: SQLite's JSON functions read JSONB without parsing
-// it, and parsing was most of a cached query's time. The column users see
-// is a virtual generated column rendering that JSONB as JSON text, so that
-// everything else SQL does with it (LIKE, ||, =, length, output) sees text
-// as before. A view hands a statement the JSONB column itself where the
-// statement reads the column through JSON functions alone (see BindView).
+// JSON values (objects and arrays) are stored as SQLite's binary JSONB:
+// SQLite's JSON functions read JSONB without parsing it, and parsing was
+// most of a cached query's time. A view shows a statement the JSONB itself
+// where the statement reads the column through JSON functions alone, and
+// JSON text (json(col)) otherwise, so that LIKE, ||, =, length and output
+// see text as before (see BindView). The text is not stored beside the
+// JSONB: that would double what the writer writes, and a generated column
+// would cost a json() per inserted value (SQLite computes every generated
+// column on INSERT, virtual ones included).
 func (c Column) storedJSON() bool { return c.Kind == KindJSON && !c.Param }
-
-// jsonbName is the stored column behind a JSON column.
-func jsonbName(column string) string { return column + "#jsonb" }
 
 // tableLayout is part of every table's name: a cache written with another
 // layout of the same columns is never read as this one.
-const tableLayout = "jsonb-1"
+const tableLayout = "jsonb-2"
 
 // Table is the physical table behind a resource.
 type Table struct {
@@ -254,12 +253,6 @@ func (s *Store) EnsureTable(ctx context.Context, resource string, cols []Column)
 	var defs []string
 	defs = append(defs, "_call INTEGER NOT NULL")
 	for i, c := range cols {
-		if c.storedJSON() {
-			defs = append(defs, quoteIdent(jsonbName(c.Name))+" JSONB",
-				fmt.Sprintf("%s JSON GENERATED ALWAYS AS (json(%s)) VIRTUAL", quoteIdent(c.Name), quoteIdent(jsonbName(c.Name))))
-			t.byName[c.Name] = i
-			continue
-		}
 		defs = append(defs, quoteIdent(c.Name)+" "+c.Kind.declType())
 		if !c.Param {
 			t.byName[c.Name] = i
@@ -451,13 +444,15 @@ func (s *Store) Clear(ctx context.Context) error {
 // given calls, for the queries that follow on this store. JSON columns
 // named by jsonOnly are shown as their stored JSONB, which SQLite's JSON
 // functions read several times faster than text: the caller names only
-// columns its statement reads through those functions alone.
+// columns its statement reads through those functions alone. Other JSON
+// columns are shown as JSON text; being expressions, they have no
+// declared type (see TextJSONColumns).
 func (s *Store) BindView(ctx context.Context, viewName string, t *Table, callIDs []int64, jsonOnly func(column string) bool) error {
 	cols := make([]string, len(t.Columns))
 	for i, c := range t.Columns {
 		cols[i] = quoteIdent(c.Name)
-		if c.storedJSON() && jsonOnly != nil && jsonOnly(c.Name) {
-			cols[i] = quoteIdent(jsonbName(c.Name)) + " AS " + quoteIdent(c.Name)
+		if c.storedJSON() && (jsonOnly == nil || !jsonOnly(c.Name)) {
+			cols[i] = "json(" + quoteIdent(c.Name) + ") AS " + quoteIdent(c.Name)
 		}
 	}
 	def := fmt.Sprintf("SELECT %s FROM main.%s", strings.Join(cols, ", "), quoteIdent(t.Name))
@@ -485,6 +480,19 @@ func (s *Store) BindView(ctx context.Context, viewName string, t *Table, callIDs
 		}
 	}
 	return nil
+}
+
+// TextJSONColumns are the JSON columns BindView shows t's rows as JSON text
+// for a statement with the given jsonOnly: a result column of the
+// statement that is one of them holds JSON to embed in typed output.
+func (t *Table) TextJSONColumns(jsonOnly func(column string) bool) []string {
+	var names []string
+	for _, c := range t.Columns {
+		if c.storedJSON() && (jsonOnly == nil || !jsonOnly(c.Name)) {
+			names = append(names, c.Name)
+		}
+	}
+	return names
 }
 
 // holdsOnly reports whether every row of t belongs to one of the calls, so

@@ -260,11 +260,11 @@ func (b *bench) measure(w workload) (result, error) {
 		if _, err := b.runSkyql(sb, dir, "exec", "-o", "csv", query); err != nil {
 			return r, fmt.Errorf("warming the cache: %w", err)
 		}
-		// The limit reads the stored JSONB column directly, as the least
-		// any program could do with skyql's cache file.
-		limitSQL := `SELECT name, json_extract("properties#jsonb", '$.currentProtectionState') AS state FROM {table}`
+		// The limit reads the stored JSONB column (properties) directly,
+		// as the least any program could do with skyql's cache file.
+		limitSQL := `SELECT name, json_extract(properties, '$.currentProtectionState') AS state FROM {table}`
 		if w.kind == cachedGroup {
-			limitSQL = `SELECT json_extract("properties#jsonb", '$.currentProtectionState') AS state, count(*) AS n FROM {table} GROUP BY state ORDER BY state`
+			limitSQL = `SELECT json_extract(properties, '$.currentProtectionState') AS state, count(*) AS n FROM {table} GROUP BY state ORDER BY state`
 		}
 		r, err = b.repeat(r, func() (measurement, measurement, error) {
 			s, err := b.runSkyql(sb, dir, "exec", "-o", "csv", query)
