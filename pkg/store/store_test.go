@@ -260,3 +260,51 @@ func TestDamagedCacheIsReplaced(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestViewsShowExactlyTheirCallsWhetherOrNotTheyHoldTheWholeTable(t *testing.T) {
+	ctx := context.Background()
+	s := openTemp(t, time.Hour)
+	tbl, _ := s.EnsureTable(ctx, "acme.storage.items", testColumns)
+	a := ingest(t, s, tbl, "a", nil, `{"name":"a1"}`, `{"name":"a2"}`)
+	b := ingest(t, s, tbl, "b", nil, `{"name":"b1"}`)
+	names := func() string {
+		t.Helper()
+		rows, err := s.DB().QueryContext(ctx, `SELECT name FROM v ORDER BY name`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var n string
+			rows.Scan(&n)
+			out = append(out, n)
+		}
+		return strings.Join(out, ",")
+	}
+	for _, tc := range []struct {
+		calls []int64
+		want  string
+	}{
+		{[]int64{a, b}, "a1,a2,b1"}, // the whole table
+		{[]int64{a}, "a1,a2"},
+		{[]int64{b}, "b1"},
+		{nil, ""},
+	} {
+		if err := s.BindView(ctx, "v", tbl, tc.calls, nil); err != nil {
+			t.Fatal(err)
+		}
+		if got := names(); got != tc.want {
+			t.Errorf("calls %v: rows %q, want %q", tc.calls, got, tc.want)
+		}
+	}
+	// A view bound to the whole table must not show rows of a call made
+	// after it was bound (by another process sharing the cache, say).
+	if err := s.BindView(ctx, "v", tbl, []int64{a, b}, nil); err != nil {
+		t.Fatal(err)
+	}
+	ingest(t, s, tbl, "c", nil, `{"name":"c1"}`)
+	if got := names(); got != "a1,a2,b1" {
+		t.Errorf("after a later call: rows %q", got)
+	}
+}
