@@ -207,3 +207,34 @@ func TestJSONColumnsAnswerAlikeAsJSONBAndAsText(t *testing.T) {
 		t.Fatalf("SELECT properties must give JSON text typed JSON: %v %+v", plain.data, plain.types)
 	}
 }
+
+// failingWriter fails on its tenth row, as a closed stdout would.
+type failingWriter struct{ rows }
+
+var errWriterClosed = errors.New("writer closed")
+
+func (f *failingWriter) Row(values []any) error {
+	if len(f.data) == 9 {
+		return errWriterClosed
+	}
+	return f.rows.Row(values)
+}
+
+func TestAWriterErrorEndsTheQuery(t *testing.T) {
+	s, _, _ := newSession(t, emulator.Options{})
+	var w failingWriter
+	err := s.Execute(context.Background(), "SELECT name FROM azure.data_protection.backup_instances WHERE "+
+		where+" AND vaultName IN ('vault-prod-01', 'vault-prod-02')", &w)
+	if !errors.Is(err, errWriterClosed) {
+		t.Fatalf("got %v, want the writer's error", err)
+	}
+	if len(w.data) != 9 {
+		t.Errorf("%d rows written before the failure, want 9", len(w.data))
+	}
+	// The session still works: the scanner let go of the store.
+	var again rows
+	if err := s.Execute(context.Background(), "SELECT count(*) AS n FROM azure.data_protection.backup_instances WHERE "+
+		where+" AND vaultName = 'vault-prod-01'", &again); err != nil || fmt.Sprint(again.data) != "[[150]]" {
+		t.Fatalf("after a failed write: %v %v", again.data, err)
+	}
+}

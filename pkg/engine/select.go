@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"fmt"
 	"strconv"
@@ -96,23 +97,72 @@ func (s *Session) query(ctx context.Context, query string, textJSON map[string]b
 	if err := w.Begin(cols); err != nil {
 		return err
 	}
-	values := make([]any, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range values {
-		ptrs[i] = &values[i]
-	}
-	for rows.Next() {
-		if err := rows.Scan(ptrs...); err != nil {
-			return err
+	// SQLite and the writer work in parallel: a goroutine steps through
+	// the rows and hands them over in batches while this one formats them.
+	batches := make(chan [][]any, 2)
+	stop := make(chan struct{})
+	scanned := make(chan error, 1)
+	go func() {
+		defer close(batches)
+		scanned <- scanRows(rows, len(cols), batches, stop)
+	}()
+	var writeErr error
+	for batch := range batches {
+		for _, values := range batch {
+			if writeErr == nil {
+				writeErr = w.Row(values)
+			}
 		}
-		if err := w.Row(values); err != nil {
-			return err
+		if writeErr != nil && stop != nil {
+			close(stop) // the scanner stops; the loop drains what it sent
+			stop = nil
 		}
 	}
-	if err := rows.Err(); err != nil {
+	if err := <-scanned; err != nil {
 		return fmt.Errorf("query failed: %w", err)
 	}
+	if writeErr != nil {
+		return writeErr
+	}
 	return w.End()
+}
+
+// rowBatch is how many rows the scanner hands the writer at a time.
+const rowBatch = 256
+
+// scanRows reads rows of width columns into batches until the rows end or
+// stop closes.
+func scanRows(rows *sql.Rows, width int, batches chan<- [][]any, stop <-chan struct{}) error {
+	ptrs := make([]any, width)
+	for {
+		select {
+		case <-stop:
+			return nil
+		default:
+		}
+		flat := make([]any, rowBatch*width)
+		batch := make([][]any, 0, rowBatch)
+		for len(batch) < rowBatch && rows.Next() {
+			values := flat[len(batch)*width : (len(batch)+1)*width : (len(batch)+1)*width]
+			for i := range values {
+				ptrs[i] = &values[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				return err
+			}
+			batch = append(batch, values)
+		}
+		if len(batch) > 0 {
+			select {
+			case batches <- batch:
+			case <-stop:
+				return nil
+			}
+		}
+		if len(batch) < rowBatch {
+			return rows.Err()
+		}
+	}
 }
 
 // tableColumns is the store layout of a resource: the response's top-level
