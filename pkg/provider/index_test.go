@@ -157,3 +157,35 @@ func TestUnreadableIndexFallsBackToTheDocument(t *testing.T) {
 		t.Fatalf("resources %v", s.ResourceNames())
 	}
 }
+
+// BenchmarkLoadService compares a process's first load of the Azure
+// data_protection service: parsing its document, or reading its index.
+func BenchmarkLoadService(b *testing.B) {
+	const dir = "../../registry/src/azure/v0.1.0"
+	load := func(cache IndexCache) *Service {
+		p, err := LoadDir(dir)
+		if err != nil {
+			b.Fatal(err)
+		}
+		p.Index = cache
+		s, err := p.Service("data_protection")
+		if err != nil {
+			b.Fatal(err)
+		}
+		return s
+	}
+	b.Run("document", func(b *testing.B) {
+		for b.Loop() {
+			load(nil)
+		}
+	})
+	b.Run("index", func(b *testing.B) {
+		cache := DirIndexCache(b.TempDir())
+		load(cache) // writes the index
+		for b.Loop() {
+			if s := load(cache); s.Doc != nil {
+				b.Fatal("read the document, not the index")
+			}
+		}
+	})
+}
