@@ -349,7 +349,15 @@ func TestCacheClearForgetsResponses(t *testing.T) {
 	if !strings.Contains(info, "cached calls: 1\n") {
 		t.Fatalf("cache info after one query:\n%s", info)
 	}
+	// The query compiled the service's index; the next process reads it.
+	indexes, _ := filepath.Glob(filepath.Join(appDir, "index", "*.json"))
+	if len(indexes) != 1 {
+		t.Fatalf("service indexes after one query: %v", indexes)
+	}
 	runSkyql(t, env, append(common, "cache", "clear")...).mustSucceed(t)
+	if _, err := os.Stat(filepath.Join(appDir, "index")); !os.IsNotExist(err) {
+		t.Fatalf("cache clear left the service indexes: %v", err)
+	}
 	before := sb.Stats().Requests
 	runSkyql(t, env, append(common, "exec", query)...).mustSucceed(t)
 	if sb.Stats().Requests == before {
