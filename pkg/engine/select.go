@@ -67,7 +67,13 @@ func (s *Session) runSelect(ctx context.Context, sel *parser.Select, w output.Wr
 		return &PartialError{Failures: f.failures, Total: f.total}
 	}
 	query := sel.SQLiteText(func(ref parser.TableRef) string { return store.QuoteIdent(ref.Name.String()) })
-	if err := s.query(ctx, query, f.textJSON, w); err != nil {
+	isJSON := func(column string) bool {
+		if source, ok := sel.RenamedColumn(column); ok {
+			column = source
+		}
+		return f.textJSON[column]
+	}
+	if err := s.query(ctx, query, isJSON, w); err != nil {
 		return err
 	}
 	if len(f.failures) > 0 {
@@ -78,9 +84,9 @@ func (s *Session) runSelect(ctx context.Context, sel *parser.Select, w output.Wr
 
 // query runs SQL on the store and streams its rows to w. A result column is
 // JSON to embed in typed output when SQLite says its declared type is JSON,
-// or when it is named like one of textJSON, the JSON columns the views show
-// as text (expressions, which SQLite gives no declared type).
-func (s *Session) query(ctx context.Context, query string, textJSON map[string]bool, w output.Writer) error {
+// or when isJSON says it is one of the JSON columns the views show as text
+// (expressions, which SQLite gives no declared type).
+func (s *Session) query(ctx context.Context, query string, isJSON func(column string) bool, w output.Writer) error {
 	rows, err := s.cfg.Store.DB().QueryContext(ctx, query)
 	if err != nil {
 		return fmt.Errorf("query failed: %w", err)
@@ -92,7 +98,7 @@ func (s *Session) query(ctx context.Context, query string, textJSON map[string]b
 	}
 	cols := make([]output.Column, len(types))
 	for i, t := range types {
-		cols[i] = output.Column{Name: t.Name(), JSON: strings.EqualFold(t.DatabaseTypeName(), "JSON") || textJSON[t.Name()]}
+		cols[i] = output.Column{Name: t.Name(), JSON: strings.EqualFold(t.DatabaseTypeName(), "JSON") || isJSON(t.Name())}
 	}
 	if err := w.Begin(cols); err != nil {
 		return err

@@ -172,7 +172,7 @@ func buildSelect(input string, src source, ts sqlparser.TableStatement, n *norma
 	if a.err != nil {
 		return nil, a.err
 	}
-	s := &Select{source: src, Tables: a.tables}
+	s := &Select{source: src, Tables: a.tables, renamed: renamedColumns(ts)}
 	for i := range s.Tables {
 		s.Tables[i].Start -= src.offset
 		s.Tables[i].End -= src.offset
@@ -193,6 +193,40 @@ func buildSelect(input string, src source, ts sqlparser.TableStatement, n *norma
 	}
 	s.Hints = hints(comments)
 	return s, nil
+}
+
+// renamedColumns maps the result columns that the statement's (first)
+// select list names with AS to the plain column each selects.
+func renamedColumns(ts sqlparser.TableStatement) map[string]string {
+	for {
+		u, ok := ts.(*sqlparser.Union)
+		if !ok {
+			break
+		}
+		ts = u.Left
+	}
+	sel, ok := ts.(*sqlparser.Select)
+	if !ok || sel.SelectExprs == nil {
+		return nil
+	}
+	out := map[string]string{}
+	for _, e := range sel.SelectExprs.Exprs {
+		ae, ok := e.(*sqlparser.AliasedExpr)
+		if !ok || ae.As.IsEmpty() {
+			continue
+		}
+		if col, ok := ae.Expr.(*sqlparser.ColName); ok {
+			out[ae.As.String()] = col.Name.String()
+		}
+	}
+	return out
+}
+
+// RenamedColumn returns the plain column a result column named with AS
+// selects (SELECT properties AS p: p selects properties).
+func (s *Select) RenamedColumn(name string) (string, bool) {
+	col, ok := s.renamed[name]
+	return col, ok
 }
 
 // SQLiteText returns Text with every provider table name replaced by

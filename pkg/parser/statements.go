@@ -118,6 +118,8 @@ type Select struct {
 	qualifiedColumns []qualifierSpan
 	// hashComments are the offsets of `#` comments, which SQLite does not know.
 	hashComments []int
+	// renamed maps result columns named with AS to the column they select.
+	renamed map[string]string
 	// textOffset is where Text starts relative to the spans above.
 	textOffset int
 }
