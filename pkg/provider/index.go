@@ -64,15 +64,15 @@ func (d DirIndexCache) Put(key string, data []byte) error {
 // are compiled into it changes, so that old entries are never read.
 const indexFormat = "skyql-service-index/1"
 
-// indexKey identifies the index of a service document as loaded by p: the
-// provider-wide config takes part, since methods inherit its paging.
-func indexKey(p *Provider, doc []byte) string {
+// indexKey identifies the index of service name's document as loaded by
+// p: the provider's name and the service's take part (resource ids default
+// to <provider>.<service>.<resource>), and so does the provider-wide
+// config, since methods inherit its paging.
+func indexKey(p *Provider, name string, doc []byte) string {
 	h := sha256.New()
-	h.Write([]byte(indexFormat + "\x00"))
-	if p != nil {
-		cfg, _ := json.Marshal(p.Config) // a map and plain structs: cannot fail
-		h.Write(cfg)
-	}
+	h.Write([]byte(indexFormat + "\x00" + p.Name + "\x00" + name + "\x00"))
+	cfg, _ := json.Marshal(p.Config) // a map and plain structs: cannot fail
+	h.Write(cfg)
 	h.Write([]byte{0})
 	h.Write(doc)
 	return hex.EncodeToString(h.Sum(nil))

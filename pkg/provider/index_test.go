@@ -189,3 +189,38 @@ func BenchmarkLoadService(b *testing.B) {
 		}
 	})
 }
+
+func TestResourceIDsDefaultToProviderServiceResource(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS("testdata/acme/v1.0.0")); err != nil {
+		t.Fatal(err)
+	}
+	doc := filepath.Join(dir, "services", "storage.yaml")
+	data, err := os.ReadFile(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	without := strings.Replace(string(data), "      id: acme.storage.items\n", "", 1)
+	if without == string(data) {
+		t.Fatal("the test document no longer sets the id this test removes")
+	}
+	if err := os.WriteFile(doc, []byte(without), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cache := DirIndexCache(t.TempDir())
+	for _, load := range []string{"parsed", "indexed"} {
+		p, err := LoadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Index = cache
+		s, err := p.Service("storage")
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := s.Resource("items")
+		if err != nil || r.ID != "acme.storage.items" {
+			t.Fatalf("%s: id %q (%v)", load, r.ID, err)
+		}
+	}
+}

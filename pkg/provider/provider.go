@@ -174,7 +174,7 @@ func (p *Provider) loadService(e *serviceEntry) (*Service, error) {
 		return nil, fmt.Errorf("service %s.%s: %w", p.Name, e.Name, err)
 	}
 	parse := func() (*Service, error) {
-		s, err := parseService(data, e.file, p)
+		s, err := parseService(data, e.file, e.Name, p)
 		if err != nil {
 			return nil, err
 		}
@@ -184,7 +184,7 @@ func (p *Provider) loadService(e *serviceEntry) (*Service, error) {
 	if p.Index == nil {
 		return parse()
 	}
-	key := indexKey(p, data)
+	key := indexKey(p, e.Name, data)
 	if raw, ok := p.Index.Get(key); ok {
 		if s, err := decodeIndex(raw, e.file, p); err == nil {
 			e.describe(s)
@@ -192,7 +192,7 @@ func (p *Provider) loadService(e *serviceEntry) (*Service, error) {
 			return s, nil
 		}
 	}
-	s, err := parseService(data, e.file, p)
+	s, err := parseService(data, e.file, e.Name, p)
 	if err != nil {
 		return nil, err
 	}
@@ -220,14 +220,7 @@ func LoadServiceFile(file string) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading service document: %w", err)
 	}
-	s, err := parseService(data, file, nil)
-	if err != nil {
-		return nil, err
-	}
-	if s.Name == "" {
-		s.Name = strings.TrimSuffix(path.Base(file), path.Ext(file))
-	}
-	return s, nil
+	return parseService(data, file, strings.TrimSuffix(path.Base(file), path.Ext(file)), nil)
 }
 
 func firstNonEmpty(values ...string) string {

@@ -65,7 +65,9 @@ type refDoc struct {
 
 const resourcesKey = "x-stackQL-resources"
 
-func parseService(data []byte, file string, p *Provider) (*Service, error) {
+// parseService parses a service document; name is the service's name, which
+// resource ids default to (<provider>.<service>.<resource>).
+func parseService(data []byte, file, name string, p *Provider) (*Service, error) {
 	loader := openapi3.NewLoader()
 	loader.IsExternalRefsAllowed = false
 	doc, err := loader.LoadFromData(data)
@@ -75,7 +77,7 @@ func parseService(data []byte, file string, p *Provider) (*Service, error) {
 	if doc.Paths == nil {
 		return nil, &DocumentError{File: file, Path: "paths", Msg: "missing: a service document needs paths"}
 	}
-	s := &Service{Provider: p, Doc: doc, File: file, baseURL: baseURL(doc), resources: map[string]*Resource{}}
+	s := &Service{Provider: p, Name: name, Doc: doc, File: file, baseURL: baseURL(doc), resources: map[string]*Resource{}}
 	if doc.Info != nil {
 		s.Title, s.Description, s.Version = doc.Info.Title, doc.Info.Description, doc.Info.Version
 	}
