@@ -184,6 +184,8 @@ func TestJSONColumnsAnswerAlikeAsJSONBAndAsText(t *testing.T) {
 		{jsonReads + " ORDER BY name", jsonReads + " AND length(properties) > 0 AND systemData || '' <> '' ORDER BY name"},
 		{"SELECT j.key, count(*) AS n FROM azure.data_protection.backup_instances bi, json_each(bi.properties) AS j" + filter + " GROUP BY j.key ORDER BY j.key",
 			"SELECT j.key, count(*) AS n FROM azure.data_protection.backup_instances bi, json_each(bi.properties) AS j" + filter + " AND properties IS NOT NULL GROUP BY j.key ORDER BY j.key"},
+		{"SELECT j.key, j.json FROM azure.data_protection.backup_instances bi, json_each(bi.properties) AS j" + filter + " ORDER BY name, j.key LIMIT 20",
+			"SELECT j.key, j.json FROM azure.data_protection.backup_instances bi, json_each(bi.properties) AS j" + filter + " AND length(properties) > 0 ORDER BY name, j.key LIMIT 20"},
 		{"SELECT count(*) AS n" + from + " AND properties ->> '$.currentProtectionState' = 'ProtectionConfigured'",
 			`SELECT count(*) AS n` + from + ` AND properties LIKE '%"currentProtectionState":"ProtectionConfigured"%'`},
 	}
@@ -210,6 +212,13 @@ func TestJSONColumnsAnswerAlikeAsJSONBAndAsText(t *testing.T) {
 	}
 	if got := fmt.Sprint(plain.types); got != "[{properties true} {sd true} {tags false}]" {
 		t.Fatalf("column types %s", got)
+	}
+	var wrapped columnsOf
+	if err := s.Execute(ctx, "SELECT p, x, s FROM (SELECT properties AS p, 'true' AS x, properties ->> 'provisioningState' AS s, name AS properties"+from+" LIMIT 1) AS sub", &wrapped); err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(wrapped.types); got != "[{p true} {x false} {s false}]" {
+		t.Fatalf("column types through a subquery %s", got)
 	}
 }
 

@@ -68,10 +68,12 @@ func (s *Session) runSelect(ctx context.Context, sel *parser.Select, w output.Wr
 	}
 	query := sel.SQLiteText(func(ref parser.TableRef) string { return store.QuoteIdent(ref.Name.String()) })
 	isJSON := func(column string) bool {
-		if source, ok := sel.RenamedColumn(column); ok {
+		// One step back from an AS name to the column it selects: the
+		// source is a column of a FROM item, not another AS name.
+		if source, renamed := sel.RenamedColumn(column); renamed {
 			column = source
 		}
-		return f.textJSON[column]
+		return column != "" && f.textJSON[column]
 	}
 	if err := s.query(ctx, query, isJSON, w); err != nil {
 		return err

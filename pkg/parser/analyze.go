@@ -195,38 +195,43 @@ func buildSelect(input string, src source, ts sqlparser.TableStatement, n *norma
 	return s, nil
 }
 
-// renamedColumns maps the result columns that the statement's (first)
-// select list names with AS to the plain column each selects.
+// renamedColumns maps the names given with AS in any select list of the
+// statement (subqueries and CTEs included, since a query can select a
+// renamed column through them) to the plain column each selects, or to ""
+// for an expression, or where one name is given to different things.
 func renamedColumns(ts sqlparser.TableStatement) map[string]string {
-	for {
-		u, ok := ts.(*sqlparser.Union)
-		if !ok {
-			break
-		}
-		ts = u.Left
-	}
-	sel, ok := ts.(*sqlparser.Select)
-	if !ok || sel.SelectExprs == nil {
-		return nil
-	}
 	out := map[string]string{}
-	for _, e := range sel.SelectExprs.Exprs {
-		ae, ok := e.(*sqlparser.AliasedExpr)
-		if !ok || ae.As.IsEmpty() {
-			continue
+	_ = sqlparser.Walk(func(n sqlparser.SQLNode) (bool, error) {
+		sel, ok := n.(*sqlparser.Select)
+		if !ok || sel.SelectExprs == nil {
+			return true, nil
 		}
-		if col, ok := ae.Expr.(*sqlparser.ColName); ok {
-			out[ae.As.String()] = col.Name.String()
+		for _, e := range sel.SelectExprs.Exprs {
+			ae, ok := e.(*sqlparser.AliasedExpr)
+			if !ok || ae.As.IsEmpty() {
+				continue
+			}
+			source := ""
+			if col, ok := ae.Expr.(*sqlparser.ColName); ok {
+				source = col.Name.String()
+			}
+			if prev, seen := out[ae.As.String()]; seen && prev != source {
+				source = ""
+			}
+			out[ae.As.String()] = source
 		}
-	}
+		return true, nil
+	}, ts)
 	return out
 }
 
-// RenamedColumn returns the plain column a result column named with AS
-// selects (SELECT properties AS p: p selects properties).
-func (s *Select) RenamedColumn(name string) (string, bool) {
-	col, ok := s.renamed[name]
-	return col, ok
+// RenamedColumn says what a name given with AS somewhere in the statement
+// stands for: the plain column it selects (SELECT properties AS p: p
+// selects properties), or "" for an expression or an ambiguous name. ok
+// is false for names never given with AS.
+func (s *Select) RenamedColumn(name string) (column string, ok bool) {
+	column, ok = s.renamed[name]
+	return column, ok
 }
 
 // SQLiteText returns Text with every provider table name replaced by

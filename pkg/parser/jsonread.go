@@ -28,8 +28,9 @@ var beforeJSONOperand = map[string]bool{
 // not, quoted or not) is the whole first argument of json, json_extract,
 // json_type, json_array_length, json_each or json_tree, or the left operand
 // of -> or ->>. A statement that selects * or t.* (which mention every
-// column) or joins NATURAL (which compares columns by name) reads columns
-// otherwise. The answer errs towards false: false costs a faster path,
+// column), joins NATURAL (which compares columns by name) or reads the
+// hidden json column of json_each or json_tree (its argument as passed)
+// reads columns otherwise. The answer errs towards false: false costs a faster path,
 // true where it is wrong would change results.
 func (s *Select) ReadsOnlyAsJSON(column string) bool {
 	toks, err := lex(s.text)
@@ -48,6 +49,10 @@ func (s *Select) ReadsOnlyAsJSON(column string) bool {
 		case t.isOp("*") && i > 0 && isStarContext(code[i-1]):
 			return false
 		case t.is("natural"):
+			return false
+		case t.isIdent() && strings.EqualFold(t.identName(), "json") && !(i+1 < len(code) && code[i+1].isOp("(")):
+			// json_each and json_tree have a hidden column json that gives
+			// their first argument back as it was passed.
 			return false
 		case t.isIdent() && strings.EqualFold(t.identName(), column):
 			if !readAsJSON(code, i) {

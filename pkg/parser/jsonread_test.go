@@ -31,6 +31,8 @@ func TestReadsOnlyAsJSON(t *testing.T) {
 		{"SELECT name" + from + " WHERE properties LIKE '%x%'", false},
 		{"SELECT name" + from + " NATURAL JOIN azure.data_protection.backup_vaults", false},
 		{"SELECT properties.name FROM azure.data_protection.backup_instances AS properties", false},
+		{"SELECT j.json" + from + ", json_each(bi.properties) AS j", false},
+		{"SELECT \"json\" FROM json_tree((SELECT properties" + from + "))", false},
 		{"SELECT name" + from, false}, // not read at all: nothing to gain
 	}
 	for _, tt := range tests {

@@ -118,7 +118,7 @@ type Select struct {
 	qualifiedColumns []qualifierSpan
 	// hashComments are the offsets of `#` comments, which SQLite does not know.
 	hashComments []int
-	// renamed maps result columns named with AS to the column they select.
+	// renamed maps names given with AS to the column they select (see RenamedColumn).
 	renamed map[string]string
 	// textOffset is where Text starts relative to the spans above.
 	textOffset int

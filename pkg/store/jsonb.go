@@ -15,8 +15,8 @@ import (
 // The encoding is the one jsonb() produces: minimal headers, strings with
 // escapes as TEXTJ and without as TEXT, integers as INT and other numbers
 // as FLOAT, each keeping its source text. Input that is not exactly one
-// valid JSON value (RFC 8259) is an error, since SQLite would refuse to
-// read what was stored.
+// JSON value (RFC 8259; raw control characters in strings are let through,
+// escaped) is an error.
 func appendJSONB(dst, src []byte) ([]byte, error) {
 	e := jsonbEncoder{src: src, out: dst}
 	e.skipSpace()
@@ -213,22 +213,54 @@ var stringStops = func() (t [256]bool) {
 }()
 
 // str encodes a string, escapes kept as written (TEXTJ) when it has any.
+// Raw control characters, which RFC 8259 forbids but APIs do send (and
+// SQLite and most parsers read), are written as escapes.
 func (e *jsonbEncoder) str() error {
-	start, end, escaped, err := e.scanString()
+	start, end, escaped, control, err := e.scanString()
 	if err != nil {
 		return err
+	}
+	payload := e.src[start:end]
+	if control {
+		payload, escaped = escapeControls(payload), true
 	}
 	typ := byte(jsonbText)
 	if escaped {
 		typ = jsonbTextJ
 	}
-	e.appendElement(typ, e.src[start:end])
+	e.appendElement(typ, payload)
 	return nil
 }
 
+// escapeControls writes s's raw control characters as JSON escapes.
+func escapeControls(s []byte) []byte {
+	const hex = "0123456789abcdef"
+	out := make([]byte, 0, len(s)+16)
+	for _, c := range s {
+		switch {
+		case c >= 0x20:
+			out = append(out, c)
+		case c == '\b':
+			out = append(out, `\b`...)
+		case c == '\f':
+			out = append(out, `\f`...)
+		case c == '\n':
+			out = append(out, `\n`...)
+		case c == '\r':
+			out = append(out, `\r`...)
+		case c == '\t':
+			out = append(out, `\t`...)
+		default:
+			out = append(out, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		}
+	}
+	return out
+}
+
 // scanString moves past the string at pos and returns the span between its
-// quotes and whether it holds escapes.
-func (e *jsonbEncoder) scanString() (start, end int, escaped bool, err error) {
+// quotes, whether it holds escapes, and whether it holds raw control
+// characters.
+func (e *jsonbEncoder) scanString() (start, end int, escaped, control bool, err error) {
 	start = e.pos + 1
 	i := start
 	src := e.src // a local: the loop below is the encoder's hottest
@@ -246,17 +278,17 @@ func (e *jsonbEncoder) scanString() (start, end int, escaped bool, err error) {
 		}
 		if i >= len(e.src) {
 			e.pos = i
-			return 0, 0, false, e.errorf("unterminated string")
+			return 0, 0, false, false, e.errorf("unterminated string")
 		}
 		switch c := e.src[i]; {
 		case c == '"':
 			e.pos = i + 1
-			return start, i, escaped, nil
+			return start, i, escaped, control, nil
 		case c == '\\':
 			escaped = true
 			if i+1 >= len(e.src) {
 				e.pos = i
-				return 0, 0, false, e.errorf("unterminated string")
+				return 0, 0, false, false, e.errorf("unterminated string")
 			}
 			switch e.src[i+1] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
@@ -264,16 +296,16 @@ func (e *jsonbEncoder) scanString() (start, end int, escaped bool, err error) {
 			case 'u':
 				if i+6 > len(e.src) || !isHex4(e.src[i+2:i+6]) {
 					e.pos = i
-					return 0, 0, false, e.errorf(`\u needs four hex digits`)
+					return 0, 0, false, false, e.errorf(`\u needs four hex digits`)
 				}
 				i += 6
 			default:
 				e.pos = i
-				return 0, 0, false, e.errorf("unknown escape \\%c", e.src[i+1])
+				return 0, 0, false, false, e.errorf("unknown escape \\%c", e.src[i+1])
 			}
-		default:
-			e.pos = i
-			return 0, 0, false, e.errorf("control character %#x in a string", c)
+		default: // a raw control character
+			control = true
+			i++
 		}
 	}
 }

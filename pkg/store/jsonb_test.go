@@ -36,9 +36,43 @@ func sqliteJSONB(t testing.TB, db *sql.DB, text string) (out []byte, ok bool) {
 	return out, true
 }
 
+// escapeInStrings escapes the raw control characters inside the strings of
+// JSON text, leaving whitespace between tokens alone.
+func escapeInStrings(text string) string {
+	var out []byte
+	in, esc := false, false
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		switch {
+		case !in:
+			in = c == '"'
+		case esc:
+			esc = false
+		case c == '\\':
+			esc = true
+		case c == '"':
+			in = false
+		case c < 0x20:
+			out = append(out, escapeControls([]byte{c})...)
+			continue
+		}
+		out = append(out, c)
+	}
+	return string(out)
+}
+
 func checkJSONB(t testing.TB, db *sql.DB, text string) {
 	want, valid := sqliteJSONB(t, db, text)
 	got, err := appendJSONB(nil, []byte(text))
+	if !valid && err == nil {
+		// Raw control characters in strings are let through, escaped:
+		// the result must be what SQLite makes of the escaped text.
+		want, valid = sqliteJSONB(t, db, escapeInStrings(text))
+		if !valid || !bytes.Equal(got, want) {
+			t.Fatalf("%.80q: SQLite refuses it, appendJSONB encoded %x", text, got)
+		}
+		return
+	}
 	switch {
 	case valid && err != nil:
 		t.Fatalf("%.80q: SQLite takes it, appendJSONB says %v", text, err)
@@ -55,7 +89,7 @@ func TestAppendJSONBEncodesAsSQLiteDoes(t *testing.T) {
 		checkJSONB(t, s.DB(), text)
 	}
 	for _, bad := range []string{``, ` `, `{`, `[1,]`, `{"a"}`, `{"a":}`, `{1:2}`, `01`, `1.`, `.5`, `-`, `1e`, `+1`,
-		`"abc`, `"\x"`, `"\u12"`, "\"a\x01b\"", `tru`, `nul`, `[1 2]`, `{"a":1,}`, `1 2`, `NaN`, `'a'`} {
+		`"abc`, `"\x"`, `"\u12"`, "a\x01", `tru`, `nul`, `[1 2]`, `{"a":1,}`, `1 2`, `NaN`, `'a'`} {
 		if _, err := appendJSONB(nil, []byte(bad)); err == nil {
 			t.Errorf("%q: want an error", bad)
 		}
@@ -64,6 +98,10 @@ func TestAppendJSONBEncodesAsSQLiteDoes(t *testing.T) {
 	deep := strings.Repeat("[", maxJSONBDepth+1) + strings.Repeat("]", maxJSONBDepth+1)
 	if _, err := appendJSONB(nil, []byte(deep)); err == nil {
 		t.Error("nesting beyond SQLite's limit must be refused")
+	}
+	// Raw control characters in strings are written as escapes.
+	if got, err := appendJSONB(nil, []byte("\"a\x01\tb\"")); err != nil || string(got[1:]) != `a\u0001\tb` || got[0]&0xf != jsonbTextJ {
+		t.Errorf("control characters: %q %v", got, err)
 	}
 	// Appending keeps what dst held.
 	if got, _ := appendJSONB([]byte("ab"), []byte(`1`)); string(got[:2]) != "ab" || len(got) != 4 {
@@ -132,6 +170,7 @@ func randomJSON(r *rand.Rand, b *strings.Builder, depth int) {
 }
 
 func TestAppendJSONBOnRandomDocuments(t *testing.T) {
+	checkJSONB(t, openTemp(t, time.Minute).DB(), "{\"k\":\t\"a\x01b\"\n}") // raw controls inside and whitespace outside
 	s := openTemp(t, time.Minute)
 	r := rand.New(rand.NewPCG(1, 2))
 	for range 3000 {
@@ -158,9 +197,14 @@ func FuzzAppendJSONB(f *testing.F) {
 	defer s.Close()
 	f.Fuzz(func(t *testing.T, text string) {
 		if strings.IndexByte(text, 0) >= 0 {
-			// SQLite reads text up to a NUL; JSON has no raw NUL anywhere.
-			if _, err := appendJSONB(nil, []byte(text)); err == nil {
-				t.Fatalf("%q: a raw NUL must be refused", text)
+			// SQLite reads text only up to a NUL. A raw NUL can only be
+			// in a string, where it is escaped like any control character.
+			if got, err := appendJSONB(nil, []byte(text)); err == nil {
+				escaped := escapeInStrings(text)
+				checkJSONB(t, s.DB(), escaped)
+				if want, _ := appendJSONB(nil, []byte(escaped)); !bytes.Equal(got, want) {
+					t.Fatalf("%q: a raw NUL must be escaped: %x", text, got)
+				}
 			}
 			return
 		}

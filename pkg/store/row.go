@@ -28,7 +28,7 @@ func (t *Table) decodeRow(item []byte, args []any, arena *[]byte) error {
 		if r.pos >= len(r.src) || r.src[r.pos] != '"' {
 			return r.errorf("an object key must be a string")
 		}
-		start, end, escaped, err := r.scanString()
+		start, end, escaped, _, err := r.scanString()
 		if err != nil {
 			return err
 		}
@@ -85,9 +85,10 @@ func (e *jsonbEncoder) end() error {
 }
 
 // sqlValue reads the value at pos and returns what SQLite stores for it in
-// a column of the given kind: JSONB for a JSON column (a string where the
-// document promised an object stays a JSON string), else strings, numbers
-// and booleans as such, and objects or arrays as their JSON text.
+// a column of the given kind: objects and arrays as JSONB in a JSON column
+// and as JSON text in any other, strings, numbers and booleans as such (a
+// string where the document promised an object stays that string, as it
+// was before JSON columns held JSONB).
 func (e *jsonbEncoder) sqlValue(kind Kind) (any, error) {
 	if e.pos >= len(e.src) {
 		return nil, e.errorf("unexpected end")
@@ -100,7 +101,7 @@ func (e *jsonbEncoder) sqlValue(kind Kind) (any, error) {
 		}
 		return nil, nil
 	}
-	if kind == KindJSON {
+	if kind == KindJSON && (c == '{' || c == '[') {
 		a := *e.arena
 		e.out = a[len(a):]
 		if err := e.value(0); err != nil {
@@ -113,7 +114,7 @@ func (e *jsonbEncoder) sqlValue(kind Kind) (any, error) {
 		return v, nil
 	}
 	if c == '"' {
-		start, end, escaped, err := e.scanString()
+		start, end, escaped, _, err := e.scanString()
 		if err != nil {
 			return nil, err
 		}

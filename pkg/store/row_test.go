@@ -39,7 +39,9 @@ func TestDecodeRow(t *testing.T) {
 		{` { "id" : "a\"b\u00e9" , "name":"n", "count": 3, "enabled": false, "properties": {"x": [1, 2.5]}, "other": {"deep": [1]} } `,
 			`id=a"bé(string) name=n(string) count=3(int64) enabled=false(bool) properties=` + jsonb(`{"x":[1,2.5]}`) + `([]uint8)`},
 		{`{"n\u0061me":"escaped key","count":1.5,"properties":"a string"}`,
-			`id=<nil>(<nil>) name=escaped key(string) count=1.5(float64) enabled=<nil>(<nil>) properties=` + jsonb(`"a string"`) + `([]uint8)`},
+			`id=<nil>(<nil>) name=escaped key(string) count=1.5(float64) enabled=<nil>(<nil>) properties=a string(string)`},
+		{"{\"name\":\"tab\there\",\"properties\":{\"k\":\"raw\x01\"}}", // raw control characters: sent by APIs, read by SQLite
+			"id=<nil>(<nil>) name=tab\there(string) count=<nil>(<nil>) enabled=<nil>(<nil>) properties=" + jsonb(`{"k":"raw\u0001"}`) + "([]uint8)"},
 		{`{"id":{"an":"object"},"properties":null,"enabled":true}`,
 			`id={"an":"object"}(string) name=<nil>(<nil>) count=<nil>(<nil>) enabled=true(bool) properties=<nil>(<nil>)`},
 		{`{}`, `id=<nil>(<nil>) name=<nil>(<nil>) count=<nil>(<nil>) enabled=<nil>(<nil>) properties=<nil>(<nil>)`},

@@ -208,7 +208,8 @@ type Column struct {
 	Param bool
 }
 
-// JSON values (objects and arrays) are stored as SQLite's binary JSONB:
+// JSON values (objects and arrays) in JSON columns are stored as SQLite's
+// binary JSONB (other values as themselves):
 // SQLite's JSON functions read JSONB without parsing it, and parsing was
 // most of a cached query's time. A view shows a statement the JSONB itself
 // where the statement reads the column through JSON functions alone, and
@@ -452,7 +453,10 @@ func (s *Store) BindView(ctx context.Context, viewName string, t *Table, callIDs
 	for i, c := range t.Columns {
 		cols[i] = quoteIdent(c.Name)
 		if c.storedJSON() && (jsonOnly == nil || !jsonOnly(c.Name)) {
-			cols[i] = "json(" + quoteIdent(c.Name) + ") AS " + quoteIdent(c.Name)
+			// Objects and arrays are JSONB blobs; anything else the API
+			// sent where the document promised one is stored as itself.
+			q := quoteIdent(c.Name)
+			cols[i] = fmt.Sprintf("CASE WHEN typeof(%s) = 'blob' THEN json(%s) ELSE %s END AS %s", q, q, q, q)
 		}
 	}
 	def := fmt.Sprintf("SELECT %s FROM main.%s", strings.Join(cols, ", "), quoteIdent(t.Name))
