@@ -86,8 +86,32 @@ func TestServiceLoadedFromIndexMatchesTheDocument(t *testing.T) {
 }
 
 func TestParameterDefaultsKeepTheirTextThroughTheIndex(t *testing.T) {
-	// A copy of acme whose $filter has a large integer default, which a
-	// float64 would print as 1e+06.
+	// $filter gets a large integer default, which a float64 prints as 1e+06.
+	load := acmeWith(t, "name: $filter\n          in: query\n          required: false\n          schema: {type: string}",
+		"name: $filter\n          in: query\n          required: false\n          schema: {type: integer, default: 1000000}")
+	for _, mode := range []string{"parsed", "indexed"} {
+		s := load()
+		if (s.Doc == nil) != (mode == "indexed") {
+			t.Fatalf("%s: Doc set: %v", mode, s.Doc != nil)
+		}
+		r, _ := s.Resource("items")
+		list, _ := r.Method("Items_List")
+		filter, ok := list.Param("$filter")
+		if !ok || filter.DefaultText() != "1000000" || filter.Type != "integer" {
+			t.Fatalf("%s: $filter: %+v", mode, filter)
+		}
+		get, _ := r.Method("Items_Get")
+		if v, ok := get.Param("api-version"); !ok || !v.Supplied() || v.DefaultText() != "2022-05-01" {
+			t.Fatalf("%s: api-version: %+v", mode, v)
+		}
+	}
+}
+
+// acmeWith copies the acme provider to a temporary directory with one
+// edit of its storage document, and returns a loader for that copy: each
+// call loads it afresh (parsed the first time, from the index after).
+func acmeWith(t *testing.T, old, replacement string) func() *Service {
+	t.Helper()
 	dir := t.TempDir()
 	if err := os.CopyFS(dir, os.DirFS("testdata/acme/v1.0.0")); err != nil {
 		t.Fatal(err)
@@ -97,13 +121,16 @@ func TestParameterDefaultsKeepTheirTextThroughTheIndex(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	data = []byte(strings.Replace(string(data), "name: $filter\n          in: query\n          required: false\n          schema: {type: string}",
-		"name: $filter\n          in: query\n          required: false\n          schema: {type: integer, default: 1000000}", 1))
-	if err := os.WriteFile(doc, data, 0o600); err != nil {
+	edited := strings.Replace(string(data), old, replacement, 1)
+	if edited == string(data) {
+		t.Fatalf("the test document no longer holds %q", old)
+	}
+	if err := os.WriteFile(doc, []byte(edited), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	cache := DirIndexCache(t.TempDir())
-	for _, load := range []string{"parsed", "indexed"} {
+	return func() *Service {
+		t.Helper()
 		p, err := LoadDir(dir)
 		if err != nil {
 			t.Fatal(err)
@@ -113,19 +140,7 @@ func TestParameterDefaultsKeepTheirTextThroughTheIndex(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if (s.Doc == nil) != (load == "indexed") {
-			t.Fatalf("%s: Doc set: %v", load, s.Doc != nil)
-		}
-		r, _ := s.Resource("items")
-		list, _ := r.Method("Items_List")
-		filter, ok := list.Param("$filter")
-		if !ok || filter.DefaultText() != "1000000" || filter.Type != "integer" {
-			t.Fatalf("%s: $filter: %+v", load, filter)
-		}
-		get, _ := r.Method("Items_Get")
-		if v, ok := get.Param("api-version"); !ok || !v.Supplied() || v.DefaultText() != "2022-05-01" {
-			t.Fatalf("%s: api-version: %+v", load, v)
-		}
+		return s
 	}
 }
 
@@ -191,36 +206,11 @@ func BenchmarkLoadService(b *testing.B) {
 }
 
 func TestResourceIDsDefaultToProviderServiceResource(t *testing.T) {
-	dir := t.TempDir()
-	if err := os.CopyFS(dir, os.DirFS("testdata/acme/v1.0.0")); err != nil {
-		t.Fatal(err)
-	}
-	doc := filepath.Join(dir, "services", "storage.yaml")
-	data, err := os.ReadFile(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	without := strings.Replace(string(data), "      id: acme.storage.items\n", "", 1)
-	if without == string(data) {
-		t.Fatal("the test document no longer sets the id this test removes")
-	}
-	if err := os.WriteFile(doc, []byte(without), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cache := DirIndexCache(t.TempDir())
-	for _, load := range []string{"parsed", "indexed"} {
-		p, err := LoadDir(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p.Index = cache
-		s, err := p.Service("storage")
-		if err != nil {
-			t.Fatal(err)
-		}
-		r, err := s.Resource("items")
+	load := acmeWith(t, "      id: acme.storage.items\n", "")
+	for _, mode := range []string{"parsed", "indexed"} {
+		r, err := load().Resource("items")
 		if err != nil || r.ID != "acme.storage.items" {
-			t.Fatalf("%s: id %q (%v)", load, r.ID, err)
+			t.Fatalf("%s: id %q (%v)", mode, r.ID, err)
 		}
 	}
 }

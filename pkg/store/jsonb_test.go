@@ -134,32 +134,31 @@ func randomJSON(r *rand.Rand, b *strings.Builder, depth int) {
 		}
 		b.WriteByte('"')
 	}
-	switch k := r.IntN(10); {
-	case depth < 5 && k < 2:
-		b.WriteByte('[')
+	// list writes up to four comma-separated elements between open and close.
+	list := func(open, close byte, element func()) {
+		b.WriteByte(open)
 		for i := range r.IntN(5) {
 			if i > 0 {
 				b.WriteByte(',')
 			}
 			space()
-			randomJSON(r, b, depth+1)
+			element()
 			space()
 		}
-		b.WriteByte(']')
+		b.WriteByte(close)
+	}
+	value := func() { randomJSON(r, b, depth+1) }
+	switch k := r.IntN(10); {
+	case depth < 5 && k < 2:
+		list('[', ']', value)
 	case depth < 5 && k < 4:
-		b.WriteByte('{')
-		for i := range r.IntN(5) {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			space()
+		list('{', '}', func() {
 			str()
 			space()
 			b.WriteByte(':')
 			space()
-			randomJSON(r, b, depth+1)
-		}
-		b.WriteByte('}')
+			value()
+		})
 	case k < 6:
 		str()
 	case k < 8:
