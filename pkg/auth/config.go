@@ -10,8 +10,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 )
 
@@ -124,11 +124,7 @@ func decodeConfig(body []byte, strict bool) (Config, error) {
 	if err := json.Unmarshal(body, &fields); err != nil {
 		return Config{}, fmt.Errorf("auth config must be a JSON object: %v", err)
 	}
-	keys := make([]string, 0, len(fields))
-	for k := range fields {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(fields))
 	for _, k := range keys {
 		if instead, ok := inlineSecretKeys[strings.ToLower(k)]; ok {
 			return Config{}, fmt.Errorf("key %q would hold a secret inline; put the value in an environment variable and name that variable in %q", k, instead)

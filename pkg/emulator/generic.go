@@ -4,8 +4,10 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -205,11 +207,7 @@ func authOfRequirements(doc *openapi3.T, reqs openapi3.SecurityRequirements, fal
 		if len(req) == 0 { // {} makes auth optional
 			return nil
 		}
-		names := make([]string, 0, len(req))
-		for n := range req {
-			names = append(names, n)
-		}
-		sort.Strings(names)
+		names := slices.Sorted(maps.Keys(req))
 		for _, n := range names {
 			ref := doc.Components.SecuritySchemes[n]
 			if ref == nil || ref.Value == nil {

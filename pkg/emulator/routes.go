@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"sort"
@@ -315,11 +316,7 @@ func successBody(op *openapi3.Operation, samples *sampler) []byte {
 	case mt.Example != nil:
 		example = mt.Example
 	case len(mt.Examples) > 0:
-		names := make([]string, 0, len(mt.Examples))
-		for name := range mt.Examples {
-			names = append(names, name)
-		}
-		sort.Strings(names)
+		names := slices.Sorted(maps.Keys(mt.Examples))
 		if ex := mt.Examples[names[0]]; ex != nil && ex.Value != nil {
 			example = ex.Value.Value
 		}

@@ -2,7 +2,8 @@ package emulator
 
 import (
 	"encoding/json"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -34,11 +35,7 @@ func newSampler(doc *openapi3.T) *sampler {
 	if doc.Components == nil {
 		return smp
 	}
-	names := make([]string, 0, len(doc.Components.Schemas))
-	for name := range doc.Components.Schemas {
-		names = append(names, name)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(doc.Components.Schemas))
 	for _, name := range names {
 		ref := doc.Components.Schemas[name]
 		if ref == nil || ref.Value == nil {

@@ -6,7 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -33,11 +34,7 @@ func (c *Call) DryRun(w io.Writer) error {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s\n", req.Method, redactURL(target))
-	names := make([]string, 0, len(req.Header))
-	for name := range req.Header {
-		names = append(names, name)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(req.Header))
 	for _, name := range names {
 		for _, value := range req.Header.Values(name) {
 			fmt.Fprintf(&b, "%s: %s\n", name, redactHeader(name, value))

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"fmt"
+	"maps"
 	"net/url"
 	"slices"
 	"sort"
@@ -200,11 +201,7 @@ func pickMediaType(content openapi3.Content, preferred string) *openapi3.MediaTy
 	if mt, ok := content[preferred]; ok {
 		return mt
 	}
-	keys := make([]string, 0, len(content))
-	for k := range content {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(content))
 	for _, k := range keys {
 		if strings.Contains(k, "json") {
 			return content[k]
@@ -435,12 +432,7 @@ func requiredFields(s *openapi3.Schema) []string {
 			seen[r] = true
 		}
 	})
-	fields := make([]string, 0, len(seen))
-	for f := range seen {
-		fields = append(fields, f)
-	}
-	sort.Strings(fields)
-	return fields
+	return slices.Sorted(maps.Keys(seen))
 }
 
 // optionalFields are a body schema's writable properties that are not required.

@@ -11,9 +11,10 @@ package provider
 import (
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 
@@ -132,11 +133,7 @@ func serviceFile(dir, ref string) string {
 
 // ServiceNames lists the provider's services, sorted.
 func (p *Provider) ServiceNames() []string {
-	names := make([]string, 0, len(p.services))
-	for n := range p.services {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(p.services))
 	return names
 }
 

@@ -4,8 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/url"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 
@@ -150,11 +151,7 @@ func (s *Service) Full() (*Service, error) {
 
 // ResourceNames lists the service's resources, sorted.
 func (s *Service) ResourceNames() []string {
-	names := make([]string, 0, len(s.resources))
-	for n := range s.resources {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(s.resources))
 	return names
 }
 

@@ -2,7 +2,8 @@ package registry
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 
 	"gopkg.in/yaml.v3"
 )
@@ -48,11 +49,7 @@ func parseIndex(data []byte) (*Index, error) {
 
 // Names returns the provider names, sorted.
 func (idx *Index) Names() []string {
-	names := make([]string, 0, len(idx.Providers))
-	for name := range idx.Providers {
-		names = append(names, name)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(idx.Providers))
 	return names
 }
 
