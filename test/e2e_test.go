@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/skyql/skyql/pkg/emulator"
+	"github.com/skyql/skyql/pkg/emulator/emulatortest"
 	"github.com/skyql/skyql/pkg/provider"
 )
 
@@ -59,15 +60,7 @@ func startEmulator(t *testing.T, opts emulator.Options) *sandbox {
 		}
 		services = append(services, s)
 	}
-	em, err := emulator.New(services, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	url, err := em.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { em.Close() })
+	em, url := emulatortest.Start(t, services, opts)
 	return &sandbox{Emulator: em, url: url}
 }
 

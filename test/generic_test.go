@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/skyql/skyql/pkg/emulator"
+	"github.com/skyql/skyql/pkg/emulator/emulatortest"
 	"github.com/skyql/skyql/pkg/provider"
 	"github.com/skyql/skyql/pkg/registry"
 )
@@ -85,15 +86,7 @@ func TestRegisterNonAzureProvider(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	em, err := emulator.New([]*provider.Service{svc}, emulator.Options{PageSize: 10})
-	if err != nil {
-		t.Fatal(err)
-	}
-	url, err := em.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { em.Close() })
+	em, url := emulatortest.Start(t, []*provider.Service{svc}, emulator.Options{PageSize: 10})
 	query := func(args ...string) result {
 		t.Helper()
 		full := append([]string{"--app-dir", appDir, "--endpoint", "petstore=" + url, "--no-cache"}, args...)

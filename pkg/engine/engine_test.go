@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/skyql/skyql/pkg/emulator"
+	"github.com/skyql/skyql/pkg/emulator/emulatortest"
 	"github.com/skyql/skyql/pkg/executor"
 	"github.com/skyql/skyql/pkg/output"
 	"github.com/skyql/skyql/pkg/provider"
@@ -49,15 +50,7 @@ func newSession(t *testing.T, opts emulator.Options) (*Session, *emulator.Emulat
 	if err != nil {
 		t.Fatal(err)
 	}
-	em, err := emulator.New([]*provider.Service{svc}, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	url, err := em.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { em.Close() })
+	em, url := emulatortest.Start(t, []*provider.Service{svc}, opts)
 	st, err := store.Open(context.Background(), store.Options{TTL: time.Minute})
 	if err != nil {
 		t.Fatal(err)
