@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -310,9 +311,21 @@ func TestCachedRepeatSendsNoRequest(t *testing.T) {
 	if after := sb.Stats().Requests; after != before {
 		t.Fatalf("the repeat sent %d requests; it should be served from the cache", after-before)
 	}
-	runSkyql(t, env, append([]string{"--no-cache"}, args...)...).mustSucceed(t)
+	// The repeat printed the result the first run kept.
+	if kept, _ := filepath.Glob(filepath.Join(appDir, "results", "*")); len(kept) != 1 {
+		t.Fatalf("kept results: %v; want the query's one", kept)
+	}
+	noCache := t.TempDir()
+	noCacheArgs := append([]string{"--no-cache"}, args...)
+	noCacheArgs[slices.Index(noCacheArgs, appDir)] = noCache
+	runSkyql(t, env, noCacheArgs...).mustSucceed(t)
 	if sb.Stats().Requests == before {
 		t.Fatal("--no-cache was served from the cache")
+	}
+	for _, name := range []string{"cache.db", "results"} {
+		if _, err := os.Stat(filepath.Join(noCache, name)); !os.IsNotExist(err) {
+			t.Errorf("--no-cache left %s in the app directory", name)
+		}
 	}
 }
 
@@ -339,7 +352,7 @@ func TestCacheClearForgetsResponses(t *testing.T) {
 	query := fmt.Sprintf("SELECT count(*) FROM azure.data_protection.backup_vaults WHERE subscriptionId = '%s'", sub)
 	runSkyql(t, env, append(common, "exec", query)...).mustSucceed(t)
 	info := runSkyql(t, env, append(common, "cache", "info")...).mustSucceed(t).stdout
-	if !strings.Contains(info, "cached calls: 1\n") {
+	if !strings.Contains(info, "cached calls: 1\n") || !strings.Contains(info, "kept results: 1 (") {
 		t.Fatalf("cache info after one query:\n%s", info)
 	}
 	// The query compiled the service's index; the next process reads it.
@@ -350,6 +363,9 @@ func TestCacheClearForgetsResponses(t *testing.T) {
 	runSkyql(t, env, append(common, "cache", "clear")...).mustSucceed(t)
 	if _, err := os.Stat(filepath.Join(appDir, "index")); !os.IsNotExist(err) {
 		t.Fatalf("cache clear left the service indexes: %v", err)
+	}
+	if kept, _ := filepath.Glob(filepath.Join(appDir, "results", "*")); len(kept) != 0 {
+		t.Fatalf("cache clear left kept results: %v", kept)
 	}
 	before := sb.Stats().Requests
 	runSkyql(t, env, append(common, "exec", query)...).mustSucceed(t)

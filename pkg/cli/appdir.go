@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/skyql/skyql/pkg/store"
 )
 
 // appDirectory returns where skyql keeps its cache, history and pulled
@@ -24,3 +26,9 @@ func (o *globalOptions) appDirectory() (string, error) {
 
 // indexDir is where compiled service indexes are kept (see provider.IndexCache).
 func indexDir(appDir string) string { return filepath.Join(appDir, "index") }
+
+// cacheOptions are the store's files in an app directory: the cache
+// database and, beside it, the kept query results (see store.ResultSlot).
+func cacheOptions(appDir string) store.Options {
+	return store.Options{Path: filepath.Join(appDir, "cache.db"), ResultDir: filepath.Join(appDir, "results")}
+}

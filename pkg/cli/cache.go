@@ -19,31 +19,35 @@ func newCacheCommand(opts *globalOptions) *cobra.Command {
 			return usageError{fmt.Errorf("use one of: skyql cache info | skyql cache clear")}
 		},
 	}
-	cachePath := func() (string, error) {
+	cacheFiles := func() (store.Options, error) {
 		dir, err := opts.appDirectory()
 		if err != nil {
-			return "", err
+			return store.Options{}, err
 		}
-		return filepath.Join(dir, "cache.db"), nil
+		return cacheOptions(dir), nil
 	}
 	cmd.AddCommand(&cobra.Command{
 		Use:   "clear",
-		Short: "Forget every cached API response and compiled service index",
+		Short: "Forget every cached API response, kept query result and compiled service index",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			path, err := cachePath()
+			files, err := cacheFiles()
 			if err != nil {
 				return err
 			}
+			path := files.Path
 			index := indexDir(filepath.Dir(path))
 			if err := os.RemoveAll(index); err != nil {
 				return fmt.Errorf("removing the service indexes at %s: %w", index, err)
 			}
 			if _, err := os.Stat(path); os.IsNotExist(err) {
+				if err := os.RemoveAll(files.ResultDir); err != nil {
+					return fmt.Errorf("removing the kept results at %s: %w", files.ResultDir, err)
+				}
 				fmt.Fprintf(cmd.ErrOrStderr(), "no cache at %s: nothing to clear\n", path)
 				return nil
 			}
-			st, err := store.Open(cmd.Context(), store.Options{Path: path})
+			st, err := store.Open(cmd.Context(), files)
 			if err != nil {
 				return err
 			}
@@ -60,10 +64,11 @@ func newCacheCommand(opts *globalOptions) *cobra.Command {
 		Short: "Show where the cache is and what it holds",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			path, err := cachePath()
+			files, err := cacheFiles()
 			if err != nil {
 				return err
 			}
+			path := files.Path
 			info, err := os.Stat(path)
 			if os.IsNotExist(err) {
 				fmt.Fprintf(cmd.OutOrStdout(), "path: %s\nsize: 0 (no cache yet)\n", path)
@@ -72,7 +77,7 @@ func newCacheCommand(opts *globalOptions) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			st, err := store.Open(cmd.Context(), store.Options{Path: path})
+			st, err := store.Open(cmd.Context(), files)
 			if err != nil {
 				return err
 			}
@@ -81,7 +86,12 @@ func newCacheCommand(opts *globalOptions) *cobra.Command {
 			if err := st.DB().QueryRowContext(cmd.Context(), `SELECT count(*), coalesce(sum(row_count), 0) FROM skyql_calls WHERE complete = 1`).Scan(&calls, &rows); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "path: %s\nsize: %d bytes\ncached calls: %d\ncached rows: %d\n", path, info.Size(), calls, rows)
+			results, resultBytes, err := st.ResultStats()
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "path: %s\nsize: %d bytes\ncached calls: %d\ncached rows: %d\nkept results: %d (%d bytes, in %s)\n",
+				path, info.Size(), calls, rows, results, resultBytes, files.ResultDir)
 			return nil
 		},
 	})

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -102,11 +101,12 @@ func newSession(ctx context.Context, cmd *cobra.Command, opts *globalOptions, so
 			return base(p)
 		}
 	}
-	storePath := ""
+	var storeOpts store.Options // a scratch database
 	if !ephemeral {
-		storePath = filepath.Join(appDir, "cache.db")
+		storeOpts = cacheOptions(appDir)
 	}
-	st, err := store.Open(ctx, store.Options{Path: storePath, TTL: so.cacheTTL, Warnings: stderr})
+	storeOpts.TTL, storeOpts.Warnings = so.cacheTTL, stderr
+	st, err := store.Open(ctx, storeOpts)
 	if err != nil {
 		s.Close()
 		return nil, err

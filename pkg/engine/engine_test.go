@@ -42,6 +42,13 @@ func (b bearer) Authorize(_ context.Context, r *http.Request) error {
 // against it with a scratch store.
 func newSession(t *testing.T, opts emulator.Options) (*Session, *emulator.Emulator, *strings.Builder) {
 	t.Helper()
+	s, em, _, stderr := newSessionWithStore(t, opts, store.Options{TTL: time.Minute})
+	return s, em, stderr
+}
+
+// newSessionWithStore is newSession with a store opened with storeOpts.
+func newSessionWithStore(t *testing.T, opts emulator.Options, storeOpts store.Options) (*Session, *emulator.Emulator, *store.Store, *strings.Builder) {
+	t.Helper()
 	p, err := provider.LoadDir("../../registry/src/azure/v0.1.0")
 	if err != nil {
 		t.Fatal(err)
@@ -51,7 +58,7 @@ func newSession(t *testing.T, opts emulator.Options) (*Session, *emulator.Emulat
 		t.Fatal(err)
 	}
 	em, url := emulatortest.Start(t, []*provider.Service{svc}, opts)
-	st, err := store.Open(context.Background(), store.Options{TTL: time.Minute})
+	st, err := store.Open(context.Background(), storeOpts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +72,7 @@ func newSession(t *testing.T, opts emulator.Options) (*Session, *emulator.Emulat
 		Endpoints: map[string]string{"azure": url},
 		Stderr:    stderr,
 	})
-	return s, em, stderr
+	return s, em, st, stderr
 }
 
 // rows collects a result as text.

@@ -5,9 +5,15 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io"
+	"maps"
+	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/skyql/skyql/pkg/executor"
 	"github.com/skyql/skyql/pkg/output"
@@ -75,14 +81,76 @@ func (s *Session) runSelect(ctx context.Context, sel *parser.Select, w output.Wr
 		}
 		return column != "" && f.textJSON[column]
 	}
-	if err := s.query(ctx, query, isJSON, w); err != nil {
+	if len(f.failures) > 0 {
+		if err := s.query(ctx, query, isJSON, w); err != nil {
+			return err
+		}
+		return &PartialError{Failures: f.failures, Total: f.total, Printed: true}
+	}
+	if len(plan.Tables) == 0 || !sel.Deterministic() {
+		// Nothing to keep: no API rows, or a result that may change with
+		// the same rows.
+		return s.query(ctx, query, isJSON, w)
+	}
+	slot, err := s.cfg.Store.ResultSlot(ctx, resultKey(query, f))
+	if err != nil {
 		return err
 	}
-	if len(f.failures) > 0 {
-		return &PartialError{Failures: f.failures, Total: f.total, Printed: true}
+	if kept, found, err := slot.Open(); err == nil && found {
+		err := output.Replay(kept, w)
+		kept.Close()
+		// A result not kept in the format asked for is computed again
+		// (Replay then printed nothing).
+		if !errors.Is(err, output.ErrNotReplayable) {
+			return err
+		}
+	}
+	rec := output.NewRecorder(w, store.MaxResultSize)
+	if err := s.query(ctx, query, isJSON, rec); err != nil {
+		return err
+	}
+	if recording, ok := rec.Recording(); ok {
+		if err := slot.Save(recording); err != nil {
+			fmt.Fprintf(s.cfg.Stderr, "skyql: warning: the result was printed but could not be kept for a repeat: %v\n", err)
+		}
 	}
 	return nil
 }
+
+// resultKey names a statement's result in the store's result cache. It
+// covers everything the result depends on: the SQL SQLite runs, what each
+// view shows (its definition names the table, the calls, and which JSON
+// columns are text), the generation of every call, and the build of
+// skyql that computed it (the store adds SQLite's version and the cache's
+// instance).
+func resultKey(query string, f fetched) string {
+	h := sha256.New()
+	io.WriteString(h, buildVersion())
+	for _, name := range slices.Sorted(maps.Keys(f.views)) {
+		fmt.Fprintf(h, "\x00%s\x00%s", name, f.views[name])
+	}
+	for _, c := range f.calls {
+		fmt.Fprintf(h, "\x00%d:%d", c.ID, c.Generation)
+	}
+	fmt.Fprintf(h, "\x00%s", query)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// buildVersion identifies the build of skyql running: its module version
+// and VCS revision, as the go command stamps them.
+var buildVersion = sync.OnceValue(func() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	v := info.Main.Path + "@" + info.Main.Version
+	for _, s := range info.Settings {
+		if s.Key == "vcs.revision" || s.Key == "vcs.modified" {
+			v += " " + s.Key + "=" + s.Value
+		}
+	}
+	return v
+})
 
 // query runs SQL on the store and streams its rows to w. A result column is
 // JSON to embed in typed output when SQLite says its declared type is JSON,
@@ -196,18 +264,21 @@ func tableColumns(r *provider.Resource) []store.Column {
 }
 
 // fetched is what fetchPlan did: the calls that failed out of how many,
-// and the JSON columns the views show as text.
+// the JSON columns the views show as text, each view's definition, and
+// the calls (at their generations) whose rows the views show.
 type fetched struct {
 	failures []CallFailure
 	total    int
 	textJSON map[string]bool
+	views    map[string]string
+	calls    []store.CallRef
 }
 
 // fetchPlan fetches every table of the plan in order, binding each
 // resource's view to the rows of its calls. jsonOnly says which columns the
 // statement reads only through JSON functions (see store.BindView).
 func (s *Session) fetchPlan(ctx context.Context, plan *planner.Plan, jsonOnly func(column string) bool) (fetched, error) {
-	f := fetched{textJSON: map[string]bool{}}
+	f := fetched{textJSON: map[string]bool{}, views: map[string]string{}}
 	viewCalls := map[string][]int64{} // one view per resource, over every reference's calls
 	for _, t := range plan.Tables {
 		tbl, err := s.cfg.Store.EnsureTable(ctx, t.Resource.ID, tableColumns(t.Resource))
@@ -227,14 +298,17 @@ func (s *Session) fetchPlan(ctx context.Context, plan *planner.Plan, jsonOnly fu
 		if err != nil {
 			return f, err
 		}
-		ids, fails, err := s.fetchCalls(ctx, t, tbl, calls)
+		refs, fails, err := s.fetchCalls(ctx, t, tbl, calls)
 		if err != nil {
 			return f, err
 		}
 		f.total += len(calls)
 		f.failures = append(f.failures, fails...)
-		viewCalls[t.ViewName] = append(viewCalls[t.ViewName], ids...)
-		if err := s.cfg.Store.BindView(ctx, t.ViewName, tbl, viewCalls[t.ViewName], jsonOnly); err != nil {
+		f.calls = append(f.calls, refs...)
+		for _, r := range refs {
+			viewCalls[t.ViewName] = append(viewCalls[t.ViewName], r.ID)
+		}
+		if f.views[t.ViewName], err = s.cfg.Store.BindView(ctx, t.ViewName, tbl, viewCalls[t.ViewName], jsonOnly); err != nil {
 			return f, err
 		}
 		for _, name := range tbl.TextJSONColumns(jsonOnly) {
@@ -245,10 +319,10 @@ func (s *Session) fetchPlan(ctx context.Context, plan *planner.Plan, jsonOnly fu
 }
 
 // fetchCalls serves what it can from the cache and fetches the rest,
-// streaming pages into the table. It returns the call ids whose rows the
+// streaming pages into the table. It returns the calls whose rows the
 // query may read (complete ones, and with --allow-partial the partial ones).
-func (s *Session) fetchCalls(ctx context.Context, t *planner.Table, tbl *store.Table, calls []*executor.Call) ([]int64, []CallFailure, error) {
-	var ids []int64
+func (s *Session) fetchCalls(ctx context.Context, t *planner.Table, tbl *store.Table, calls []*executor.Call) ([]store.CallRef, []CallFailure, error) {
+	var refs []store.CallRef
 	var toFetch []*executor.Call
 	var begin []store.NewCall
 	seen := map[string]bool{}
@@ -266,22 +340,22 @@ func (s *Session) fetchCalls(ctx context.Context, t *planner.Table, tbl *store.T
 			return nil, nil, err
 		}
 		if ok && st.Fresh {
-			ids = append(ids, st.ID)
+			refs = append(refs, st.CallRef)
 			continue
 		}
 		toFetch = append(toFetch, c)
 		begin = append(begin, store.NewCall{Key: key, Description: c.Describe()})
 	}
 	if len(toFetch) == 0 {
-		return ids, nil, nil
+		return refs, nil, nil
 	}
-	fetchIDs, err := s.cfg.Store.BeginCalls(ctx, tbl, begin)
+	fetchRefs, err := s.cfg.Store.BeginCalls(ctx, tbl, begin)
 	if err != nil {
 		return nil, nil, err
 	}
 	ingest := s.cfg.Store.NewIngest(ctx)
 	results := s.cfg.Executor.Fetch(ctx, toFetch, executor.SinkFunc(func(i int, items [][]byte) error {
-		return ingest.Add(tbl, fetchIDs[i], toFetch[i].Params, items)
+		return ingest.Add(tbl, fetchRefs[i].ID, toFetch[i].Params, items)
 	}))
 	if err := ingest.Close(); err != nil {
 		return nil, nil, err
@@ -293,7 +367,7 @@ func (s *Session) fetchCalls(ctx context.Context, t *planner.Table, tbl *store.T
 	finished := make([]store.FinishedCall, len(results))
 	for i, r := range results {
 		complete := r.Err == nil && !r.Capped
-		finished[i] = store.FinishedCall{ID: fetchIDs[i], Complete: complete, Rows: ingest.Rows(fetchIDs[i])}
+		finished[i] = store.FinishedCall{ID: fetchRefs[i].ID, Complete: complete, Rows: ingest.Rows(fetchRefs[i].ID)}
 		switch {
 		case r.Err != nil:
 			failures = append(failures, CallFailure{Table: t.Resource.ID, Call: r.Call.Describe(), Err: r.Err})
@@ -302,13 +376,13 @@ func (s *Session) fetchCalls(ctx context.Context, t *planner.Table, tbl *store.T
 				Err: fmt.Errorf("stopped after %d pages (the page cap); more pages were left", r.Pages)})
 		}
 		if complete || s.cfg.AllowPartial {
-			ids = append(ids, fetchIDs[i])
+			refs = append(refs, fetchRefs[i])
 		}
 	}
 	if err := s.cfg.Store.FinishCalls(ctx, finished); err != nil {
 		return nil, nil, err
 	}
-	return ids, failures, nil
+	return refs, failures, nil
 }
 
 // cacheKey identifies a call's result: the method and the exact first URL

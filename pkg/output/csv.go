@@ -2,20 +2,20 @@ package output
 
 import (
 	"encoding/csv"
-	"io"
 )
 
 // csvWriter writes RFC 4180 CSV: a header, then one record per row. JSON
 // columns appear as their text; NULL as an empty field.
 type csvWriter struct {
+	printer
 	out    *csv.Writer
 	cols   []Column
 	record []string
 	buf    []byte
 }
 
-func newCSVWriter(w io.Writer) *csvWriter {
-	return &csvWriter{out: csv.NewWriter(w)} // csv.Writer buffers by itself
+func newCSVWriter(d *destination) *csvWriter {
+	return &csvWriter{printer: printer{d}, out: csv.NewWriter(d)} // csv.Writer buffers by itself
 }
 
 func (c *csvWriter) Begin(cols []Column) error {
@@ -32,6 +32,10 @@ func (c *csvWriter) Row(values []any) error {
 		return err
 	}
 	for i, v := range values {
+		if s, ok := v.(string); ok {
+			c.record[i] = s // text is its own plain form: no copy
+			continue
+		}
 		c.buf = appendText(c.buf[:0], v)
 		c.record[i] = string(c.buf)
 	}

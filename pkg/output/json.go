@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"io"
 	"math"
 	"strconv"
 	"unicode/utf8"
@@ -15,6 +14,7 @@ import (
 // line (json), or one object per line (jsonl). Memory use is one row, plus
 // the buffered writer, whatever the result size.
 type jsonWriter struct {
+	printer
 	out   *bufio.Writer
 	lines bool
 
@@ -25,8 +25,8 @@ type jsonWriter struct {
 	embed bytes.Buffer
 }
 
-func newJSONWriter(w io.Writer, lines bool) *jsonWriter {
-	return &jsonWriter{out: bufio.NewWriterSize(w, 64<<10), lines: lines}
+func newJSONWriter(d *destination, lines bool) *jsonWriter {
+	return &jsonWriter{printer: printer{d}, out: bufio.NewWriterSize(d, 64<<10), lines: lines}
 }
 
 // Begin starts a result; one writer may print several in turn.

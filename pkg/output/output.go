@@ -32,19 +32,22 @@ type Writer interface {
 // Formats lists the names New accepts, the first being the default.
 var Formats = []string{"table", "json", "jsonl", "csv", "text"}
 
-// New returns a Writer for format, writing to w.
+// New returns a Writer for format, writing to w. Each result it prints is
+// bytes of its own, from Begin to End, which a Recorder can keep.
 func New(format string, w io.Writer) (Writer, error) {
-	switch strings.ToLower(format) {
+	format = strings.ToLower(format)
+	d := &destination{w: w, format: format}
+	switch format {
 	case "table":
-		return &tableWriter{out: w}, nil
+		return &tableWriter{out: d, printer: printer{d}}, nil
 	case "json":
-		return newJSONWriter(w, false), nil
+		return newJSONWriter(d, false), nil
 	case "jsonl":
-		return newJSONWriter(w, true), nil
+		return newJSONWriter(d, true), nil
 	case "csv":
-		return newCSVWriter(w), nil
+		return newCSVWriter(d), nil
 	case "text":
-		return newTextWriter(w), nil
+		return newTextWriter(d), nil
 	}
 	return nil, fmt.Errorf("output format %q is not supported; use one of: %s", format, strings.Join(Formats, ", "))
 }

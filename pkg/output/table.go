@@ -22,6 +22,7 @@ import (
 // should use json, csv or text anyway; a caller that wants a count can print
 // it to stderr.
 type tableWriter struct {
+	printer
 	out   io.Writer
 	cols  []Column
 	rows  [][]cell

@@ -2,7 +2,6 @@ package output
 
 import (
 	"bufio"
-	"io"
 )
 
 // textWriter writes tab-separated lines, header first, with no decoration,
@@ -10,14 +9,15 @@ import (
 // backslashes inside values are escaped as \t \n \r \\ (PostgreSQL COPY text
 // style) so that every row stays one line of fields.
 type textWriter struct {
+	printer
 	out  *bufio.Writer
 	cols []Column
 	buf  []byte
 	cell []byte
 }
 
-func newTextWriter(w io.Writer) *textWriter {
-	return &textWriter{out: bufio.NewWriterSize(w, 64<<10)}
+func newTextWriter(d *destination) *textWriter {
+	return &textWriter{printer: printer{d}, out: bufio.NewWriterSize(d, 64<<10)}
 }
 
 func (t *textWriter) Begin(cols []Column) error {

@@ -33,15 +33,9 @@ var beforeJSONOperand = map[string]bool{
 // reads columns otherwise. The answer errs towards false: false costs a faster path,
 // true where it is wrong would change results.
 func (s *Select) ReadsOnlyAsJSON(column string) bool {
-	toks, err := lex(s.text)
-	if err != nil {
+	code, ok := s.code()
+	if !ok {
 		return false
-	}
-	code := toks[:0:0]
-	for _, t := range toks {
-		if t.kind != tokComment {
-			code = append(code, t)
-		}
 	}
 	mentioned := false
 	for i, t := range code {
@@ -62,6 +56,22 @@ func (s *Select) ReadsOnlyAsJSON(column string) bool {
 		}
 	}
 	return mentioned
+}
+
+// code is the statement's tokens without its comments, and false if the
+// text does not lex (which Parse would have refused).
+func (s *Select) code() ([]token, bool) {
+	toks, err := lex(s.text)
+	if err != nil {
+		return nil, false
+	}
+	code := toks[:0:0]
+	for _, t := range toks {
+		if t.kind != tokComment {
+			code = append(code, t)
+		}
+	}
+	return code, true
 }
 
 // isStarContext reports whether a `*` after prev is a column wildcard

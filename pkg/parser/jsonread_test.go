@@ -36,16 +36,22 @@ func TestReadsOnlyAsJSON(t *testing.T) {
 		{"SELECT name" + from, false}, // not read at all: nothing to gain
 	}
 	for _, tt := range tests {
-		stmts, err := Parse(tt.sql)
-		if err != nil {
-			t.Fatalf("%s: %v", tt.sql, err)
-		}
-		sel, ok := stmts[0].(*Select)
-		if !ok {
-			t.Fatalf("%s: parsed as %T", tt.sql, stmts[0])
-		}
+		sel := parseSelect(t, tt.sql)
 		if got := sel.ReadsOnlyAsJSON("properties"); got != tt.want {
 			t.Errorf("ReadsOnlyAsJSON(properties) = %v, want %v for\n  %s", got, tt.want, tt.sql)
 		}
 	}
+}
+
+func parseSelect(t *testing.T, sql string) *Select {
+	t.Helper()
+	stmts, err := Parse(sql)
+	if err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+	sel, ok := stmts[0].(*Select)
+	if !ok {
+		t.Fatalf("%s: parsed as %T", sql, stmts[0])
+	}
+	return sel
 }

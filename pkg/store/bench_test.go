@@ -41,7 +41,7 @@ func BenchmarkIngestPages(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	id := ids[0]
+	id := ids[0].ID
 	params := map[string]string{"api-version": "2022-05-01", "subscriptionId": "00000000-0000-0000-0000-000000000001",
 		"resourceGroupName": "rg-prod-eastus", "vaultName": "vault-prod-01"}
 	const perPage = 100

@@ -46,6 +46,9 @@ type Options struct {
 	TTL time.Duration
 	// Warnings, when set, is told when a damaged cache is replaced.
 	Warnings io.Writer
+	// ResultDir, when set, is where whole query results are kept (see
+	// Result). Empty means none are.
+	ResultDir string
 }
 
 // Store is a SQLite database of fetched rows. It holds a single connection:
@@ -55,6 +58,7 @@ type Store struct {
 	path      string
 	ephemeral bool
 	ttl       time.Duration
+	resultDir string
 
 	mu     sync.Mutex
 	tables map[string]*Table
@@ -84,7 +88,7 @@ func isCorrupt(err error) bool {
 }
 
 func open(ctx context.Context, opts Options) (*Store, error) {
-	s := &Store{path: opts.Path, ttl: opts.TTL, tables: map[string]*Table{}}
+	s := &Store{path: opts.Path, ttl: opts.TTL, tables: map[string]*Table{}, resultDir: opts.ResultDir}
 	// The cache trades durability for speed: no fsync, not even at WAL
 	// checkpoints (measured: a 100-vault fan-out of 20,000 rows took
 	// 1.0 s with synchronous=NORMAL and 0.65 s with OFF). What a power
@@ -99,6 +103,7 @@ func open(ctx context.Context, opts Options) (*Store, error) {
 		}
 		f.Close()
 		s.path, s.ephemeral = f.Name(), true
+		s.resultDir = "" // nothing outlives a scratch database
 		pragmas, journal = "_synchronous=OFF", "OFF"
 	} else if err := os.MkdirAll(filepath.Dir(s.path), 0o700); err != nil {
 		return nil, fmt.Errorf("creating the cache directory: %w", err)
@@ -121,7 +126,46 @@ func open(ctx context.Context, opts Options) (*Store, error) {
 			return nil, s.wrapOpenErr(err)
 		}
 	}
-	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS skyql_calls (
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, s.wrapOpenErr(err)
+	}
+	return s, nil
+}
+
+// schemaVersion is the layout of skyql's own tables, kept in the database's
+// user_version. 1 added skyql_calls.generation and skyql_meta.
+const schemaVersion = 1
+
+// migrate brings skyql's own tables to schemaVersion. It runs in an
+// IMMEDIATE transaction, so that of two processes opening an older cache
+// at once one migrates and the other finds it done.
+func (s *Store) migrate(ctx context.Context) error {
+	var version int
+	if err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return err
+	}
+	if version >= schemaVersion {
+		return nil
+	}
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		return err
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		}
+	}()
+	if err := conn.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil || version >= schemaVersion {
+		return err
+	}
+	steps := []string{`CREATE TABLE IF NOT EXISTS skyql_calls (
 		id INTEGER PRIMARY KEY,
 		key TEXT NOT NULL UNIQUE,
 		tbl TEXT NOT NULL,
@@ -129,11 +173,33 @@ func open(ctx context.Context, opts Options) (*Store, error) {
 		description TEXT NOT NULL,
 		fetched_at INTEGER NOT NULL DEFAULT 0,
 		complete INTEGER NOT NULL DEFAULT 0,
-		row_count INTEGER NOT NULL DEFAULT 0)`); err != nil {
-		s.Close()
-		return nil, s.wrapOpenErr(err)
+		row_count INTEGER NOT NULL DEFAULT 0,
+		generation INTEGER NOT NULL DEFAULT 0)`}
+	var hasGeneration bool
+	if err := conn.QueryRowContext(ctx, `SELECT count(*) > 0 FROM pragma_table_info('skyql_calls') WHERE name = 'generation'`).Scan(&hasGeneration); err != nil {
+		return err
 	}
-	return s, nil
+	var hasCalls bool
+	if err := conn.QueryRowContext(ctx, `SELECT count(*) > 0 FROM sqlite_master WHERE name = 'skyql_calls'`).Scan(&hasCalls); err != nil {
+		return err
+	}
+	if hasCalls && !hasGeneration {
+		steps = append(steps, `ALTER TABLE skyql_calls ADD COLUMN generation INTEGER NOT NULL DEFAULT 0`)
+	}
+	// The instance names this database among all caches there ever were
+	// at its path: results kept beside it (see Result) carry it in their
+	// names, so a cache rebuilt or cleared never meets older results.
+	steps = append(steps, `CREATE TABLE IF NOT EXISTS skyql_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
+		`INSERT OR IGNORE INTO skyql_meta VALUES ('instance', lower(hex(randomblob(16))))`,
+		fmt.Sprintf("PRAGMA user_version = %d", schemaVersion),
+		"COMMIT")
+	for _, step := range steps {
+		if _, err := conn.ExecContext(ctx, step); err != nil {
+			return fmt.Errorf("updating the cache's tables: %w", err)
+		}
+	}
+	committed = true
+	return nil
 }
 
 func (s *Store) wrapOpenErr(err error) error {
@@ -309,9 +375,17 @@ func QuoteIdent(s string) string { return quoteIdent(s) }
 
 // CallState says whether a call's rows can be served from the cache.
 type CallState struct {
-	ID    int64
+	CallRef
 	Fresh bool
 	Rows  int
+}
+
+// CallRef names one fetch of a call: the call's id, which stays the same
+// across fetches, and its generation, which BeginCalls raises each time
+// the call is fetched again. A result computed from a call's rows holds
+// for as long as the call keeps its generation.
+type CallRef struct {
+	ID, Generation int64
 }
 
 // Lookup finds a call by its cache key. Its rows are fresh only in t: a
@@ -322,8 +396,8 @@ func (s *Store) Lookup(ctx context.Context, t *Table, key string) (CallState, bo
 	var fetched int64
 	var complete int
 	var tbl string
-	err := s.db.QueryRowContext(ctx, `SELECT id, tbl, fetched_at, complete, row_count FROM skyql_calls WHERE key = ?`, key).
-		Scan(&st.ID, &tbl, &fetched, &complete, &st.Rows)
+	err := s.db.QueryRowContext(ctx, `SELECT id, generation, tbl, fetched_at, complete, row_count FROM skyql_calls WHERE key = ?`, key).
+		Scan(&st.ID, &st.Generation, &tbl, &fetched, &complete, &st.Rows)
 	if errors.Is(err, sql.ErrNoRows) {
 		return st, false, nil
 	}
@@ -341,18 +415,19 @@ type NewCall struct {
 }
 
 // BeginCalls records that calls are about to be fetched into t, dropping
-// any rows earlier fetches of them left, and returns their ids in order.
+// any rows earlier fetches of them left, and returns their ids and new
+// generations in order.
 // One transaction serves them all: a fan-out of hundreds of calls must not
 // pay a commit each.
-func (s *Store) BeginCalls(ctx context.Context, t *Table, calls []NewCall) ([]int64, error) {
+func (s *Store) BeginCalls(ctx context.Context, t *Table, calls []NewCall) ([]CallRef, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
 	upsert, err := tx.PrepareContext(ctx, `INSERT INTO skyql_calls (key, tbl, resource, description) VALUES (?, ?, ?, ?)
-		ON CONFLICT(key) DO UPDATE SET complete = 0, row_count = 0, tbl = excluded.tbl
-		RETURNING id`)
+		ON CONFLICT(key) DO UPDATE SET complete = 0, row_count = 0, tbl = excluded.tbl, generation = generation + 1
+		RETURNING id, generation`)
 	if err != nil {
 		return nil, err
 	}
@@ -362,16 +437,16 @@ func (s *Store) BeginCalls(ctx context.Context, t *Table, calls []NewCall) ([]in
 		return nil, err
 	}
 	defer clear.Close()
-	ids := make([]int64, len(calls))
+	refs := make([]CallRef, len(calls))
 	for i, c := range calls {
-		if err := upsert.QueryRowContext(ctx, c.Key, t.Name, t.Resource, c.Description).Scan(&ids[i]); err != nil {
+		if err := upsert.QueryRowContext(ctx, c.Key, t.Name, t.Resource, c.Description).Scan(&refs[i].ID, &refs[i].Generation); err != nil {
 			return nil, err
 		}
-		if _, err := clear.ExecContext(ctx, ids[i]); err != nil {
+		if _, err := clear.ExecContext(ctx, refs[i].ID); err != nil {
 			return nil, err
 		}
 	}
-	return ids, tx.Commit()
+	return refs, tx.Commit()
 }
 
 // FinishedCall is the end of one call's fetch.
@@ -435,6 +510,9 @@ func (s *Store) Clear(ctx context.Context) error {
 	s.mu.Unlock()
 	_, err = s.db.ExecContext(ctx, `DELETE FROM skyql_calls`)
 	if err == nil {
+		err = s.clearResults(ctx)
+	}
+	if err == nil {
 		_, err = s.db.ExecContext(ctx, `VACUUM`)
 	}
 	return err
@@ -447,8 +525,9 @@ func (s *Store) Clear(ctx context.Context) error {
 // functions read several times faster than text: the caller names only
 // columns its statement reads through those functions alone. Other JSON
 // columns are shown as JSON text; being expressions, they have no
-// declared type (see TextJSONColumns).
-func (s *Store) BindView(ctx context.Context, viewName string, t *Table, callIDs []int64, jsonOnly func(column string) bool) error {
+// declared type (see TextJSONColumns). It returns the view's definition,
+// which says which rows the view shows and in what form.
+func (s *Store) BindView(ctx context.Context, viewName string, t *Table, callIDs []int64, jsonOnly func(column string) bool) (string, error) {
 	cols := make([]string, len(t.Columns))
 	for i, c := range t.Columns {
 		cols[i] = quoteIdent(c.Name)
@@ -462,7 +541,7 @@ func (s *Store) BindView(ctx context.Context, viewName string, t *Table, callIDs
 	def := fmt.Sprintf("SELECT %s FROM main.%s", strings.Join(cols, ", "), quoteIdent(t.Name))
 	lo, hi, whole, err := s.holdsOnly(ctx, t, callIDs)
 	if err != nil {
-		return fmt.Errorf("binding %s: %w", viewName, err)
+		return "", fmt.Errorf("binding %s: %w", viewName, err)
 	}
 	if whole {
 		// Read the table straight through; the range (with + so that
@@ -485,10 +564,10 @@ func (s *Store) BindView(ctx context.Context, viewName string, t *Table, callIDs
 	}
 	for _, st := range stmts {
 		if _, err := s.db.ExecContext(ctx, st); err != nil {
-			return fmt.Errorf("binding %s: %w", viewName, err)
+			return "", fmt.Errorf("binding %s: %w", viewName, err)
 		}
 	}
-	return nil
+	return def, nil
 }
 
 // TextJSONColumns are the JSON columns BindView shows t's rows as JSON text
@@ -514,7 +593,9 @@ func (t *Table) TextJSONColumns(jsonOnly func(column string) bool) []string {
 // or another, has an id above hi.
 func (s *Store) holdsOnly(ctx context.Context, t *Table, callIDs []int64) (lo, hi int64, ok bool, err error) {
 	var min, max sql.NullInt64
-	q := fmt.Sprintf("SELECT min(_call), max(_call) FROM %s", quoteIdent(t.Name))
+	// Two subqueries: SQLite answers a lone min() or max() with one
+	// index probe, but both in one SELECT with a pass over the index.
+	q := fmt.Sprintf("SELECT (SELECT min(_call) FROM %[1]s), (SELECT max(_call) FROM %[1]s)", quoteIdent(t.Name))
 	if err := s.db.QueryRowContext(ctx, q).Scan(&min, &max); err != nil {
 		return 0, 0, false, err
 	}

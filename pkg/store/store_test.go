@@ -38,7 +38,7 @@ func ingest(t *testing.T, s *Store, tbl *Table, key string, params map[string]st
 	if err != nil {
 		t.Fatal(err)
 	}
-	id := ids[0]
+	id := ids[0].ID
 	in := s.NewIngest(ctx)
 	raw := make([][]byte, len(items))
 	for i, it := range items {
@@ -69,7 +69,7 @@ func TestRowsLandTypedAndViewsShowOnlyTheirCalls(t *testing.T) {
 	ingest(t, s, tbl, "call-b", map[string]string{"subscriptionId": "s1", "vaultName": "v2"},
 		`{"id":"/y/1","name":"other"}`)
 
-	if err := s.BindView(ctx, "acme.storage.items", tbl, []int64{a}, nil); err != nil {
+	if _, err := s.BindView(ctx, "acme.storage.items", tbl, []int64{a}, nil); err != nil {
 		t.Fatal(err)
 	}
 	rows, err := s.DB().QueryContext(ctx, `SELECT vaultName, name, count, enabled, json_extract(properties, '$.state')
@@ -212,10 +212,10 @@ func TestJoinIndexServesTheJoinLookup(t *testing.T) {
 	p := ingest(t, s, parents, "vaults", map[string]string{"subscriptionId": "s1"}, `{"name":"v1"}`, `{"name":"v2"}`)
 	c1 := ingest(t, s, children, "v1", map[string]string{"subscriptionId": "s1", "vaultName": "v1"}, `{"name":"a"}`, `{"name":"b"}`)
 	c2 := ingest(t, s, children, "v2", map[string]string{"subscriptionId": "s1", "vaultName": "v2"}, `{"name":"c"}`)
-	if err := s.BindView(ctx, "v", parents, []int64{p}, nil); err != nil {
+	if _, err := s.BindView(ctx, "v", parents, []int64{p}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.BindView(ctx, "i", children, []int64{c1, c2}, nil); err != nil {
+	if _, err := s.BindView(ctx, "i", children, []int64{c1, c2}, nil); err != nil {
 		t.Fatal(err)
 	}
 	const join = `SELECT count(*) FROM v JOIN i ON i.vaultName = v.name`
@@ -291,7 +291,7 @@ func TestViewsShowExactlyTheirCallsWhetherOrNotTheyHoldTheWholeTable(t *testing.
 		{[]int64{b}, "b1"},
 		{nil, ""},
 	} {
-		if err := s.BindView(ctx, "v", tbl, tc.calls, nil); err != nil {
+		if _, err := s.BindView(ctx, "v", tbl, tc.calls, nil); err != nil {
 			t.Fatal(err)
 		}
 		if got := names(); got != tc.want {
@@ -300,7 +300,7 @@ func TestViewsShowExactlyTheirCallsWhetherOrNotTheyHoldTheWholeTable(t *testing.
 	}
 	// A view bound to the whole table must not show rows of a call made
 	// after it was bound (by another process sharing the cache, say).
-	if err := s.BindView(ctx, "v", tbl, []int64{a, b}, nil); err != nil {
+	if _, err := s.BindView(ctx, "v", tbl, []int64{a, b}, nil); err != nil {
 		t.Fatal(err)
 	}
 	ingest(t, s, tbl, "c", nil, `{"name":"c1"}`)

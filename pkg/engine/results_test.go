@@ -1,0 +1,119 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/skyql/skyql/pkg/emulator"
+	"github.com/skyql/skyql/pkg/output"
+	"github.com/skyql/skyql/pkg/store"
+)
+
+// keepingSession is a session whose store keeps rows and results on disk.
+func keepingSession(t *testing.T, ttl time.Duration) (*Session, *emulator.Emulator, *store.Store) {
+	t.Helper()
+	dir := t.TempDir()
+	s, em, st, _ := newSessionWithStore(t, emulator.Options{}, store.Options{
+		Path: filepath.Join(dir, "cache.db"), ResultDir: filepath.Join(dir, "results"), TTL: ttl})
+	return s, em, st
+}
+
+func printed(t *testing.T, s *Session, format, sql string) string {
+	t.Helper()
+	var out bytes.Buffer
+	w, err := output.New(format, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Execute(context.Background(), sql, w); err != nil {
+		t.Fatal(err)
+	}
+	return out.String()
+}
+
+// tamper renames every cached backup instance behind skyql's back, so that
+// a result computed again differs from one kept.
+func tamper(t *testing.T, st *store.Store) {
+	t.Helper()
+	var table string
+	if err := st.DB().QueryRow(`SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'r_azure_data_protection_backup_instances_%'`).Scan(&table); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.DB().Exec(`UPDATE ` + store.QuoteIdent(table) + ` SET name = 'tampered'`); err != nil {
+		t.Fatal(err)
+	}
+}
+
+const instancesOfVault = "SELECT name, json_extract(properties, '$.currentProtectionState') AS state FROM azure.data_protection.backup_instances WHERE " +
+	where + " AND vaultName = 'vault-prod-01' ORDER BY name"
+
+func TestARepeatedQueryPrintsItsKeptResult(t *testing.T) {
+	s, em, st := keepingSession(t, time.Hour)
+	first := printed(t, s, "csv", instancesOfVault)
+	if strings.Count(first, "\n") != 151 || strings.Contains(first, "tampered") {
+		t.Fatalf("first run printed:\n%s", first)
+	}
+	requests := em.Stats().Requests
+	tamper(t, st)
+
+	if again := printed(t, s, "csv", instancesOfVault); again != first {
+		t.Fatalf("the repeat was computed again, not replayed:\n%s", again)
+	}
+	// Another statement over the same rows is computed from them.
+	if other := printed(t, s, "csv", instancesOfVault+" LIMIT 1"); !strings.HasPrefix(other, "name,state\ntampered,") {
+		t.Fatalf("another statement printed:\n%s", other)
+	}
+	// A statement whose result may change with the same rows is never kept.
+	volatile := strings.Replace(instancesOfVault, "SELECT name,", "SELECT name, random() * 0 AS r,", 1)
+	if out := printed(t, s, "csv", volatile); !strings.Contains(out, "tampered") {
+		t.Fatalf("a statement calling random() printed a kept result:\n%s", out)
+	}
+	// A result kept in one format is computed again for another.
+	if out := printed(t, s, "json", instancesOfVault); !strings.Contains(out, `"name": "tampered"`) && !strings.Contains(out, `"name":"tampered"`) {
+		t.Fatalf("json after csv printed:\n%.300s", out)
+	}
+	if got := em.Stats().Requests; got != requests {
+		t.Errorf("%d more requests; every row was cached", got-requests)
+	}
+}
+
+func TestAKeptResultDiesWithItsRows(t *testing.T) {
+	s, _, _ := keepingSession(t, time.Hour)
+	first := printed(t, s, "csv", instancesOfVault)
+	lines := strings.Split(first, "\n")
+	gone, _, _ := strings.Cut(lines[1], ",")
+	// A write forgets the resource's cached calls: the next query fetches
+	// them again, as a new generation the kept result does not match.
+	printed(t, s, "csv", "DELETE FROM azure.data_protection.backup_instances WHERE "+where+
+		" AND vaultName = 'vault-prod-01' AND backupInstanceName = '"+gone+"'")
+	again := printed(t, s, "csv", instancesOfVault)
+	if strings.Contains(again, gone+",") || strings.Count(again, "\n") != 150 {
+		t.Fatalf("after deleting %s the query printed %d lines:\n%.300s", gone, strings.Count(again, "\n"), again)
+	}
+}
+
+func TestClearingTheCacheForgetsKeptResults(t *testing.T) {
+	s, _, st := keepingSession(t, time.Hour)
+	first := printed(t, s, "csv", instancesOfVault)
+	if err := st.Clear(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n, _, err := st.ResultStats(); err != nil || n != 0 {
+		t.Fatalf("%d results kept after Clear (%v)", n, err)
+	}
+	// The call ids start again from 1 after a clear: a result kept before
+	// must not be found under the same ids.
+	again := printed(t, s, "csv", instancesOfVault)
+	if again != first {
+		t.Fatalf("after a clear:\n%.300s", again)
+	}
+	entries, err := os.ReadDir(filepath.Dir(st.Path()) + "/results")
+	if err != nil || len(entries) != 1 {
+		t.Fatalf("%d results kept (%v), want the one just computed", len(entries), err)
+	}
+}

@@ -1,0 +1,182 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	sqlite3 "github.com/mattn/go-sqlite3"
+)
+
+// The result cache keeps whole query results as files in the result
+// directory, so that a repeated query is answered by copying a file
+// instead of running its SQL. The caller names a result by a key that
+// covers everything the result depends on: the statement, the rows its
+// views show (the calls and their generations; see CallRef) and the build
+// that computed it. The file's name adds the SQLite library (another
+// version may compute a result differently) and this database's instance,
+// so that results outlive neither the rows nor the call ids they were
+// computed from. A key is only ever looked up with the current
+// generations of its calls, and generations only grow, so a result whose
+// calls were fetched again is never found; it waits for eviction, least
+// recently used first, once the results together pass resultBudget.
+const (
+	// MaxResultSize is the largest result worth keeping: a larger one
+	// costs more to keep than to compute again.
+	MaxResultSize = 16 << 20
+	resultBudget  = 128 << 20
+	// tempPrefix starts the name of a result being written.
+	tempPrefix = ".writing-"
+)
+
+// ResultSlot is where the result of one key is kept, or would be. A nil
+// *ResultSlot (a store without a result directory) keeps nothing.
+type ResultSlot struct {
+	dir, path string
+}
+
+// ResultSlot returns the slot of key. The slot is fixed by this database's
+// instance as of now: a result computed while the cache is cleared goes
+// where no later lookup looks.
+func (s *Store) ResultSlot(ctx context.Context, key string) (*ResultSlot, error) {
+	if s.resultDir == "" {
+		return nil, nil
+	}
+	var instance string
+	if err := s.db.QueryRowContext(ctx, `SELECT value FROM skyql_meta WHERE key = 'instance'`).Scan(&instance); err != nil {
+		return nil, err
+	}
+	version, _, source := sqlite3.Version()
+	h := sha256.Sum256([]byte(instance + "\x00" + version + "\x00" + source + "\x00" + key))
+	return &ResultSlot{dir: s.resultDir, path: filepath.Join(s.resultDir, hex.EncodeToString(h[:]))}, nil
+}
+
+// Open opens the result kept in the slot, for the caller to read and
+// close, and reports false when there is none.
+func (r *ResultSlot) Open() (*os.File, bool, error) {
+	if r == nil {
+		return nil, false, nil
+	}
+	f, err := os.Open(r.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	now := time.Now()
+	os.Chtimes(r.path, now, now) // used: last to be evicted; a failure only costs that
+	return f, true, nil
+}
+
+// Save keeps body in the slot, and evicts the least recently used results
+// beyond the budget.
+func (r *ResultSlot) Save(body []byte) error {
+	if r == nil || len(body) > MaxResultSize {
+		return nil
+	}
+	if err := os.MkdirAll(r.dir, 0o700); err != nil {
+		return err
+	}
+	// Written aside and renamed into place: a reader sees a whole result
+	// or none.
+	tmp, err := os.CreateTemp(r.dir, tempPrefix+"*")
+	if err != nil {
+		return err
+	}
+	_, err = tmp.Write(body)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), r.path)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	return evictResults(r.dir, resultBudget)
+}
+
+// evictResults removes the least recently used results until the rest fit
+// in budget bytes, and results left half-written by a process that died.
+func evictResults(dir string, budget int64) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	type result struct {
+		path string
+		size int64
+		used time.Time
+	}
+	var results []result
+	var total int64
+	for _, e := range entries {
+		info, err := e.Info()
+		if err != nil || !info.Mode().IsRegular() {
+			continue // removed meanwhile, or not ours
+		}
+		path := filepath.Join(dir, e.Name())
+		if strings.HasPrefix(e.Name(), tempPrefix) {
+			if time.Since(info.ModTime()) > time.Hour {
+				os.Remove(path)
+			}
+			continue
+		}
+		results = append(results, result{path, info.Size(), info.ModTime()})
+		total += info.Size()
+	}
+	slices.SortFunc(results, func(a, b result) int { return a.used.Compare(b.used) })
+	for _, r := range results {
+		if total <= budget {
+			break
+		}
+		if err := os.Remove(r.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		total -= r.size
+	}
+	return nil
+}
+
+// clearResults forgets every result: the database takes a new instance,
+// which no kept result's name carries, and the files go.
+func (s *Store) clearResults(ctx context.Context) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE skyql_meta SET value = lower(hex(randomblob(16))) WHERE key = 'instance'`); err != nil {
+		return err
+	}
+	if s.resultDir == "" {
+		return nil
+	}
+	if err := os.RemoveAll(s.resultDir); err != nil {
+		return fmt.Errorf("removing the kept results at %s: %w", s.resultDir, err)
+	}
+	return nil
+}
+
+// ResultStats says how many results are kept and their total size.
+func (s *Store) ResultStats() (count, size int64, err error) {
+	if s.resultDir == "" {
+		return 0, 0, nil
+	}
+	entries, err := os.ReadDir(s.resultDir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, 0, nil
+	}
+	for _, e := range entries {
+		if info, ierr := e.Info(); ierr == nil && info.Mode().IsRegular() && !strings.HasPrefix(e.Name(), tempPrefix) {
+			count++
+			size += info.Size()
+		}
+	}
+	return count, size, err
+}
