@@ -192,8 +192,14 @@ func rowValues(t *Table, callID int64, params map[string]string, items [][]byte)
 	return rows, nil
 }
 
-// writePage inserts a page's rows.
+// writePage inserts a page's rows. Cancellation is checked once per page:
+// under a cancellable context the driver runs every statement in a
+// goroutine of its own, which cost a goroutine per row.
 func writePage(ctx context.Context, stmt *sql.Stmt, p page) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	ctx = context.WithoutCancel(ctx)
 	for _, args := range p.rows {
 		if _, err := stmt.ExecContext(ctx, args...); err != nil {
 			return 0, err
