@@ -87,7 +87,7 @@ func (s *Session) runSelect(ctx context.Context, sel *parser.Select, w output.Wr
 		}
 		return &PartialError{Failures: f.failures, Total: f.total, Printed: true}
 	}
-	if len(plan.Tables) == 0 || !sel.Deterministic() {
+	if len(plan.Tables) == 0 || !sel.Deterministic() || slices.ContainsFunc(sel.Names(), store.InternalName) {
 		// Nothing to keep: no API rows, or a result that may change with
 		// the same rows.
 		return s.query(ctx, query, isJSON, w)

@@ -34,7 +34,8 @@ var clockKeywords = map[string]bool{"current_date": true, "current_time": true, 
 
 // Deterministic reports whether the statement's result depends only on the
 // rows it reads: every function it calls is one whose result depends on
-// its arguments alone, it reads no clock and takes no bound parameter. A
+// its arguments alone, it reads no clock, no sqlite_ table (the database's
+// own state) and takes no bound parameter. A
 // result cache may keep the result of such a statement for as long as its
 // rows stay the same. The answer errs towards false: a name followed by a
 // parenthesis that is neither a known function nor a keyword (a common
@@ -48,6 +49,8 @@ func (s *Select) Deterministic() bool {
 		switch {
 		case t.kind == tokParam:
 			return false
+		case t.isIdent() && strings.HasPrefix(strings.ToLower(t.identName()), "sqlite_"):
+			return false // sqlite_schema, sqlite_stat1, ...: the database's state, not rows
 		case t.kind == tokWord && clockKeywords[strings.ToLower(t.text)]:
 			return false
 		case t.isIdent() && i+1 < len(code) && code[i+1].isOp("("):
@@ -65,4 +68,19 @@ func (s *Select) Deterministic() bool {
 		}
 	}
 	return true
+}
+
+// Names returns every name the statement mentions (tables, columns,
+// functions, aliases), unquoted, each once.
+func (s *Select) Names() []string {
+	code, _ := s.code()
+	var names []string
+	seen := map[string]bool{}
+	for _, t := range code {
+		if t.isIdent() && !(t.kind == tokWord && sqliteKeywords[strings.ToLower(t.text)]) && !seen[t.identName()] {
+			seen[t.identName()] = true
+			names = append(names, t.identName())
+		}
+	}
+	return names
 }

@@ -1,6 +1,9 @@
 package parser
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestDeterministic(t *testing.T) {
 	const from = " FROM azure.data_protection.backup_instances bi WHERE subscriptionId = 's'"
@@ -24,6 +27,8 @@ func TestDeterministic(t *testing.T) {
 		{"SELECT name" + from + " AND name = ?", false},
 		{"SELECT \"randomblob\"(4)" + from, false},
 		{"SELECT main.f(1)" + from, false},
+		{"SELECT (SELECT count(*) FROM sqlite_master), name" + from, false},
+		{"SELECT name" + from + " AND name IN (SELECT name FROM pragma_table_info('x'))", false},
 		{"WITH t(a) AS (SELECT 1) SELECT a FROM t, azure.data_protection.backup_instances", false},
 	}
 	for _, tt := range tests {
@@ -31,5 +36,13 @@ func TestDeterministic(t *testing.T) {
 		if got := sel.Deterministic(); got != tt.want {
 			t.Errorf("Deterministic() = %v, want %v for\n  %s", got, tt.want, tt.sql)
 		}
+	}
+}
+
+func TestNames(t *testing.T) {
+	sel := parseSelect(t, "SELECT bi.name, count(*) AS \"n\" FROM azure.data_protection.backup_instances AS bi -- skyql_calls\n WHERE `name` > 'skyql_meta' GROUP BY bi.name")
+	got := strings.Join(sel.Names(), " ")
+	if got != "bi name count n azure data_protection backup_instances" {
+		t.Fatalf("Names() = %s", got)
 	}
 }

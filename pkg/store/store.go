@@ -301,6 +301,15 @@ type Table struct {
 
 var unsafeChars = regexp.MustCompile(`[^A-Za-z0-9]+`)
 
+// InternalName reports whether name may name one of the store's own
+// tables: skyql_calls, skyql_meta, or an r_ table behind a resource. A
+// statement may read them, but their rows change without a new generation
+// of the calls it reads (see CallRef).
+func InternalName(name string) bool {
+	name = strings.ToLower(name)
+	return strings.HasPrefix(name, "skyql_") || strings.HasPrefix(name, "r_")
+}
+
 // EnsureTable returns the table for a resource with these columns, creating
 // it on first use. A different column layout (a newer provider version)
 // gets a table of its own.
