@@ -5,15 +5,9 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"io"
-	"maps"
-	"runtime/debug"
-	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/skyql/skyql/pkg/executor"
 	"github.com/skyql/skyql/pkg/output"
@@ -65,6 +59,9 @@ func (s *Session) runSelect(ctx context.Context, sel *parser.Select, w output.Wr
 	if s.cfg.DryRun {
 		return s.dryRunSelect(ctx, plan)
 	}
+	// Read before any call is looked up (see store.Instance); without it
+	// the result is not kept.
+	instance, _ := s.cfg.Store.Instance(ctx)
 	f, err := s.fetchPlan(ctx, plan, sel.ReadsOnlyAsJSON)
 	if err != nil {
 		return err
@@ -87,70 +84,8 @@ func (s *Session) runSelect(ctx context.Context, sel *parser.Select, w output.Wr
 		}
 		return &PartialError{Failures: f.failures, Total: f.total, Printed: true}
 	}
-	if len(plan.Tables) == 0 || !sel.Deterministic() || slices.ContainsFunc(sel.Names(), store.InternalName) {
-		// Nothing to keep: no API rows, or a result that may change with
-		// the same rows.
-		return s.query(ctx, query, isJSON, w)
-	}
-	slot, err := s.cfg.Store.ResultSlot(ctx, resultKey(query, f))
-	if err != nil {
-		return err
-	}
-	if kept, found, err := slot.Open(); err == nil && found {
-		err := output.Replay(kept, w)
-		kept.Close()
-		// A result not kept in the format asked for is computed again
-		// (Replay then printed nothing).
-		if !errors.Is(err, output.ErrNotReplayable) {
-			return err
-		}
-	}
-	rec := output.NewRecorder(w, store.MaxResultSize)
-	if err := s.query(ctx, query, isJSON, rec); err != nil {
-		return err
-	}
-	if recording, ok := rec.Recording(); ok {
-		if err := slot.Save(recording); err != nil {
-			fmt.Fprintf(s.cfg.Stderr, "skyql: warning: the result was printed but could not be kept for a repeat: %v\n", err)
-		}
-	}
-	return nil
+	return s.queryKept(ctx, query, isJSON, w, s.resultSlot(ctx, sel, f, instance, query))
 }
-
-// resultKey names a statement's result in the store's result cache. It
-// covers everything the result depends on: the SQL SQLite runs, what each
-// view shows (its definition names the table, the calls, and which JSON
-// columns are text), the generation of every call, and the build of
-// skyql that computed it (the store adds SQLite's version and the cache's
-// instance).
-func resultKey(query string, f fetched) string {
-	h := sha256.New()
-	io.WriteString(h, buildVersion())
-	for _, name := range slices.Sorted(maps.Keys(f.views)) {
-		fmt.Fprintf(h, "\x00%s\x00%s", name, f.views[name])
-	}
-	for _, c := range f.calls {
-		fmt.Fprintf(h, "\x00%d:%d", c.ID, c.Generation)
-	}
-	fmt.Fprintf(h, "\x00%s", query)
-	return hex.EncodeToString(h.Sum(nil))
-}
-
-// buildVersion identifies the build of skyql running: its module version
-// and VCS revision, as the go command stamps them.
-var buildVersion = sync.OnceValue(func() string {
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "unknown"
-	}
-	v := info.Main.Path + "@" + info.Main.Version
-	for _, s := range info.Settings {
-		if s.Key == "vcs.revision" || s.Key == "vcs.modified" {
-			v += " " + s.Key + "=" + s.Value
-		}
-	}
-	return v
-})
 
 // query runs SQL on the store and streams its rows to w. A result column is
 // JSON to embed in typed output when SQLite says its declared type is JSON,
@@ -264,13 +199,15 @@ func tableColumns(r *provider.Resource) []store.Column {
 }
 
 // fetched is what fetchPlan did: the calls that failed out of how many,
-// the JSON columns the views show as text, each view's definition, and
-// the calls (at their generations) whose rows the views show.
+// the JSON columns the views show as text, each view's definition, the
+// tables behind the views, and the calls (at their generations) whose
+// rows the views show.
 type fetched struct {
 	failures []CallFailure
 	total    int
 	textJSON map[string]bool
 	views    map[string]string
+	tables   []string
 	calls    []store.CallRef
 }
 
@@ -285,6 +222,7 @@ func (s *Session) fetchPlan(ctx context.Context, plan *planner.Plan, jsonOnly fu
 		if err != nil {
 			return f, err
 		}
+		f.tables = append(f.tables, tbl.Name)
 		if len(t.Joins) > 0 {
 			params := make([]string, len(t.Joins))
 			for i, j := range t.Joins {

@@ -85,6 +85,16 @@ func (r *Recorder) End() error {
 	return err
 }
 
+// Close stops keeping a copy of what the writer prints. End does that;
+// Close is for a result that never ended (its query failed), so that
+// the writer's later results are not copied.
+func (r *Recorder) Close() {
+	if w, ok := r.next.(recordable); ok {
+		d := w.destination()
+		d.keeping, d.kept = false, nil
+	}
+}
+
 // Recording returns the result as printed, once it has ended, and false if
 // it was not kept: it was over the limit, or printed by a Writer not from
 // New.

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -19,20 +18,24 @@ import (
 // The result cache keeps whole query results as files in the result
 // directory, so that a repeated query is answered by copying a file
 // instead of running its SQL. The caller names a result by a key that
-// covers everything the result depends on: the statement, the rows its
-// views show (the calls and their generations; see CallRef) and the build
-// that computed it. The file's name adds the SQLite library (another
-// version may compute a result differently) and this database's instance,
-// so that results outlive neither the rows nor the call ids they were
-// computed from. A key is only ever looked up with the current
-// generations of its calls, and generations only grow, so a result whose
-// calls were fetched again is never found; it waits for eviction, least
-// recently used first, once the results together pass resultBudget.
+// covers everything the result depends on: the database's instance, the
+// statement, the rows its views show (the calls and their generations;
+// see CallRef) and the build that computed it; the file's name adds the
+// SQLite library, since another version may compute a result differently.
+// A key is only ever looked up with the current instance and the current
+// generations of its calls, and neither comes back once gone, so a result
+// whose rows were fetched again is never found; it waits for eviction,
+// least recently used first, once the results pass maxResults files or
+// resultBudget bytes.
 const (
 	// MaxResultSize is the largest result worth keeping: a larger one
 	// costs more to keep than to compute again.
 	MaxResultSize = 16 << 20
 	resultBudget  = 128 << 20
+	maxResults    = 1000
+	// resultBlock is the least disk space a file takes, which small
+	// results are counted as.
+	resultBlock = 4096
 	// tempPrefix starts the name of a result being written.
 	tempPrefix = ".writing-"
 )
@@ -43,20 +46,24 @@ type ResultSlot struct {
 	dir, path string
 }
 
-// ResultSlot returns the slot of key. The slot is fixed by this database's
-// instance as of now: a result computed while the cache is cleared goes
-// where no later lookup looks.
-func (s *Store) ResultSlot(ctx context.Context, key string) (*ResultSlot, error) {
-	if s.resultDir == "" {
-		return nil, nil
-	}
+// Instance names this cache database among all there ever were at its
+// path: Clear, and rebuilding a damaged cache, make a new one. A caller
+// that keeps results reads it before it looks up a single call, and puts
+// it in its keys: call ids start again in a new instance.
+func (s *Store) Instance(ctx context.Context) (string, error) {
 	var instance string
-	if err := s.db.QueryRowContext(ctx, `SELECT value FROM skyql_meta WHERE key = 'instance'`).Scan(&instance); err != nil {
-		return nil, err
+	err := s.db.QueryRowContext(ctx, `SELECT value FROM skyql_meta WHERE key = 'instance'`).Scan(&instance)
+	return instance, err
+}
+
+// ResultSlot returns the slot of key.
+func (s *Store) ResultSlot(key string) *ResultSlot {
+	if s.resultDir == "" {
+		return nil
 	}
 	version, _, source := sqlite3.Version()
-	h := sha256.Sum256([]byte(instance + "\x00" + version + "\x00" + source + "\x00" + key))
-	return &ResultSlot{dir: s.resultDir, path: filepath.Join(s.resultDir, hex.EncodeToString(h[:]))}, nil
+	h := sha256.Sum256([]byte(version + "\x00" + source + "\x00" + key))
+	return &ResultSlot{dir: s.resultDir, path: filepath.Join(s.resultDir, hex.EncodeToString(h[:]))}
 }
 
 // Open opens the result kept in the slot, for the caller to read and
@@ -103,12 +110,13 @@ func (r *ResultSlot) Save(body []byte) error {
 		os.Remove(tmp.Name())
 		return err
 	}
-	return evictResults(r.dir, resultBudget)
+	return evictResults(r.dir, maxResults, resultBudget)
 }
 
-// evictResults removes the least recently used results until the rest fit
-// in budget bytes, and results left half-written by a process that died.
-func evictResults(dir string, budget int64) error {
+// evictResults removes the least recently used results until at most
+// count are left and they fit in budget bytes, and results left
+// half-written by a process that died.
+func evictResults(dir string, count int, budget int64) error {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return err
@@ -132,33 +140,19 @@ func evictResults(dir string, budget int64) error {
 			}
 			continue
 		}
-		results = append(results, result{path, info.Size(), info.ModTime()})
-		total += info.Size()
+		size := max(info.Size(), resultBlock)
+		results = append(results, result{path, size, info.ModTime()})
+		total += size
 	}
 	slices.SortFunc(results, func(a, b result) int { return a.used.Compare(b.used) })
-	for _, r := range results {
-		if total <= budget {
+	for i, r := range results {
+		if total <= budget && len(results)-i <= count {
 			break
 		}
 		if err := os.Remove(r.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}
 		total -= r.size
-	}
-	return nil
-}
-
-// clearResults forgets every result: the database takes a new instance,
-// which no kept result's name carries, and the files go.
-func (s *Store) clearResults(ctx context.Context) error {
-	if _, err := s.db.ExecContext(ctx, `UPDATE skyql_meta SET value = lower(hex(randomblob(16))) WHERE key = 'instance'`); err != nil {
-		return err
-	}
-	if s.resultDir == "" {
-		return nil
-	}
-	if err := os.RemoveAll(s.resultDir); err != nil {
-		return fmt.Errorf("removing the kept results at %s: %w", s.resultDir, err)
 	}
 	return nil
 }

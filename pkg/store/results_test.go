@@ -19,18 +19,14 @@ func TestResultSlotsKeepResults(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	slot, err := s.ResultSlot(ctx, "q1")
-	if err != nil {
-		t.Fatal(err)
-	}
+	slot := s.ResultSlot("q1")
 	if _, found, err := slot.Open(); found || err != nil {
 		t.Fatalf("found a result never kept (%v)", err)
 	}
 	if err := slot.Save([]byte("result one")); err != nil {
 		t.Fatal(err)
 	}
-	again, _ := s.ResultSlot(ctx, "q1")
-	f, found, err := again.Open()
+	f, found, err := s.ResultSlot("q1").Open()
 	if !found || err != nil {
 		t.Fatalf("the kept result was not found (%v)", err)
 	}
@@ -39,26 +35,97 @@ func TestResultSlotsKeepResults(t *testing.T) {
 	if string(body) != "result one" {
 		t.Fatalf("kept %q", body)
 	}
-	if other, _ := s.ResultSlot(ctx, "q2"); other.path == slot.path {
+	if s.ResultSlot("q2").path == slot.path {
 		t.Fatal("two keys share a slot")
 	}
-	if err := slot.Save(make([]byte, MaxResultSize+1)); err != nil {
+	if err := s.ResultSlot("q3").Save(make([]byte, MaxResultSize+1)); err != nil {
 		t.Fatal(err)
 	}
 	if n, size, _ := s.ResultStats(); n != 1 || size != int64(len("result one")) {
 		t.Fatalf("%d results of %d bytes kept; a result over MaxResultSize must not be", n, size)
 	}
-
-	// A slot looked up before a clear is not where later lookups look.
 	if err := s.Clear(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := slot.Save([]byte("computed before the clear")); err != nil {
+	if n, _, _ := s.ResultStats(); n != 0 {
+		t.Fatalf("%d results kept after Clear", n)
+	}
+}
+
+func TestInstancesChangeWhenCallIdsMayBeTakenAgain(t *testing.T) {
+	ctx := context.Background()
+	s := openTemp(t, time.Hour)
+	instance := func() string {
+		t.Helper()
+		v, err := s.Instance(ctx)
+		if err != nil || len(v) != 32 {
+			t.Fatalf("instance %q, %v", v, err)
+		}
+		return v
+	}
+	first := instance()
+	if instance() != first {
+		t.Fatal("the instance changed by itself")
+	}
+	if err := s.Clear(ctx); err != nil {
 		t.Fatal(err)
 	}
-	after, _ := s.ResultSlot(ctx, "q1")
-	if _, found, _ := after.Open(); found {
-		t.Fatal("a result computed before the clear was found after it")
+	second := instance()
+	if second == first {
+		t.Fatal("Clear kept the instance")
+	}
+	// A skyql build from before instances clears the cache by deleting
+	// its calls; the trigger gives the database a new instance then too.
+	tbl, _ := s.EnsureTable(ctx, "acme.storage.items", testColumns)
+	ingest(t, s, tbl, "k", nil, `{"name":"a"}`)
+	if _, err := s.DB().Exec(`DELETE FROM skyql_calls`); err != nil {
+		t.Fatal(err)
+	}
+	if instance() == second {
+		t.Fatal("deleting calls kept the instance")
+	}
+}
+
+func TestCallsGetANewGenerationWheneverTheirRowsGo(t *testing.T) {
+	ctx := context.Background()
+	s := openTemp(t, time.Hour)
+	tbl, _ := s.EnsureTable(ctx, "acme.storage.items", testColumns)
+	ingest(t, s, tbl, "k", nil, `{"name":"a"}`)
+	generation := func() int64 {
+		t.Helper()
+		st, ok, err := s.Lookup(ctx, tbl, "k")
+		if err != nil || !ok {
+			t.Fatal(ok, err)
+		}
+		return st.Generation
+	}
+	if g := generation(); g != 0 {
+		t.Fatalf("first fetch: generation %d", g)
+	}
+	ingest(t, s, tbl, "k", nil, `{"name":"b"}`) // BeginCalls raises it
+	if g := generation(); g != 1 {
+		t.Fatalf("second fetch: generation %d", g)
+	}
+	if err := s.Invalidate(ctx, "acme.storage.items"); err != nil {
+		t.Fatal(err)
+	}
+	if g := generation(); g != 2 {
+		t.Fatalf("after Invalidate: generation %d", g)
+	}
+	// A skyql build from before generations begins and ends a fetch
+	// without them; the trigger raises the generation when the rows go.
+	if _, err := s.DB().Exec(`UPDATE skyql_calls SET complete = 1 WHERE key = 'k'`); err != nil {
+		t.Fatal(err)
+	}
+	if g := generation(); g != 2 {
+		t.Fatalf("a fetch's end moved the generation to %d", g)
+	}
+	if _, err := s.DB().Exec(`INSERT INTO skyql_calls (key, tbl, resource, description) VALUES ('k', 't', 'r', 'd')
+		ON CONFLICT(key) DO UPDATE SET complete = 0, row_count = 0, tbl = excluded.tbl`); err != nil {
+		t.Fatal(err)
+	}
+	if g := generation(); g != 3 {
+		t.Fatalf("an older build's refetch: generation %d, want 3", g)
 	}
 }
 
@@ -68,9 +135,9 @@ func TestScratchStoresKeepNoResults(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	slot, err := s.ResultSlot(context.Background(), "q")
-	if err != nil || slot != nil {
-		t.Fatalf("slot %v, %v; want none", slot, err)
+	slot := s.ResultSlot("q")
+	if slot != nil {
+		t.Fatalf("slot %v; want none", slot)
 	}
 	if err := slot.Save([]byte("x")); err != nil {
 		t.Fatal(err)
@@ -101,16 +168,26 @@ func TestEvictionKeepsTheRecentlyUsed(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := evictResults(dir, 200); err != nil {
+	left := func() string {
+		var names []string
+		entries, _ := os.ReadDir(dir)
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		return strings.Join(names, " ")
+	}
+	// Small results count as a disk block each.
+	if err := evictResults(dir, 10, 2*resultBlock); err != nil {
 		t.Fatal(err)
 	}
-	var left []string
-	entries, _ := os.ReadDir(dir)
-	for _, e := range entries {
-		left = append(left, e.Name())
+	if got := left(); got != ".writing-live a c" {
+		t.Fatalf("left %s; want the two most recently used and the result still being written", got)
 	}
-	if strings.Join(left, " ") != ".writing-live a c" {
-		t.Fatalf("left %v; want the two most recently used and the result still being written", left)
+	if err := evictResults(dir, 1, resultBudget); err != nil {
+		t.Fatal(err)
+	}
+	if got := left(); got != ".writing-live a" {
+		t.Fatalf("left %s; want the most recently used", got)
 	}
 }
 

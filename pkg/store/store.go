@@ -47,7 +47,7 @@ type Options struct {
 	// Warnings, when set, is told when a damaged cache is replaced.
 	Warnings io.Writer
 	// ResultDir, when set, is where whole query results are kept (see
-	// Result). Empty means none are.
+	// ResultSlot). Empty means none are.
 	ResultDir string
 }
 
@@ -133,8 +133,12 @@ func open(ctx context.Context, opts Options) (*Store, error) {
 	return s, nil
 }
 
+// newInstance gives the database a new instance.
+const newInstance = `UPDATE skyql_meta SET value = lower(hex(randomblob(16))) WHERE key = 'instance'`
+
 // schemaVersion is the layout of skyql's own tables, kept in the database's
-// user_version. 1 added skyql_calls.generation and skyql_meta.
+// user_version. 1 added skyql_calls.generation, skyql_meta and the
+// triggers that keep both.
 const schemaVersion = 1
 
 // migrate brings skyql's own tables to schemaVersion. It runs in an
@@ -186,11 +190,18 @@ func (s *Store) migrate(ctx context.Context) error {
 	if hasCalls && !hasGeneration {
 		steps = append(steps, `ALTER TABLE skyql_calls ADD COLUMN generation INTEGER NOT NULL DEFAULT 0`)
 	}
-	// The instance names this database among all caches there ever were
-	// at its path: results kept beside it (see Result) carry it in their
-	// names, so a cache rebuilt or cleared never meets older results.
+	// The instance (see Instance), and two triggers for skyql builds that
+	// predate generations and instances, which may share the cache: a
+	// call whose rows are let go (complete from 1 to 0) without a new
+	// generation gets one, and deleting calls, which lets their ids be
+	// taken again, makes a new instance.
 	steps = append(steps, `CREATE TABLE IF NOT EXISTS skyql_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
 		`INSERT OR IGNORE INTO skyql_meta VALUES ('instance', lower(hex(randomblob(16))))`,
+		`CREATE TRIGGER IF NOT EXISTS skyql_calls_generation AFTER UPDATE OF complete ON skyql_calls
+			WHEN old.complete = 1 AND new.complete = 0 AND new.generation = old.generation
+			BEGIN UPDATE skyql_calls SET generation = generation + 1 WHERE id = new.id; END`,
+		`CREATE TRIGGER IF NOT EXISTS skyql_calls_instance AFTER DELETE ON skyql_calls
+			BEGIN `+newInstance+`; END`,
 		fmt.Sprintf("PRAGMA user_version = %d", schemaVersion),
 		"COMMIT")
 	for _, step := range steps {
@@ -509,21 +520,34 @@ func (s *Store) Clear(ctx context.Context) error {
 		names = append(names, n)
 	}
 	rows.Close()
+	// One transaction: call ids start again once the calls are gone, and
+	// must do so in a new instance (see Instance).
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	stmts := []string{newInstance, `DELETE FROM skyql_calls`}
 	for _, n := range names {
-		if _, err := s.db.ExecContext(ctx, "DROP TABLE "+quoteIdent(n)); err != nil {
+		stmts = append(stmts, "DROP TABLE "+quoteIdent(n))
+	}
+	for _, st := range stmts {
+		if _, err := tx.ExecContext(ctx, st); err != nil {
 			return err
 		}
+	}
+	if err := tx.Commit(); err != nil {
+		return err
 	}
 	s.mu.Lock()
 	s.tables = map[string]*Table{}
 	s.mu.Unlock()
-	_, err = s.db.ExecContext(ctx, `DELETE FROM skyql_calls`)
-	if err == nil {
-		err = s.clearResults(ctx)
+	if s.resultDir != "" {
+		if err := os.RemoveAll(s.resultDir); err != nil {
+			return fmt.Errorf("removing the kept results at %s: %w", s.resultDir, err)
+		}
 	}
-	if err == nil {
-		_, err = s.db.ExecContext(ctx, `VACUUM`)
-	}
+	_, err = s.db.ExecContext(ctx, `VACUUM`)
 	return err
 }
 
