@@ -55,10 +55,39 @@ func (s *session) Close() error {
 
 // newSession builds an engine session from the flags.
 func newSession(ctx context.Context, cmd *cobra.Command, opts *globalOptions, so *sessionOptions) (*session, error) {
-	if err := opts.validate(); err != nil {
+	ss, err := newSessions(ctx, cmd, opts, so)
+	if err != nil {
 		return nil, err
 	}
 	stderr := cmd.ErrOrStderr()
+	s, err := ss.open(ctx, stderr, shell.IsTerminal(stderr))
+	if err != nil {
+		ss.close()
+		return nil, err
+	}
+	s.closers = append([]func() error{ss.close}, s.closers...)
+	return s, nil
+}
+
+// sessions are what the sessions of one command share: the providers,
+// endpoints, credentials and the sandbox, if any. A server opens one
+// session per connection from them.
+type sessions struct {
+	cmd       *cobra.Command
+	opts      *globalOptions
+	so        *sessionOptions
+	cat       *catalog
+	endpoints map[string]string
+	authFor   engine.AuthSource
+	storeOpts store.Options
+	close     func() error
+}
+
+// newSessions reads the flags, and starts the sandbox for --sandbox.
+func newSessions(ctx context.Context, cmd *cobra.Command, opts *globalOptions, so *sessionOptions) (*sessions, error) {
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
 	ephemeral := opts.noCache || opts.sandbox
 	appDir, err := opts.appDirectory()
 	if err != nil {
@@ -77,60 +106,64 @@ func newSession(ctx context.Context, cmd *cobra.Command, opts *globalOptions, so
 			return nil, usageError{fmt.Errorf("--auth: %w", err)}
 		}
 	}
-	s := &session{}
-	cat := newCatalog(appDir)
+	ss := &sessions{cmd: cmd, opts: opts, so: so, cat: newCatalog(appDir), endpoints: endpoints, close: func() error { return nil }}
 	sources := auth.NewSources(userAuth)
-	authFor := func(p *provider.Provider) (executor.Authorizer, error) {
+	ss.authFor = func(p *provider.Provider) (executor.Authorizer, error) {
 		return sources.For(p.Name, p.Config.Auth)
 	}
-
 	if opts.sandbox {
-		sb, err := startSandbox(ctx, stderr, cat)
+		sb, err := startSandbox(ctx, cmd.ErrOrStderr(), ss.cat)
 		if err != nil {
 			return nil, err
 		}
-		s.closers = append(s.closers, sb.close)
+		ss.close = sb.close
 		if _, set := endpoints["azure"]; !set {
 			endpoints["azure"] = sb.url
 		}
-		base := authFor
-		authFor = func(p *provider.Provider) (executor.Authorizer, error) {
+		base := ss.authFor
+		ss.authFor = func(p *provider.Provider) (executor.Authorizer, error) {
 			if p.Name == "azure" && userAuth["azure"].Type == "" {
 				return sb.auth, nil
 			}
 			return base(p)
 		}
 	}
-	var storeOpts store.Options // a scratch database
 	if !ephemeral {
-		storeOpts = cacheOptions(appDir)
-	}
-	storeOpts.TTL, storeOpts.Warnings = so.cacheTTL, stderr
+		ss.storeOpts = cacheOptions(appDir)
+	} // else a scratch database per session
+	ss.storeOpts.TTL = so.cacheTTL
+	return ss, nil
+}
+
+// open starts a session with its own store connection, writing progress,
+// warnings and partial-result reports to stderr (a progress line only if
+// progress is set).
+func (ss *sessions) open(ctx context.Context, stderr io.Writer, progress bool) (*session, error) {
+	s := &session{}
+	storeOpts := ss.storeOpts
+	storeOpts.Warnings = stderr
 	st, err := store.Open(ctx, storeOpts)
 	if err != nil {
-		s.Close()
 		return nil, err
 	}
 	s.closers = append(s.closers, st.Close)
-
-	execOpts := executor.Options{Concurrency: opts.concurrency, MaxPages: so.maxPages}
-	progress := shell.IsTerminal(stderr)
+	execOpts := executor.Options{Concurrency: ss.opts.concurrency, MaxPages: ss.so.maxPages}
 	if progress {
 		execOpts.Progress = progressLine(stderr)
 		s.closers = append(s.closers, func() error { fmt.Fprint(stderr, "\r\033[K"); return nil })
 	}
 	s.Session = engine.New(engine.Config{
-		Catalog:      cat,
+		Catalog:      ss.cat,
 		Store:        st,
 		Executor:     executor.New(execOpts),
-		Auth:         authFor,
-		Endpoints:    endpoints,
+		Auth:         ss.authFor,
+		Endpoints:    ss.endpoints,
 		Stderr:       stderr,
-		AllowPartial: so.allowPartial,
-		DryRun:       opts.dryRun,
-		NoWait:       so.noWait,
+		AllowPartial: ss.so.allowPartial,
+		DryRun:       ss.opts.dryRun,
+		NoWait:       ss.so.noWait,
 		Progress:     progress,
-		Registry:     &registryOps{cmd: cmd, opts: opts},
+		Registry:     &registryOps{cmd: ss.cmd, opts: ss.opts},
 	})
 	return s, nil
 }
