@@ -83,7 +83,13 @@ func (sb *sandbox) skyql(t *testing.T, args ...string) result {
 
 func runSkyql(t *testing.T, env []string, args ...string) result {
 	t.Helper()
-	cmd := exec.Command(skyqlBin, args...)
+	return run(t, env, skyqlBin, args...)
+}
+
+// run runs a program to its end; only a failure to start it fails the test.
+func run(t *testing.T, env []string, program string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(program, args...)
 	cmd.Env = append(os.Environ(), env...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb

@@ -68,6 +68,7 @@ actions on resources, from a shell, a script or CI.`,
 		newProviderCommand(opts),
 		newRegistryCommand(opts),
 		newSandboxCommand(opts),
+		newServeCommand(opts),
 		newCacheCommand(opts),
 	)
 	return root

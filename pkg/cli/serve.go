@@ -1,0 +1,100 @@
+package cli
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/skyql/skyql/pkg/server"
+)
+
+func newServeCommand(opts *globalOptions) *cobra.Command {
+	so := &sessionOptions{}
+	var listen, passwordEnv, certFile, keyFile string
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Answer PostgreSQL clients (psql, BI tools, drivers) with skyql",
+		Long: `Listen for PostgreSQL clients and run the statements they send as skyql
+statements, each connection with a session of its own over the shared cache.
+It speaks the wire protocol's simple query protocol: psql works as it is;
+drivers need their text-query mode (pgx: default_query_exec_mode=simple_protocol,
+JDBC: preferQueryMode=simple). Values are sent as text, JSON columns as json.
+
+Clients authenticate with SCRAM-SHA-256 when the environment variable named by
+--password-env holds a password (any user name). Without one, skyql serves only
+a loopback address. With --tls-cert and --tls-key, clients may ask for TLS
+(sslmode=require). It runs until Ctrl-C.`,
+		Example: `  skyql serve --sandbox
+  psql "host=127.0.0.1 port=5466 user=skyql" -c "SHOW SERVICES IN azure"
+  SKYQL_SERVE_PASSWORD=s3cret skyql serve --listen 0.0.0.0:5466 --tls-cert server.crt --tls-key server.key`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			password := os.Getenv(passwordEnv)
+			cfg := server.Config{Password: password, Log: cmd.ErrOrStderr()}
+			if (certFile == "") != (keyFile == "") {
+				return usageError{errors.New("give both --tls-cert and --tls-key, or neither")}
+			}
+			if certFile != "" {
+				cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+				if err != nil {
+					return usageError{fmt.Errorf("--tls-cert/--tls-key: %w", err)}
+				}
+				cfg.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+			}
+			ln, err := net.Listen("tcp", listen)
+			if err != nil {
+				return usageError{fmt.Errorf("--listen %s: %w", listen, err)}
+			}
+			defer ln.Close()
+			if password == "" && !isLoopback(ln.Addr()) {
+				return usageError{fmt.Errorf("refusing to serve %s without a password: set %s (the variable --password-env names), or listen on a loopback address", ln.Addr(), passwordEnv)}
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			ss, err := newSessions(ctx, cmd, opts, so)
+			if err != nil {
+				return err
+			}
+			defer ss.close()
+			cfg.Open = func(ctx context.Context, notices io.Writer) (server.Session, error) {
+				return ss.open(ctx, notices, false)
+			}
+			srv, err := server.New(cfg)
+			if err != nil {
+				return err
+			}
+			auth, sslmode := "no password (loopback only)", "disable"
+			if password != "" {
+				auth = "SCRAM-SHA-256 password from $" + passwordEnv
+			}
+			if cfg.TLS != nil {
+				sslmode = "require"
+			}
+			host, port, _ := net.SplitHostPort(ln.Addr().String())
+			fmt.Fprintf(cmd.ErrOrStderr(), "skyql serve: listening on %s (%s; TLS %s)\n  try: psql \"host=%s port=%s user=skyql sslmode=%s\"\n",
+				ln.Addr(), auth, map[bool]string{true: "offered", false: "off"}[cfg.TLS != nil], host, port, sslmode)
+			return srv.Serve(ctx, ln)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&listen, "listen", "127.0.0.1:5466", "address to listen on (port 0 picks a free one)")
+	f.StringVar(&passwordEnv, "password-env", "SKYQL_SERVE_PASSWORD", "environment variable holding the password clients must give")
+	f.StringVar(&certFile, "tls-cert", "", "PEM certificate to offer TLS with")
+	f.StringVar(&keyFile, "tls-key", "", "PEM private key of --tls-cert")
+	so.register(cmd)
+	return cmd
+}
+
+// isLoopback reports whether addr listens on a loopback address only.
+func isLoopback(addr net.Addr) bool {
+	tcp, ok := addr.(*net.TCPAddr)
+	return ok && tcp.IP.IsLoopback()
+}

@@ -1,0 +1,176 @@
+// Package server speaks PostgreSQL's wire protocol (version 3, the simple
+// query protocol), so that psql, BI tools and PostgreSQL drivers can run
+// skyql statements. Each connection gets a session of its own; rows go out
+// as text, JSON columns typed json. Clients authenticate with
+// SCRAM-SHA-256 when a password is set, and may ask for TLS when a
+// certificate is given. The messages themselves are pgx's pgproto3.
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+
+	"github.com/xdg-go/scram"
+
+	"github.com/skyql/skyql/pkg/output"
+)
+
+// Session runs the statements of one connection.
+type Session interface {
+	Execute(ctx context.Context, sql string, w output.Writer) error
+	Close() error
+}
+
+// Config assembles a Server.
+type Config struct {
+	// Open starts the session of a new connection. What it writes to
+	// notices (warnings, partial-result reports) reaches the client as
+	// notices.
+	Open func(ctx context.Context, notices io.Writer) (Session, error)
+	// Password, when set, is asked of every client (SCRAM-SHA-256; the
+	// user name is not checked). Empty lets anyone in who can connect.
+	Password string
+	// TLS, when set, is offered to clients that ask for it.
+	TLS *tls.Config
+	// Log receives a line per connection that fails.
+	Log io.Writer
+}
+
+// Server accepts connections and serves each in a goroutine of its own.
+type Server struct {
+	cfg   Config
+	scram *scram.Server
+
+	mu      sync.Mutex
+	running map[uint32]running // by process id, for cancel requests
+	conns   map[net.Conn]bool
+	wg      sync.WaitGroup
+}
+
+// running is the statement a connection is running, for CancelRequest.
+type running struct {
+	secret []byte
+	cancel context.CancelFunc
+}
+
+// scramIterations is PostgreSQL's default for SCRAM-SHA-256 verifiers.
+const scramIterations = 4096
+
+// New returns a Server.
+func New(cfg Config) (*Server, error) {
+	if cfg.Open == nil {
+		return nil, errors.New("server: Config.Open is required")
+	}
+	if cfg.Log == nil {
+		cfg.Log = io.Discard
+	}
+	s := &Server{cfg: cfg, running: map[uint32]running{}, conns: map[net.Conn]bool{}}
+	if cfg.Password != "" {
+		client, err := scram.SHA256.NewClient("", cfg.Password, "")
+		if err != nil {
+			return nil, fmt.Errorf("server: preparing the password: %w", err)
+		}
+		salt := make([]byte, 16)
+		rand.Read(salt)
+		stored := client.GetStoredCredentials(scram.KeyFactors{Salt: string(salt), Iters: scramIterations})
+		// PostgreSQL clients send an empty SCRAM user name: the user is
+		// the one in the startup message, and there is one password.
+		s.scram, err = scram.SHA256.NewServer(func(string) (scram.StoredCredentials, error) { return stored, nil })
+		if err != nil {
+			return nil, fmt.Errorf("server: preparing the password: %w", err)
+		}
+	}
+	return s, nil
+}
+
+// Serve accepts connections on ln until ctx ends, then closes ln and every
+// connection and waits for their goroutines.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	stop := context.AfterFunc(ctx, func() {
+		ln.Close()
+		s.mu.Lock()
+		for c := range s.conns {
+			c.Close()
+		}
+		s.mu.Unlock()
+	})
+	defer stop()
+	defer s.wg.Wait()
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				continue
+			}
+			return err
+		}
+		s.mu.Lock()
+		s.conns[c] = true
+		s.mu.Unlock()
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			defer func() {
+				s.mu.Lock()
+				delete(s.conns, c)
+				s.mu.Unlock()
+				c.Close()
+			}()
+			if err := s.serveConn(ctx, c); err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) && ctx.Err() == nil {
+				fmt.Fprintf(s.cfg.Log, "skyql serve: %s: %v\n", c.RemoteAddr(), err)
+			}
+		}()
+	}
+}
+
+// newKey makes a connection's process id and secret key for cancel
+// requests (protocol 3.0: four bytes of secret).
+func (s *Server) newKey() (uint32, []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for {
+		var b [8]byte
+		rand.Read(b[:])
+		pid := binary.BigEndian.Uint32(b[:4]) & 0x7fffffff
+		if _, taken := s.running[pid]; !taken && pid != 0 {
+			s.running[pid] = running{secret: b[4:]}
+			return pid, b[4:]
+		}
+	}
+}
+
+// setRunning records the cancel function of the statement pid runs (nil
+// between statements).
+func (s *Server) setRunning(pid uint32, cancel context.CancelFunc) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.running[pid]
+	r.cancel = cancel
+	s.running[pid] = r
+}
+
+func (s *Server) forget(pid uint32) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.running, pid)
+}
+
+// cancel stops what pid is running, if the secret matches.
+func (s *Server) cancel(pid uint32, secret []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r, ok := s.running[pid]; ok && string(r.secret) == string(secret) && r.cancel != nil {
+		r.cancel()
+	}
+}
