@@ -89,7 +89,22 @@ func (r *recorder) leave(e LogEntry) {
 	r.mu.Unlock()
 }
 
+// settle waits, briefly, for the requests in flight to end. A client has
+// its whole answer a moment before the handler that wrote it returns and
+// counts it (a large body goes out while the handler still writes), so a
+// snapshot taken right after a client's last answer would miss it. Under
+// steady traffic it gives up after settleFor and reports what it has.
+func (r *recorder) settle() {
+	deadline := time.Now().Add(settleFor)
+	for r.inFlight.Load() > 0 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Microsecond)
+	}
+}
+
+const settleFor = 200 * time.Millisecond
+
 func (r *recorder) snapshot() Stats {
+	r.settle()
 	s := Stats{
 		InFlight:    r.inFlight.Load(),
 		MaxInFlight: r.maxInFlight.Load(),
@@ -116,6 +131,7 @@ func (r *recorder) snapshot() Stats {
 }
 
 func (r *recorder) log() []LogEntry {
+	r.settle()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if !r.full {
