@@ -19,6 +19,7 @@ import (
 func newServeCommand(opts *globalOptions) *cobra.Command {
 	so := &sessionOptions{}
 	var listen, passwordEnv, certFile, keyFile string
+	var maxConnections int
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Answer PostgreSQL clients (psql, BI tools, drivers) with skyql",
@@ -30,15 +31,17 @@ JDBC: preferQueryMode=simple). Values are sent as text, JSON columns as json.
 
 Clients authenticate with SCRAM-SHA-256 when the environment variable named by
 --password-env holds a password (any user name). Without one, skyql serves only
-a loopback address. With --tls-cert and --tls-key, clients may ask for TLS
-(sslmode=require). It runs until Ctrl-C.`,
+a loopback address, and then anyone on this machine can run statements, writes
+too, with this process's cloud credentials. With --tls-cert and --tls-key,
+clients may ask for TLS (sslmode=require). Each connection's statements make up
+to --concurrency API calls at once. It runs until Ctrl-C.`,
 		Example: `  skyql serve --sandbox
   psql "host=127.0.0.1 port=5466 user=skyql" -c "SHOW SERVICES IN azure"
   SKYQL_SERVE_PASSWORD=s3cret skyql serve --listen 0.0.0.0:5466 --tls-cert server.crt --tls-key server.key`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			password := os.Getenv(passwordEnv)
-			cfg := server.Config{Password: password, Log: cmd.ErrOrStderr()}
+			cfg := server.Config{Password: password, MaxConnections: maxConnections, Log: cmd.ErrOrStderr()}
 			if (certFile == "") != (keyFile == "") {
 				return usageError{errors.New("give both --tls-cert and --tls-key, or neither")}
 			}
@@ -59,6 +62,8 @@ a loopback address. With --tls-cert and --tls-key, clients may ask for TLS
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
+			// After the first Ctrl-C, a second one kills the process as usual.
+			context.AfterFunc(ctx, stop)
 			ss, err := newSessions(ctx, cmd, opts, so)
 			if err != nil {
 				return err
@@ -89,6 +94,7 @@ a loopback address. With --tls-cert and --tls-key, clients may ask for TLS
 	f.StringVar(&passwordEnv, "password-env", "SKYQL_SERVE_PASSWORD", "environment variable holding the password clients must give")
 	f.StringVar(&certFile, "tls-cert", "", "PEM certificate to offer TLS with")
 	f.StringVar(&keyFile, "tls-key", "", "PEM private key of --tls-cert")
+	f.IntVar(&maxConnections, "max-connections", 100, "connections served at once; more are refused")
 	so.register(cmd)
 	return cmd
 }

@@ -49,15 +49,7 @@ func newSession(t *testing.T, opts emulator.Options) (*Session, *emulator.Emulat
 // newSessionWithStore is newSession with a store opened with storeOpts.
 func newSessionWithStore(t *testing.T, opts emulator.Options, storeOpts store.Options) (*Session, *emulator.Emulator, *store.Store, *strings.Builder) {
 	t.Helper()
-	p, err := provider.LoadDir("../../registry/src/azure/v0.1.0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc, err := p.Service("data_protection")
-	if err != nil {
-		t.Fatal(err)
-	}
-	em, url := emulatortest.Start(t, []*provider.Service{svc}, opts)
+	p, em, url := emulatortest.StartServices(t, "../../registry/src/azure/v0.1.0", []string{"data_protection"}, opts)
 	st, err := store.Open(context.Background(), storeOpts)
 	if err != nil {
 		t.Fatal(err)

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/tls"
@@ -8,28 +9,51 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgproto3"
 
 	"github.com/skyql/skyql/pkg/parser"
 )
 
+// failedLoginDelay slows down guessing passwords.
+const failedLoginDelay = 500 * time.Millisecond
+
 // serverVersion is what clients are told they talk to: the protocol and
 // the SQL they may assume are PostgreSQL 15's, the statements skyql's.
 const serverVersion = "15.0 (skyql)"
+
+// Message size limits: PostgreSQL's own before login, where anyone can
+// send one; after it, generous for a statement's text.
+const (
+	maxLoginMessage = 64 << 10
+	maxMessage      = 64 << 20
+)
 
 // conn is one client connection.
 type conn struct {
 	s       *Server
 	net     net.Conn
+	in      *bufio.Reader // what the backend reads, and watch peeks at
 	b       *pgproto3.Backend
 	pid     uint32
 	session Session
 	notices bytes.Buffer
 }
 
+// setConn makes nc the connection messages go through (again, after TLS).
+func (c *conn) setConn(nc net.Conn) {
+	c.net, c.in = nc, bufio.NewReader(nc)
+	c.b = pgproto3.NewBackend(c.in, nc)
+	c.b.SetMaxBodyLen(maxLoginMessage)
+}
+
 func (s *Server) serveConn(ctx context.Context, nc net.Conn) error {
-	c := &conn{s: s, net: nc, b: pgproto3.NewBackend(nc, nc)}
+	c := &conn{s: s}
+	c.setConn(nc)
+	if err := nc.SetDeadline(time.Now().Add(s.cfg.LoginTimeout)); err != nil {
+		return err
+	}
 	startup, err := c.startup()
 	if err != nil || startup == nil {
 		return err
@@ -37,6 +61,10 @@ func (s *Server) serveConn(ctx context.Context, nc net.Conn) error {
 	if err := c.authenticate(); err != nil {
 		return err
 	}
+	if err := c.net.SetDeadline(time.Time{}); err != nil {
+		return err
+	}
+	c.b.SetMaxBodyLen(maxMessage)
 	c.session, err = s.cfg.Open(ctx, &c.notices)
 	if err != nil {
 		c.b.Send(&pgproto3.ErrorResponse{Severity: "FATAL", Code: "XX000", Message: err.Error()})
@@ -52,6 +80,8 @@ func (s *Server) serveConn(ctx context.Context, nc net.Conn) error {
 		{"server_version", serverVersion}, {"server_encoding", "UTF8"}, {"client_encoding", "UTF8"},
 		{"DateStyle", "ISO, MDY"}, {"integer_datetimes", "on"}, {"standard_conforming_strings", "on"},
 		{"TimeZone", "UTC"}, {"IntervalStyle", "postgres"}, {"is_superuser", "off"},
+		// libpq's target_session_attrs=read-write reads these two.
+		{"default_transaction_read_only", "off"}, {"in_hot_standby", "off"},
 		{"application_name", startup.Parameters["application_name"]},
 		{"session_authorization", startup.Parameters["user"]},
 	} {
@@ -89,8 +119,7 @@ func (c *conn) startup() (*pgproto3.StartupMessage, error) {
 			if err := tc.Handshake(); err != nil {
 				return nil, fmt.Errorf("TLS handshake: %w", err)
 			}
-			c.net = tc
-			c.b = pgproto3.NewBackend(tc, tc)
+			c.setConn(tc)
 		case *pgproto3.GSSEncRequest:
 			if _, err := c.net.Write([]byte{'N'}); err != nil {
 				return nil, err
@@ -116,6 +145,7 @@ func (c *conn) authenticate() error {
 		return nil
 	}
 	refuse := func() error {
+		time.Sleep(failedLoginDelay)
 		c.b.Send(&pgproto3.ErrorResponse{Severity: "FATAL", Code: "28P01", Message: "password authentication failed"})
 		return errors.Join(errors.New("password authentication failed"), c.b.Flush())
 	}
@@ -173,8 +203,13 @@ func (c *conn) loop(ctx context.Context) error {
 		}
 		switch msg := msg.(type) {
 		case *pgproto3.Query:
+			if failedExtended {
+				continue // skipped until Sync, as the rest of the batch
+			}
 			c.query(ctx, msg.String)
 			c.b.Send(&pgproto3.ReadyForQuery{TxStatus: 'I'})
+		case *pgproto3.CopyData, *pgproto3.CopyDone, *pgproto3.CopyFail:
+			// No COPY is ever started; PostgreSQL ignores these too.
 		case *pgproto3.Terminate:
 			return nil
 		case *pgproto3.Sync:
@@ -214,8 +249,10 @@ func (c *conn) query(ctx context.Context, text string) {
 	for _, st := range stmts {
 		ctx, cancel := context.WithCancel(ctx)
 		c.s.setRunning(c.pid, cancel)
+		stopWatching := c.watch(cancel)
 		w := &resultWriter{b: c.b, verb: commandVerb(st)}
 		err := c.session.Execute(ctx, st.Text(), w)
+		stopWatching()
 		c.s.setRunning(c.pid, nil)
 		cancel()
 		c.sendNotices()
@@ -230,12 +267,37 @@ func (c *conn) query(ctx context.Context, text string) {
 	}
 }
 
+// watch cancels the running statement if the client goes away meanwhile:
+// nothing else reads the connection while a statement runs, so a closed
+// socket would otherwise go unnoticed until the result is written, after
+// every API call was made. A message the client sends early stays
+// buffered for the next Receive.
+func (c *conn) watch(cancel context.CancelFunc) (stop func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var ne net.Error
+		if _, err := c.in.Peek(1); err != nil && !(errors.As(err, &ne) && ne.Timeout()) {
+			cancel()
+		}
+	}()
+	return func() {
+		c.net.SetReadDeadline(time.Now()) // wakes the Peek
+		<-done
+		c.net.SetReadDeadline(time.Time{})
+	}
+}
+
 // sendNotices passes on what the session wrote for the user, a notice per
 // message.
 func (c *conn) sendNotices() {
 	for _, msg := range strings.Split(strings.TrimSpace(c.notices.String()), "\nskyql: ") {
 		if msg = strings.TrimPrefix(strings.TrimSpace(msg), "skyql: "); msg != "" {
-			c.b.Send(&pgproto3.NoticeResponse{Severity: "WARNING", Code: "01000", Message: msg})
+			severity := "NOTICE"
+			if strings.HasPrefix(msg, "warning: ") {
+				severity, msg = "WARNING", strings.TrimPrefix(msg, "warning: ")
+			}
+			c.b.Send(&pgproto3.NoticeResponse{Severity: severity, Code: "01000", Message: msg})
 		}
 	}
 	c.notices.Reset()
@@ -256,6 +318,8 @@ func commandVerb(st parser.Statement) string {
 		return "EXEC"
 	case *parser.Registry:
 		return "REGISTRY"
+	case *parser.Describe:
+		return "DESCRIBE"
 	}
 	return "SHOW"
 }

@@ -33,14 +33,17 @@ const (
 	oidTimestamptz = 1184
 )
 
-// typeSample is how many rows decide a result's column types: SQLite's
-// columns have no fixed type, so the types clients are told are those of
-// the values in the first rows (see columnType).
-const typeSample = 256
+// typeSample is how many rows, or bytes of values, decide a result's
+// column types: SQLite's columns have no fixed type, so the types clients
+// are told are those of the values in the first rows (see columnType).
+const (
+	typeSample      = 256
+	typeSampleBytes = 1 << 20
+)
 
-// flushEvery bounds how many rows wait in the backend's buffer: a large
-// result streams instead of being held whole.
-const flushEvery = 256
+// flushBytes bounds what waits in the backend's buffer: a large result
+// streams instead of being held whole.
+const flushBytes = 256 << 10
 
 // resultWriter sends a statement's results as RowDescription, DataRow and
 // CommandComplete messages.
@@ -49,11 +52,13 @@ type resultWriter struct {
 	verb  string
 	ended bool // a CommandComplete was sent
 
-	cols    []output.Column
-	types   []uint32 // set once the RowDescription is sent
-	sample  [][]any  // rows held until then
-	rows    int
-	encoded [][]byte
+	cols        []output.Column
+	types       []uint32 // set once the RowDescription is sent
+	sample      [][]any  // rows held until then
+	sampleBytes int
+	rows        int
+	unflushed   int // bytes sent since the last flush
+	encoded     [][]byte
 }
 
 // typeChangeError is a value whose type is not its column's, once clients
@@ -66,19 +71,22 @@ type typeChangeError struct {
 }
 
 func (e *typeChangeError) Error() string {
-	return fmt.Sprintf("column %s changes type at row %d (a %T, where the first %d rows made it type %d); cast it in the query, e.g. CAST(%s AS TEXT)",
-		e.column, e.row, e.value, typeSample, e.declared, e.column)
+	return fmt.Sprintf("column %s changes type at row %d: a %s value where the first rows made the column %s; cast it in the query, e.g. CAST(%s AS TEXT)",
+		e.column, e.row, valueKind(e.value), typeNames[e.declared], e.column)
 }
 
 func (w *resultWriter) Begin(cols []output.Column) error {
-	w.cols, w.types, w.sample, w.rows = cols, nil, nil, 0
+	w.cols, w.types, w.sample, w.sampleBytes, w.rows = cols, nil, nil, 0, 0
 	return nil
 }
 
 func (w *resultWriter) Row(values []any) error {
 	if w.types == nil {
 		w.sample = append(w.sample, slices.Clone(values))
-		if len(w.sample) < typeSample {
+		for _, v := range values {
+			w.sampleBytes += 8 + len(textValue(v))
+		}
+		if len(w.sample) < typeSample && w.sampleBytes < typeSampleBytes {
 			return nil
 		}
 		return w.describe()
@@ -92,7 +100,11 @@ func (w *resultWriter) End() error {
 			return err
 		}
 	}
-	w.b.Send(&pgproto3.CommandComplete{CommandTag: []byte(w.verb + " " + strconv.Itoa(w.rows))})
+	tag := w.verb
+	if tag == "SELECT" {
+		tag += " " + strconv.Itoa(w.rows) // PostgreSQL counts rows for SELECT only
+	}
+	w.b.Send(&pgproto3.CommandComplete{CommandTag: []byte(tag)})
 	w.ended = true
 	return nil
 }
@@ -156,6 +168,26 @@ func columnType(c output.Column, rows [][]any, i int) uint32 {
 	return t
 }
 
+// typeNames are the PostgreSQL names of the types skyql sends.
+var typeNames = map[uint32]string{oidBool: "boolean", oidInt8: "bigint", oidText: "text", oidJSON: "json", oidFloat8: "double precision", oidTimestamptz: "timestamptz"}
+
+// valueKind names a value's type for people.
+func valueKind(v any) string {
+	switch v.(type) {
+	case int64:
+		return "integer"
+	case float64:
+		return "real"
+	case bool:
+		return "boolean"
+	case time.Time:
+		return "timestamp"
+	case []byte:
+		return "blob"
+	}
+	return "text"
+}
+
 // fits reports whether a value can go out in a column of type oid.
 func fits(oid uint32, v any) bool {
 	switch v.(type) {
@@ -184,9 +216,12 @@ func (w *resultWriter) send(values []any) error {
 			b, _ = json.Marshal(string(b)) // text where JSON was promised: a JSON string
 		}
 		w.encoded = append(w.encoded, b)
+		w.unflushed += 4 + len(b)
 	}
 	w.b.Send(&pgproto3.DataRow{Values: w.encoded})
-	if w.rows++; w.rows%flushEvery == 0 {
+	w.rows++
+	if w.unflushed >= flushBytes {
+		w.unflushed = 0
 		// A client gone away ends the statement.
 		if err := w.b.Flush(); err != nil {
 			return err
@@ -261,6 +296,10 @@ func errorResponse(err error, text string) *pgproto3.ErrorResponse {
 		e.Code = "F0000"
 	case errors.As(err, &typeChange):
 		e.Code = "42804"
+	case strings.Contains(e.Message, "no such table: "):
+		e.Code = "42P01" // SQLite's own words
+	case strings.Contains(e.Message, "no such column: "):
+		e.Code = "42703"
 	case errors.As(err, &partial), errors.As(err, &write), errors.As(err, &api):
 		e.Code = "38000" // the API, an external routine to PostgreSQL, failed
 	}

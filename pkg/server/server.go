@@ -16,7 +16,9 @@ import (
 	"io"
 	"net"
 	"sync"
+	"time"
 
+	"github.com/jackc/pgx/v5/pgproto3"
 	"github.com/xdg-go/scram"
 
 	"github.com/skyql/skyql/pkg/output"
@@ -39,6 +41,12 @@ type Config struct {
 	Password string
 	// TLS, when set, is offered to clients that ask for it.
 	TLS *tls.Config
+	// MaxConnections caps the connections served at once (0: 100); one
+	// more is told "too many connections".
+	MaxConnections int
+	// LoginTimeout bounds the time from connecting to logging in (0: 30s),
+	// as PostgreSQL's authentication_timeout does.
+	LoginTimeout time.Duration
 	// Log receives a line per connection that fails.
 	Log io.Writer
 }
@@ -71,9 +79,17 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Log == nil {
 		cfg.Log = io.Discard
 	}
+	if cfg.MaxConnections <= 0 {
+		cfg.MaxConnections = 100
+	}
+	if cfg.LoginTimeout <= 0 {
+		cfg.LoginTimeout = 30 * time.Second
+	}
+	password := cfg.Password
+	cfg.Password = "" // the server keeps only the salted verifier
 	s := &Server{cfg: cfg, running: map[uint32]running{}, conns: map[net.Conn]bool{}}
-	if cfg.Password != "" {
-		client, err := scram.SHA256.NewClient("", cfg.Password, "")
+	if password != "" {
+		client, err := scram.SHA256.NewClient("", password, "")
 		if err != nil {
 			return nil, fmt.Errorf("server: preparing the password: %w", err)
 		}
@@ -103,34 +119,67 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	})
 	defer stop()
 	defer s.wg.Wait()
+	var backoff time.Duration
 	for {
-		c, err := ln.Accept()
+		nc, err := ln.Accept()
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
 			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
+			// Out of file descriptors, say: wait and try again, as
+			// net/http does, instead of giving up on every client.
+			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+			fmt.Fprintf(s.cfg.Log, "skyql serve: accepting a connection: %v; retrying in %s\n", err, backoff)
+			select {
+			case <-time.After(backoff):
 				continue
+			case <-ctx.Done():
+				return nil
 			}
-			return err
 		}
+		backoff = 0
 		s.mu.Lock()
-		s.conns[c] = true
+		full := len(s.conns) >= s.cfg.MaxConnections
+		if !full {
+			s.conns[nc] = true
+		}
+		shuttingDown := ctx.Err() != nil // the close loop may have run already
 		s.mu.Unlock()
+		if full || shuttingDown {
+			go refuse(nc, full)
+			continue
+		}
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
 			defer func() {
+				if p := recover(); p != nil {
+					fmt.Fprintf(s.cfg.Log, "skyql serve: %s: internal error: %v\n", nc.RemoteAddr(), p)
+				}
 				s.mu.Lock()
-				delete(s.conns, c)
+				delete(s.conns, nc)
 				s.mu.Unlock()
-				c.Close()
+				nc.Close()
 			}()
-			if err := s.serveConn(ctx, c); err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) && ctx.Err() == nil {
-				fmt.Fprintf(s.cfg.Log, "skyql serve: %s: %v\n", c.RemoteAddr(), err)
+			err := s.serveConn(ctx, nc)
+			if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, net.ErrClosed) && ctx.Err() == nil {
+				fmt.Fprintf(s.cfg.Log, "skyql serve: %s: %v\n", nc.RemoteAddr(), err)
 			}
 		}()
+	}
+}
+
+// refuse tells a client it cannot be served (too many connections, or
+// the server is stopping), without waiting for its startup message.
+func refuse(nc net.Conn, full bool) {
+	defer nc.Close()
+	e := &pgproto3.ErrorResponse{Severity: "FATAL", Code: "57P01", Message: "terminating connection: skyql serve is stopping"}
+	if full {
+		e.Code, e.Message = "53300", "sorry, too many clients already"
+	}
+	nc.SetWriteDeadline(time.Now().Add(time.Second))
+	if b, err := e.Encode(nil); err == nil {
+		nc.Write(b)
 	}
 }
 

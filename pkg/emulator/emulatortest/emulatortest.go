@@ -24,3 +24,21 @@ func Start(t testing.TB, services []*provider.Service, opts emulator.Options) (*
 	t.Cleanup(func() { em.Close() })
 	return em, url
 }
+
+// StartServices loads the provider in dir and serves the named services of
+// it, as Start does, returning the provider too.
+func StartServices(t testing.TB, dir string, names []string, opts emulator.Options) (*provider.Provider, *emulator.Emulator, string) {
+	t.Helper()
+	p, err := provider.LoadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	services := make([]*provider.Service, len(names))
+	for i, name := range names {
+		if services[i], err = p.Service(name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	em, url := Start(t, services, opts)
+	return p, em, url
+}

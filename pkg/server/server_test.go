@@ -1,0 +1,207 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgproto3"
+
+	"github.com/skyql/skyql/pkg/emulator"
+	"github.com/skyql/skyql/pkg/emulator/emulatortest"
+	"github.com/skyql/skyql/pkg/engine"
+	"github.com/skyql/skyql/pkg/executor"
+	"github.com/skyql/skyql/pkg/provider"
+	"github.com/skyql/skyql/pkg/store"
+)
+
+type catalog struct{ p *provider.Provider }
+
+func (c catalog) Providers() ([]engine.ProviderInfo, error) {
+	return []engine.ProviderInfo{{Name: c.p.Name, Version: c.p.Version}}, nil
+}
+
+func (c catalog) Open(string) (*provider.Provider, error) { return c.p, nil }
+
+type bearer string
+
+func (b bearer) Authorize(_ context.Context, r *http.Request) error {
+	r.Header.Set("Authorization", "Bearer "+string(b))
+	return nil
+}
+
+// engineSession is a real engine session on a scratch store.
+type engineSession struct {
+	*engine.Session
+	st *store.Store
+}
+
+func (s engineSession) Close() error { return s.st.Close() }
+
+// startServer serves the Azure documents' emulator through a Server
+// configured by cfg (Open is filled in) and returns its address.
+func startServer(t *testing.T, cfg Config) string {
+	t.Helper()
+	p, em, url := emulatortest.StartServices(t, "../../registry/src/azure/v0.1.0", []string{"data_protection"}, emulator.Options{})
+	cfg.Open = func(ctx context.Context, notices io.Writer) (Session, error) {
+		st, err := store.Open(ctx, store.Options{TTL: time.Minute})
+		if err != nil {
+			return nil, err
+		}
+		return engineSession{engine.New(engine.Config{
+			Catalog: catalog{p}, Store: st, Executor: executor.New(executor.Options{Concurrency: 4}),
+			Auth:      func(*provider.Provider) (executor.Authorizer, error) { return bearer(em.Token()), nil },
+			Endpoints: map[string]string{"azure": url}, Stderr: notices,
+		}), st}, nil
+	}
+	srv, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+	})
+	return ln.Addr().String()
+}
+
+// client is a raw protocol client, pgproto3's frontend side.
+type client struct {
+	t  *testing.T
+	nc net.Conn
+	f  *pgproto3.Frontend
+}
+
+func dial(t *testing.T, addr string) *client {
+	t.Helper()
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { nc.Close() })
+	nc.SetDeadline(time.Now().Add(20 * time.Second))
+	return &client{t: t, nc: nc, f: pgproto3.NewFrontend(nc, nc)}
+}
+
+func (c *client) send(msgs ...pgproto3.FrontendMessage) {
+	c.t.Helper()
+	for _, m := range msgs {
+		c.f.Send(m)
+	}
+	if err := c.f.Flush(); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
+// until reads messages up to and including one of type T, and returns
+// their kinds in order ("E:code" for errors).
+func until[T pgproto3.BackendMessage](c *client) []string {
+	c.t.Helper()
+	var kinds []string
+	for {
+		m, err := c.f.Receive()
+		if err != nil {
+			c.t.Fatalf("after %v: %v", kinds, err)
+		}
+		switch m := m.(type) {
+		case *pgproto3.ErrorResponse:
+			kinds = append(kinds, "E:"+m.Code)
+		default:
+			kinds = append(kinds, strings.TrimPrefix(fmt.Sprintf("%T", m), "*pgproto3."))
+		}
+		if _, ok := m.(T); ok {
+			return kinds
+		}
+	}
+}
+
+func (c *client) login() {
+	c.t.Helper()
+	c.send(&pgproto3.StartupMessage{ProtocolVersion: pgproto3.ProtocolVersion30, Parameters: map[string]string{"user": "u"}})
+	until[*pgproto3.ReadyForQuery](c)
+}
+
+func TestExtendedProtocolIsRefusedUntilSync(t *testing.T) {
+	c := dial(t, startServer(t, Config{}))
+	c.login()
+	c.send(&pgproto3.Parse{Query: "SELECT 1"}, &pgproto3.Bind{}, &pgproto3.Describe{ObjectType: 'P'},
+		&pgproto3.Execute{}, &pgproto3.Query{String: "SELECT 2"}, &pgproto3.Sync{})
+	if got := strings.Join(until[*pgproto3.ReadyForQuery](c), " "); got != "E:0A000 ReadyForQuery" {
+		t.Fatalf("got %s; want one error, the Query skipped, then ReadyForQuery at Sync", got)
+	}
+	c.send(&pgproto3.Query{String: "SELECT 2 AS two; SHOW SERVICES IN azure LIKE 'data%'"})
+	if got := strings.Join(until[*pgproto3.ReadyForQuery](c), " "); got != "RowDescription DataRow CommandComplete RowDescription DataRow CommandComplete ReadyForQuery" {
+		t.Fatalf("two statements: %s", got)
+	}
+	c.send(&pgproto3.Query{String: " -- nothing\n"})
+	if got := strings.Join(until[*pgproto3.ReadyForQuery](c), " "); got != "EmptyQueryResponse ReadyForQuery" {
+		t.Fatalf("empty query: %s", got)
+	}
+	c.send(&pgproto3.Terminate{})
+	if _, err := c.f.Receive(); !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		t.Fatalf("after Terminate: %v", err)
+	}
+}
+
+func TestLoginIsBoundedInSizeAndTime(t *testing.T) {
+	addr := startServer(t, Config{Password: "pw", LoginTimeout: 300 * time.Millisecond})
+
+	// A message over 64 KiB before login ends the connection.
+	big := dial(t, addr)
+	big.send(&pgproto3.StartupMessage{ProtocolVersion: pgproto3.ProtocolVersion30, Parameters: map[string]string{"user": "u"}})
+	until[*pgproto3.AuthenticationSASL](big)
+	big.nc.Write([]byte{'p', 0x7f, 0xff, 0xff, 0xf0})
+	big.nc.Write(make([]byte, 1<<20))
+	if _, err := big.f.Receive(); err == nil {
+		t.Fatal("a 2 GiB message before login was read")
+	}
+
+	// A client that never logs in is let go after the login timeout.
+	idle := dial(t, addr)
+	start := time.Now()
+	if _, err := idle.nc.Read(make([]byte, 1)); err == nil || time.Since(start) > 5*time.Second {
+		t.Fatalf("an idle client: %v after %s", err, time.Since(start))
+	}
+}
+
+func TestOneClientPastMaxConnectionsIsRefused(t *testing.T) {
+	addr := startServer(t, Config{MaxConnections: 2})
+	a, b := dial(t, addr), dial(t, addr)
+	a.login()
+	b.login()
+	third := dial(t, addr)
+	if got := strings.Join(until[*pgproto3.ErrorResponse](third), " "); got != "E:53300" {
+		t.Fatalf("a third client: %s", got)
+	}
+	// Once one leaves, a new client is served.
+	a.send(&pgproto3.Terminate{})
+	a.f.Receive()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		c := dial(t, addr)
+		c.send(&pgproto3.StartupMessage{ProtocolVersion: pgproto3.ProtocolVersion30, Parameters: map[string]string{"user": "u"}})
+		m, err := c.f.Receive()
+		if _, ok := m.(*pgproto3.AuthenticationOk); ok && err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no client served after one left: %T %v", m, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
