@@ -138,8 +138,12 @@ func (s *Session) query(ctx context.Context, query string, isJSON func(column st
 	return w.End()
 }
 
-// rowBatch is how many rows the scanner hands the writer at a time.
-const rowBatch = 256
+// rowBatch and rowBatchBytes bound a batch the scanner hands the writer:
+// so many rows, or rows holding so many bytes of text and blobs.
+const (
+	rowBatch      = 256
+	rowBatchBytes = 1 << 20
+)
 
 // scanRows reads rows of width columns into batches until the rows end or
 // stop closes.
@@ -153,13 +157,25 @@ func scanRows(rows *sql.Rows, width int, batches chan<- [][]any, stop <-chan str
 		}
 		flat := make([]any, rowBatch*width)
 		batch := make([][]any, 0, rowBatch)
-		for len(batch) < rowBatch && rows.Next() {
+		size, more := 0, true
+		for len(batch) < rowBatch && size < rowBatchBytes {
+			if more = rows.Next(); !more {
+				break
+			}
 			values := flat[len(batch)*width : (len(batch)+1)*width : (len(batch)+1)*width]
 			for i := range values {
 				ptrs[i] = &values[i]
 			}
 			if err := rows.Scan(ptrs...); err != nil {
 				return err
+			}
+			for _, v := range values {
+				switch v := v.(type) {
+				case string:
+					size += len(v)
+				case []byte:
+					size += len(v)
+				}
 			}
 			batch = append(batch, values)
 		}
@@ -170,7 +186,7 @@ func scanRows(rows *sql.Rows, width int, batches chan<- [][]any, stop <-chan str
 				return nil
 			}
 		}
-		if len(batch) < rowBatch {
+		if !more {
 			return rows.Err()
 		}
 	}
