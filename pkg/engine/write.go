@@ -253,10 +253,7 @@ func (s *Session) writeCalls(m *provider.Method, reqs []writeRequest) ([]*execut
 		if err != nil {
 			return nil, err
 		}
-		var missing []string
-		for _, p := range c.MissingParams() {
-			missing = append(missing, p)
-		}
+		missing := c.MissingParams()
 		if m.Body != nil {
 			given := r.body
 			if r.raw != nil {

@@ -120,8 +120,6 @@ type Select struct {
 	hashComments []int
 	// renamed maps names given with AS to the column they select (see RenamedColumn).
 	renamed map[string]string
-	// textOffset is where Text starts relative to the spans above.
-	textOffset int
 }
 
 // qualifierSpan is the `p.s.r` part of a column reference `p.s.r.col`.

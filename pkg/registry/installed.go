@@ -118,9 +118,7 @@ func Catalog(embedded fs.FS, appDir string) ([]Entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, e := range pulled {
-		all = append(all, e)
-	}
+	all = append(all, pulled...)
 	chosen := map[string]Entry{}
 	for _, e := range all {
 		cur, ok := chosen[e.Name]

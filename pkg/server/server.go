@@ -95,7 +95,10 @@ func New(cfg Config) (*Server, error) {
 		}
 		salt := make([]byte, 16)
 		rand.Read(salt)
-		stored := client.GetStoredCredentials(scram.KeyFactors{Salt: string(salt), Iters: scramIterations})
+		stored, err := client.GetStoredCredentialsWithError(scram.KeyFactors{Salt: string(salt), Iters: scramIterations})
+		if err != nil {
+			return nil, fmt.Errorf("server: preparing the password: %w", err)
+		}
 		// PostgreSQL clients send an empty SCRAM user name: the user is
 		// the one in the startup message, and there is one password.
 		s.scram, err = scram.SHA256.NewServer(func(string) (scram.StoredCredentials, error) { return stored, nil })

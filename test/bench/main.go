@@ -240,7 +240,9 @@ func (b *bench) measure(w workload) (result, error) {
 	query := b.query(w)
 	switch w.kind {
 	case fetchVault, fetchIn, fetchJoin:
-		instanceURLs, vaultListURL, err := b.firstURLs(sb, w)
+		var instanceURLs []string
+		var vaultListURL string
+		instanceURLs, vaultListURL, err = b.firstURLs(sb, w)
 		if err != nil {
 			return r, err
 		}
