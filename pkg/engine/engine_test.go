@@ -139,6 +139,18 @@ func TestWriteChecksRequiredInputBeforeSending(t *testing.T) {
 	}
 }
 
+func TestAWriteRefusesParameterValuesFromASubquery(t *testing.T) {
+	s, em, _ := newSession(t, emulator.Options{})
+	err := s.Execute(context.Background(), "DELETE FROM azure.data_protection.backup_instances WHERE "+where+
+		" AND vaultName = 'vault-prod-01' AND backupInstanceName IN (SELECT name FROM azure.data_protection.backup_instances WHERE "+where+" AND vaultName = 'vault-prod-01')", &rows{})
+	if err == nil || !strings.Contains(err.Error(), "not from a subquery (backupInstanceName IN (SELECT ...))") {
+		t.Fatalf("got %v", err)
+	}
+	if n := em.Stats().Requests; n != 0 {
+		t.Fatalf("%d requests sent", n)
+	}
+}
+
 func TestLikeMatcher(t *testing.T) {
 	m := likeMatcher("backup%_s")
 	for in, want := range map[string]bool{"backup_vaults": true, "BACKUP_INSTANCES": true, "backups": false, "jobs": false} {

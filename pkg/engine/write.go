@@ -217,6 +217,9 @@ func (s *Session) predicateRequests(ctx context.Context, preds []parser.Predicat
 	combos := []map[string]string{{}}
 	for _, p := range preds {
 		col, values := p.Left.Column, p.List
+		if p.Op == "IN SELECT" {
+			return nil, fmt.Errorf("WHERE of a write takes parameter values from constants, not from a subquery (%s IN (SELECT ...)): list the values, or run a SELECT first", p.Left.SQL)
+		}
 		if p.Op == "=" {
 			values = []parser.Expr{p.Right}
 			if col == nil {

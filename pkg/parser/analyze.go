@@ -144,6 +144,10 @@ func (a *analyzer) predicates(e sqlparser.Expr, source PredicateSource) []Predic
 		case sqlparser.EqualOp:
 			out = append(out, Predicate{Op: "=", Left: a.eb.build(cmp.Left), Right: a.eb.build(cmp.Right), Source: source})
 		case sqlparser.InOp:
+			if _, ok := cmp.Right.(*sqlparser.Subquery); ok {
+				out = append(out, Predicate{Op: "IN SELECT", Left: a.eb.build(cmp.Left), Source: source})
+				continue
+			}
 			tuple, ok := cmp.Right.(sqlparser.ValTuple)
 			if !ok {
 				continue

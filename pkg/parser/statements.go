@@ -81,10 +81,11 @@ const (
 	FromLeftJoinOn PredicateSource = "LEFT JOIN ON"
 )
 
-// Predicate is a top-level AND conjunct of the form `a = b` or `a IN (x, y)`.
-// Other conjuncts are not reported. For "=", the column may be on either side.
+// Predicate is a top-level AND conjunct of the form `a = b`, `a IN (x, y)`
+// or `a IN (SELECT ...)`. Other conjuncts are not reported. For "=", the
+// column may be on either side.
 type Predicate struct {
-	Op          string // "=" or "IN"
+	Op          string // "=", "IN", or "IN SELECT" for a subquery
 	Left, Right Expr   // Right is unset for IN
 	List        []Expr // the IN list
 	Source      PredicateSource

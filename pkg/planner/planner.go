@@ -80,12 +80,20 @@ type MissingParamsError struct {
 	Table   string
 	Missing []string
 	Methods []*provider.Method
+	// FromSubqueries are the missing parameters the statement compares
+	// with a subquery (`vaultName IN (SELECT ...)`), which skyql does not
+	// take parameter values from.
+	FromSubqueries []string
 }
 
 func (e *MissingParamsError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "cannot SELECT from %s: missing required parameter(s) %s; supply them in WHERE (e.g. %s = '...') or bind them to another table's column in a join.",
 		e.Table, strings.Join(e.Missing, ", "), e.Missing[0])
+	for _, name := range e.FromSubqueries {
+		fmt.Fprintf(&b, "\n%s IN (SELECT ...) does not give %s values: skyql takes them from a join, e.g. JOIN <the subquery's table> s ON %s = s.<its column>, with the subquery's WHERE in the ON or WHERE.",
+			name, name, name)
+	}
 	b.WriteString("\nmethods that serve SELECT, and what each needs:")
 	for _, m := range e.Methods {
 		fmt.Fprintf(&b, "\n  %s: %s", m.Name, strings.Join(userParams(m), ", "))
@@ -137,8 +145,13 @@ func bindTable(t *Table, all []*Table) error {
 	params := paramNames(t.Resource)
 	constants := map[string][]parser.Expr{}
 	joins := map[string]JoinBinding{}
+	var fromSubqueries []string // parameters compared with a subquery's rows
 	for _, p := range t.Ref.Predicates {
 		switch p.Op {
+		case "IN SELECT":
+			if col := p.Left.Column; col != nil && refersTo(*col, t, all) && params[col.Name] {
+				fromSubqueries = append(fromSubqueries, col.Name)
+			}
 		case "IN":
 			col := p.Left.Column
 			if col == nil || !refersTo(*col, t, all) || !params[col.Name] {
@@ -183,7 +196,13 @@ func bindTable(t *Table, all []*Table) error {
 		return c || j
 	})
 	if m == nil {
-		return &MissingParamsError{Table: t.Resource.ID, Missing: missing, Methods: t.Resource.VerbMethods(provider.VerbSelect)}
+		var subqueries []string
+		for _, name := range missing {
+			if slices.Contains(fromSubqueries, name) {
+				subqueries = append(subqueries, name)
+			}
+		}
+		return &MissingParamsError{Table: t.Resource.ID, Missing: missing, Methods: t.Resource.VerbMethods(provider.VerbSelect), FromSubqueries: subqueries}
 	}
 	t.Method = m
 	for _, name := range slices.Sorted(maps.Keys(constants)) {

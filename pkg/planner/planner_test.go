@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -109,5 +110,16 @@ func TestUnknownResourceKeepsTheSuggestion(t *testing.T) {
 	_, err := plan(t, "SELECT * FROM acme.storage.itemz WHERE subscriptionId = 's'")
 	if err == nil || !strings.Contains(err.Error(), "did you mean acme.storage.items?") {
 		t.Fatalf("got %v", err)
+	}
+}
+
+func TestASubqueryGivesNoParameterValuesAndTheErrorSaysSo(t *testing.T) {
+	_, err := plan(t, "SELECT * FROM acme.storage.items i WHERE subscriptionId = 's' AND i.vaultName IN (SELECT name FROM acme.storage.items WHERE subscriptionId = 's' AND vaultName = 'v')")
+	var me *MissingParamsError
+	if !errors.As(err, &me) || strings.Join(me.FromSubqueries, ",") != "vaultName" {
+		t.Fatalf("err = %v", err)
+	}
+	if !strings.Contains(err.Error(), "vaultName IN (SELECT ...) does not give vaultName values: skyql takes them from a join") {
+		t.Errorf("the error does not say what to do instead:\n%v", err)
 	}
 }
