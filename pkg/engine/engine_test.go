@@ -94,18 +94,21 @@ func (r *rows) End() error { return nil }
 const where = "subscriptionId = '00000000-0000-0000-0000-000000000001' AND resourceGroupName = 'rg-prod-eastus'"
 
 func TestInListFansOutAndCountsEveryRow(t *testing.T) {
-	s, em, _ := newSession(t, emulator.Options{})
-	var got rows
-	err := s.Execute(context.Background(), "SELECT vaultName, count(*) AS n FROM azure.data_protection.backup_instances WHERE "+
-		where+" AND vaultName IN ('vault-prod-01', 'vault-prod-02') GROUP BY vaultName ORDER BY vaultName", &got)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if fmt.Sprint(got.data) != "[[vault-prod-01 150] [vault-prod-02 150]]" {
-		t.Fatalf("rows %v", got.data)
-	}
-	if st := em.Stats(); st.Requests != 4 {
-		t.Errorf("%d requests, want 2 vaults x 2 pages", st.Requests)
+	// Equalities of one column OR-ed are an IN list.
+	for _, vaults := range []string{"vaultName IN ('vault-prod-01', 'vault-prod-02')", "(vaultName = 'vault-prod-01' OR vaultName = 'vault-prod-02')"} {
+		s, em, _ := newSession(t, emulator.Options{})
+		var got rows
+		err := s.Execute(context.Background(), "SELECT vaultName, count(*) AS n FROM azure.data_protection.backup_instances WHERE "+
+			where+" AND "+vaults+" GROUP BY vaultName ORDER BY vaultName", &got)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(got.data) != "[[vault-prod-01 150] [vault-prod-02 150]]" {
+			t.Fatalf("%s: rows %v", vaults, got.data)
+		}
+		if st := em.Stats(); st.Requests != 4 {
+			t.Errorf("%s: %d requests, want 2 vaults x 2 pages", vaults, st.Requests)
+		}
 	}
 }
 

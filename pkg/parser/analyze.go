@@ -136,6 +136,12 @@ func (a *analyzer) subqueries(node sqlparser.SQLNode) {
 func (a *analyzer) predicates(e sqlparser.Expr, source PredicateSource) []Predicate {
 	var out []Predicate
 	for _, c := range conjuncts(e, nil) {
+		if or, ok := c.(*sqlparser.OrExpr); ok {
+			if p, ok := a.equalityChoice(or, source); ok {
+				out = append(out, p)
+			}
+			continue
+		}
 		cmp, ok := c.(*sqlparser.ComparisonExpr)
 		if !ok || cmp.Modifier != sqlparser.Missing {
 			continue
@@ -160,6 +166,49 @@ func (a *analyzer) predicates(e sqlparser.Expr, source PredicateSource) []Predic
 		}
 	}
 	return out
+}
+
+// equalityChoice reads `col = x OR col = y OR ...` (one column, compared
+// with something else in every disjunct) as `col IN (x, y, ...)`.
+func (a *analyzer) equalityChoice(or *sqlparser.OrExpr, source PredicateSource) (Predicate, bool) {
+	var col *sqlparser.ColName
+	p := Predicate{Op: "IN", Source: source}
+	for _, d := range disjuncts(or, nil) {
+		cmp, ok := d.(*sqlparser.ComparisonExpr)
+		if !ok || cmp.Operator != sqlparser.EqualOp || cmp.Modifier != sqlparser.Missing {
+			return p, false
+		}
+		c, other := columnSide(cmp)
+		if c == nil || (col != nil && !sqlparser.Equals.RefOfColName(c, col)) {
+			return p, false
+		}
+		col = c
+		p.List = append(p.List, a.eb.build(other))
+	}
+	p.Left = a.eb.build(col)
+	return p, true
+}
+
+// columnSide returns the column of `col = x` or `x = col`, and x.
+func columnSide(cmp *sqlparser.ComparisonExpr) (*sqlparser.ColName, sqlparser.Expr) {
+	if c, ok := cmp.Left.(*sqlparser.ColName); ok {
+		if _, both := cmp.Right.(*sqlparser.ColName); !both {
+			return c, cmp.Right
+		}
+	}
+	if c, ok := cmp.Right.(*sqlparser.ColName); ok {
+		if _, both := cmp.Left.(*sqlparser.ColName); !both {
+			return c, cmp.Left
+		}
+	}
+	return nil, nil
+}
+
+func disjuncts(e sqlparser.Expr, acc []sqlparser.Expr) []sqlparser.Expr {
+	if or, ok := e.(*sqlparser.OrExpr); ok {
+		return disjuncts(or.Right, disjuncts(or.Left, acc))
+	}
+	return append(acc, e)
 }
 
 func conjuncts(e sqlparser.Expr, acc []sqlparser.Expr) []sqlparser.Expr {

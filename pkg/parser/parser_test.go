@@ -110,7 +110,7 @@ func describePredicates(preds []Predicate) []string {
 	var out []string
 	for _, p := range preds {
 		s := fmt.Sprintf("%s: %s %s ", p.Source, exprText(p.Left), p.Op)
-		if p.Op == "IN" {
+		if p.Op == "IN" || p.Op == "IN SELECT" {
 			var items []string
 			for _, e := range p.List {
 				items = append(items, exprText(e))
@@ -144,6 +144,13 @@ func TestSelectPredicates(t *testing.T) {
 				"WHERE: 'rg' || '1' = resourceGroupName",
 				"WHERE: vaultName IN ('a', b)",
 				"WHERE: api = 1 + 2 * 3",
+			}},
+		},
+		{
+			name:  "equalities of one column OR-ed are an IN list; other ORs are not predicates",
+			input: "SELECT name FROM azure.data_protection.backup_instances WHERE (vaultName = 'a' OR 'b' = vaultName OR vaultName = lower('C')) AND (name = 'x' OR type = 'y') AND (id = 'p' OR id = other)",
+			want: map[string][]string{"backup_instances": {
+				"WHERE: vaultName IN ('a', 'b', lower('C'))",
 			}},
 		},
 		{
