@@ -112,28 +112,6 @@ func TestInListFansOutAndCountsEveryRow(t *testing.T) {
 	}
 }
 
-func TestASubqueryGivesParameterValues(t *testing.T) {
-	s, em, _ := newSession(t, emulator.Options{})
-	var got rows
-	err := s.Execute(context.Background(), "SELECT vaultName, count(*) AS n FROM azure.data_protection.backup_instances WHERE "+
-		where+" AND vaultName IN (SELECT v.name FROM azure.data_protection.backup_vaults v WHERE "+where+" AND v.name LIKE '%-01') GROUP BY vaultName", &got)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if fmt.Sprint(got.data) != "[[vault-prod-01 150]]" {
-		t.Fatalf("rows %v", got.data)
-	}
-	if st := em.Stats(); st.Requests != 3 {
-		t.Errorf("%d requests, want the vault list and 1 vault x 2 pages", st.Requests)
-	}
-	// A subquery that selects two columns says so.
-	err = s.Execute(context.Background(), "SELECT count(*) FROM azure.data_protection.backup_instances WHERE "+
-		where+" AND vaultName IN (SELECT name, id FROM azure.data_protection.backup_vaults WHERE "+where+")", &rows{})
-	if err == nil || !strings.Contains(err.Error(), "must select one column, not 2") {
-		t.Fatalf("two columns: %v", err)
-	}
-}
-
 func TestAFailedCallFailsTheQueryWithoutRows(t *testing.T) {
 	s, _, _ := newSession(t, emulator.Options{})
 	var got rows

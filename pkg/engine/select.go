@@ -365,13 +365,6 @@ func (s *Session) callsFor(ctx context.Context, t *planner.Table) ([]*executor.C
 		}
 		combos = crossProduct(combos, []string{b.Param}, valuesAsTuples(values))
 	}
-	for _, b := range t.Subqueries {
-		values, err := s.subqueryValues(ctx, b)
-		if err != nil {
-			return nil, err
-		}
-		combos = crossProduct(combos, []string{b.Param}, valuesAsTuples(values))
-	}
 	if len(t.Joins) > 0 {
 		names, tuples, err := s.joinValues(ctx, t)
 		if err != nil {
@@ -451,36 +444,6 @@ func paramString(v any) (string, bool) {
 	return fmt.Sprint(v), true
 }
 
-// subqueryValues runs a subquery a parameter is compared with, over the
-// rows its tables were fetched into, and returns its distinct values;
-// NULL and empty values are skipped, as no call can be made for them.
-func (s *Session) subqueryValues(ctx context.Context, b planner.SubqueryBinding) ([]string, error) {
-	sub := b.Select.SQLiteTextOf(b.Span, func(ref parser.TableRef) string { return store.QuoteIdent(ref.Name.String()) })
-	rows, err := s.cfg.Store.DB().QueryContext(ctx, "SELECT DISTINCT * FROM ("+sub+")")
-	if err != nil {
-		return nil, fmt.Errorf("reading %s values from its subquery (%s): %w", b.Param, sub, err)
-	}
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		return nil, err
-	}
-	if len(cols) != 1 {
-		return nil, fmt.Errorf("the subquery %s is compared with must select one column, not %d (%s)", b.Param, len(cols), sub)
-	}
-	var values []string
-	for rows.Next() {
-		var v any
-		if err := rows.Scan(&v); err != nil {
-			return nil, err
-		}
-		if str, ok := paramString(v); ok && str != "" {
-			values = append(values, str)
-		}
-	}
-	return values, rows.Err()
-}
-
 // joinValues reads the distinct parameter tuples a table's join bindings
 // take from its source tables' rows, narrowed by the sources' own constant
 // filters. Tuples with a NULL are skipped: no call can be made for them.
@@ -553,12 +516,9 @@ func (s *Session) explain(ctx context.Context, plan *planner.Plan, w output.Writ
 		for _, j := range t.Joins {
 			params = append(params, j.Param+" <- "+j.Expr.SQL)
 		}
-		for _, sq := range t.Subqueries {
-			params = append(params, sq.Param+" <- (SELECT ...) over "+joinAliases(sq.Sources))
-		}
-		var calls any = "one per row of " + joinAliases(t.Dependencies())
+		var calls any = "one per row of " + joinAliases(t.Sources())
 		request := ""
-		if !t.FedByRows() {
+		if len(t.Joins) == 0 {
 			cs, err := s.callsFor(ctx, t)
 			if err != nil {
 				return err
@@ -591,9 +551,9 @@ func joinAliases(ts []*planner.Table) string {
 // known before anything is fetched; calls fed by joins are described.
 func (s *Session) dryRunSelect(ctx context.Context, plan *planner.Plan) error {
 	for _, t := range plan.Tables {
-		if t.FedByRows() {
+		if len(t.Joins) > 0 {
 			fmt.Fprintf(s.cfg.Stderr, "-- %s: %s, one call per row of %s (known only once those rows are fetched)\n",
-				t.Alias(), t.Method.Name, joinAliases(t.Dependencies()))
+				t.Alias(), t.Method.Name, joinAliases(t.Sources()))
 			continue
 		}
 		calls, err := s.callsFor(ctx, t)

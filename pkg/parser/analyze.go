@@ -245,7 +245,6 @@ func buildSelect(input string, src source, ts sqlparser.TableStatement, n *norma
 		}
 	}
 	s.Hints = hints(comments)
-	s.locateSubqueries()
 	return s, nil
 }
 
@@ -295,16 +294,6 @@ func (s *Select) RenamedColumn(name string) (column string, ok bool) {
 //     unaliased tables), in place of `p.s.r`;
 //   - a `#` comment, which SQLite does not know, starts with `--` instead.
 func (s *Select) SQLiteText(rename func(TableRef) string) string {
-	return s.sqliteText(Span{0, len(s.text)}, rename)
-}
-
-// SQLiteTextOf is SQLiteText for the part of the statement in span, such as
-// a subquery (see Predicate.Subquery).
-func (s *Select) SQLiteTextOf(span Span, rename func(TableRef) string) string {
-	return s.sqliteText(span, rename)
-}
-
-func (s *Select) sqliteText(span Span, rename func(TableRef) string) string {
 	type edit struct {
 		start, end int
 		text       string
@@ -330,16 +319,13 @@ func (s *Select) sqliteText(span Span, rename func(TableRef) string) string {
 	}
 	sort.Slice(edits, func(i, j int) bool { return edits[i].start < edits[j].start })
 	var b strings.Builder
-	last := span.Start
+	last := 0
 	for _, e := range edits {
-		if e.start < span.Start || e.end > span.End {
-			continue
-		}
 		b.WriteString(s.text[last:e.start])
 		b.WriteString(e.text)
 		last = e.end
 	}
-	b.WriteString(s.text[last:span.End])
+	b.WriteString(s.text[last:])
 	return b.String()
 }
 

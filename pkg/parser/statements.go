@@ -88,18 +88,7 @@ type Predicate struct {
 	Op          string // "=", "IN", or "IN SELECT" for a subquery
 	Left, Right Expr   // Right is unset for IN
 	List        []Expr // the IN list
-	// Subquery is where the subquery of an "IN SELECT" is in the
-	// statement's Text (inside its parentheses); empty when not found.
-	Subquery Span
-	Source   PredicateSource
-}
-
-// Span is a byte range of a statement's Text.
-type Span struct{ Start, End int }
-
-// Contains reports whether other lies within s.
-func (s Span) Contains(other Span) bool {
-	return s.End > s.Start && other.Start >= s.Start && other.End <= s.End
+	Source      PredicateSource
 }
 
 // TableRef is a reference to a provider table (`provider.service.resource`)

@@ -35,8 +35,6 @@ type Table struct {
 	Constants []ConstantBinding
 	// Joins are parameters taken from other tables' rows.
 	Joins []JoinBinding
-	// Subqueries are parameters taken from a subquery's rows.
-	Subqueries []SubqueryBinding
 	// Filters are constant predicates on the table's own columns, used to
 	// narrow its rows before they feed other tables.
 	Filters []parser.Predicate
@@ -53,36 +51,6 @@ type JoinBinding struct {
 	Param  string
 	Source *Table
 	Expr   parser.Expr
-}
-
-// SubqueryBinding takes a parameter's values from the rows of a subquery
-// it is compared with: `vaultName IN (SELECT name FROM ...)`.
-type SubqueryBinding struct {
-	Param string
-	// Select and Span say where the subquery is (see
-	// parser.Select.SQLiteTextOf).
-	Select *parser.Select
-	Span   parser.Span
-	// Sources are the provider tables the subquery reads.
-	Sources []*Table
-}
-
-// FedByRows reports whether the table's calls depend on other tables' rows
-// (joins or subqueries), known only once those are fetched.
-func (t *Table) FedByRows() bool { return len(t.Joins) > 0 || len(t.Subqueries) > 0 }
-
-// Dependencies lists the tables fetched before this one: its join sources
-// and the tables of its subqueries, without repeats.
-func (t *Table) Dependencies() []*Table {
-	out := t.Sources()
-	for _, s := range t.Subqueries {
-		for _, src := range s.Sources {
-			if !slices.Contains(out, src) {
-				out = append(out, src)
-			}
-		}
-	}
-	return out
 }
 
 // Alias is how the query names the table.
@@ -113,8 +81,8 @@ type MissingParamsError struct {
 	Missing []string
 	Methods []*provider.Method
 	// FromSubqueries are the missing parameters the statement compares
-	// with a subquery (`vaultName IN (SELECT ...)`) that cannot give them:
-	// one that reads no provider table, or reads this one.
+	// with a subquery (`vaultName IN (SELECT ...)`), which skyql does not
+	// take parameter values from.
 	FromSubqueries []string
 }
 
@@ -123,8 +91,8 @@ func (e *MissingParamsError) Error() string {
 	fmt.Fprintf(&b, "cannot SELECT from %s: missing required parameter(s) %s; supply them in WHERE (e.g. %s = '...') or bind them to another table's column in a join.",
 		e.Table, strings.Join(e.Missing, ", "), e.Missing[0])
 	for _, name := range e.FromSubqueries {
-		fmt.Fprintf(&b, "\n%s IN (SELECT ...) gives no %s values here: a subquery gives a parameter's values when it reads provider tables other than this one; list the values, or join the table they come from.",
-			name, name)
+		fmt.Fprintf(&b, "\n%s IN (SELECT ...) does not give %s values: skyql takes them from a join, e.g. JOIN <the subquery's table> s ON %s = s.<its column>, with the subquery's WHERE in the ON or WHERE.",
+			name, name, name)
 	}
 	b.WriteString("\nmethods that serve SELECT, and what each needs:")
 	for _, m := range e.Methods {
@@ -160,7 +128,7 @@ func PlanSelect(sel *parser.Select, resolve Resolver) (*Plan, error) {
 		tables[i] = &Table{Ref: ref, Resource: r, ViewName: ref.Name.String()}
 	}
 	for _, t := range tables {
-		if err := bindTable(sel, t, tables); err != nil {
+		if err := bindTable(t, tables); err != nil {
 			return nil, err
 		}
 	}
@@ -173,22 +141,16 @@ func PlanSelect(sel *parser.Select, resolve Resolver) (*Plan, error) {
 
 // bindTable collects the table's parameter bindings from its block's
 // predicates and picks the most specific method they satisfy.
-func bindTable(sel *parser.Select, t *Table, all []*Table) error {
+func bindTable(t *Table, all []*Table) error {
 	params := paramNames(t.Resource)
 	constants := map[string][]parser.Expr{}
 	joins := map[string]JoinBinding{}
-	subqueries := map[string]SubqueryBinding{}
 	var fromSubqueries []string // parameters compared with a subquery's rows
 	for _, p := range t.Ref.Predicates {
 		switch p.Op {
 		case "IN SELECT":
-			col := p.Left.Column
-			if col == nil || !refersTo(*col, t, all) || !params[col.Name] {
-				continue
-			}
-			fromSubqueries = append(fromSubqueries, col.Name)
-			if b, ok := subqueryBinding(sel, col.Name, p.Subquery, t, all); ok {
-				subqueries[col.Name] = b
+			if col := p.Left.Column; col != nil && refersTo(*col, t, all) && params[col.Name] {
+				fromSubqueries = append(fromSubqueries, col.Name)
 			}
 		case "IN":
 			col := p.Left.Column
@@ -231,8 +193,7 @@ func bindTable(sel *parser.Select, t *Table, all []*Table) error {
 	m, missing := chooseMethod(t.Resource, func(name string) bool {
 		_, c := constants[name]
 		_, j := joins[name]
-		_, s := subqueries[name]
-		return c || j || s
+		return c || j
 	})
 	if m == nil {
 		var subqueries []string
@@ -254,30 +215,7 @@ func bindTable(sel *parser.Select, t *Table, all []*Table) error {
 			t.Joins = append(t.Joins, joins[name])
 		}
 	}
-	for _, name := range slices.Sorted(maps.Keys(subqueries)) {
-		_, constant := constants[name]
-		_, joined := joins[name]
-		if _, ok := m.Param(name); ok && !constant && !joined {
-			t.Subqueries = append(t.Subqueries, subqueries[name])
-		}
-	}
 	return nil
-}
-
-// subqueryBinding binds param to the rows of the subquery at span, if the
-// subquery was located, reads provider tables, and does not read t itself
-// (a correlated subquery needs t's rows first).
-func subqueryBinding(sel *parser.Select, param string, span parser.Span, t *Table, all []*Table) (SubqueryBinding, bool) {
-	b := SubqueryBinding{Param: param, Select: sel, Span: span}
-	for _, o := range all {
-		if span.Contains(parser.Span{Start: o.Ref.Start, End: o.Ref.End}) {
-			b.Sources = append(b.Sources, o)
-		}
-	}
-	if span.End <= span.Start || len(b.Sources) == 0 || slices.Contains(b.Sources, t) {
-		return b, false
-	}
-	return b, true
 }
 
 // chooseMethod picks, among the SELECT methods whose required parameters
@@ -374,7 +312,7 @@ func order(tables []*Table) ([]*Table, error) {
 				strings.Join(path, " -> "), t.Alias())
 		}
 		state[t] = 1
-		for _, s := range t.Dependencies() {
+		for _, s := range t.Sources() {
 			if err := visit(s, append(path, t.Alias())); err != nil {
 				return err
 			}
