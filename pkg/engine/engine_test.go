@@ -154,6 +154,39 @@ func TestAWriteRefusesParameterValuesFromASubquery(t *testing.T) {
 	}
 }
 
+func TestAWriteTakesTheValuesEveryConditionAllows(t *testing.T) {
+	s, _, _ := newSession(t, emulator.Options{})
+	ctx := context.Background()
+	const vault = " AND vaultName = 'vault-prod-01'"
+	var names rows
+	if err := s.Execute(ctx, "SELECT name FROM azure.data_protection.backup_instances WHERE "+where+vault+" ORDER BY name LIMIT 2", &names); err != nil {
+		t.Fatal(err)
+	}
+	a, b := names.data[0][0], names.data[1][0]
+	// The OR allows a and b, the equality only a: only a goes.
+	err := s.Execute(ctx, "DELETE FROM azure.data_protection.backup_instances WHERE "+where+vault+
+		" AND backupInstanceName = '"+a+"' AND (backupInstanceName = '"+a+"' OR backupInstanceName = '"+b+"')", &rows{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var left rows
+	if err := s.Execute(ctx, "SELECT name FROM azure.data_protection.backup_instances WHERE "+where+vault+" AND name IN ('"+a+"', '"+b+"')", &left); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(left.data) != "[["+b+"]]" {
+		t.Fatalf("left %v; want only %s deleted", left.data, a)
+	}
+	for sql, want := range map[string]string{
+		" AND backupInstanceName = 'x' AND backupInstanceName = 'y'": "WHERE leaves backupInstanceName no value",
+		" AND backupInstanceName = 'x' AND name = 'x'":               "name is not one: a write cannot filter on other columns",
+	} {
+		err := s.Execute(ctx, "DELETE FROM azure.data_protection.backup_instances WHERE "+where+vault+sql, &rows{})
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v", sql, err)
+		}
+	}
+}
+
 func TestLikeMatcher(t *testing.T) {
 	m := likeMatcher("backup%_s")
 	for in, want := range map[string]bool{"backup_vaults": true, "BACKUP_INSTANCES": true, "backups": false, "jobs": false} {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/skyql/skyql/pkg/executor"
@@ -72,7 +73,7 @@ func (s *Session) runWrite(ctx context.Context, st parser.Statement, w output.Wr
 		if method, err = s.writeMethod(st.Table, verb); err != nil {
 			return err
 		}
-		requests, err = s.predicateRequests(ctx, st.Predicates)
+		requests, err = s.predicateRequests(ctx, method, st.Predicates)
 		if err == nil {
 			body := map[string]any{}
 			for _, a := range st.Set {
@@ -95,7 +96,7 @@ func (s *Session) runWrite(ctx context.Context, st parser.Statement, w output.Wr
 		if method, err = s.writeMethod(st.Table, verb); err != nil {
 			return err
 		}
-		requests, err = s.predicateRequests(ctx, st.Predicates)
+		requests, err = s.predicateRequests(ctx, method, st.Predicates)
 	case *parser.Exec:
 		table, noWait, verb = st.Table, st.NoWait, "EXEC"
 		r, rerr := s.resource(st.Table)
@@ -212,9 +213,12 @@ func (s *Session) insertRequests(ctx context.Context, st *parser.Insert) ([]writ
 }
 
 // predicateRequests fans WHERE equalities and IN lists out into one
-// request per combination, for UPDATE and DELETE.
-func (s *Session) predicateRequests(ctx context.Context, preds []parser.Predicate) ([]writeRequest, error) {
-	combos := []map[string]string{{}}
+// request per combination of values, for UPDATE and DELETE. A parameter
+// constrained twice takes the values both allow (vaultName = 'a' AND
+// vaultName IN ('a', 'b') is 'a'), and each value once.
+func (s *Session) predicateRequests(ctx context.Context, m *provider.Method, preds []parser.Predicate) ([]writeRequest, error) {
+	var names []string
+	allowed := map[string][]string{}
 	for _, p := range preds {
 		col, values := p.Left.Column, p.List
 		if p.Op == "IN SELECT" {
@@ -229,15 +233,40 @@ func (s *Session) predicateRequests(ctx context.Context, preds []parser.Predicat
 		if col == nil {
 			return nil, fmt.Errorf("WHERE of a write may only compare parameters with constants")
 		}
+		if _, ok := m.Param(col.Name); !ok {
+			var params []string
+			for _, p := range m.Params {
+				if p.In == "path" || p.In == "query" {
+					params = append(params, p.Name)
+				}
+			}
+			return nil, fmt.Errorf("WHERE of a write may only name %s's parameters (%s); %s is not one: a write cannot filter on other columns",
+				m.Name, strings.Join(params, ", "), col.Name)
+		}
 		var strs []string
 		for _, e := range values {
 			v, err := s.evalConstant(ctx, e)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", col.Name, err)
 			}
-			strs = append(strs, v)
+			if !slices.Contains(strs, v) {
+				strs = append(strs, v)
+			}
 		}
-		combos = crossProduct(combos, []string{col.Name}, valuesAsTuples(strs))
+		if prev, seen := allowed[col.Name]; seen {
+			given := strs
+			strs = slices.DeleteFunc(slices.Clone(prev), func(v string) bool { return !slices.Contains(given, v) })
+		} else {
+			names = append(names, col.Name)
+		}
+		if len(strs) == 0 {
+			return nil, fmt.Errorf("WHERE leaves %s no value (its conditions on it exclude each other); nothing was sent", col.Name)
+		}
+		allowed[col.Name] = strs
+	}
+	combos := []map[string]string{{}}
+	for _, name := range names {
+		combos = crossProduct(combos, []string{name}, valuesAsTuples(allowed[name]))
 	}
 	out := make([]writeRequest, len(combos))
 	for i, c := range combos {

@@ -137,7 +137,9 @@ func (a *analyzer) predicates(e sqlparser.Expr, source PredicateSource) []Predic
 	var out []Predicate
 	for _, c := range conjuncts(e, nil) {
 		if or, ok := c.(*sqlparser.OrExpr); ok {
-			if p, ok := a.equalityChoice(or, source); ok {
+			// Not from an outer join's ON: a choice there narrows only the
+			// joined side, and the planner cannot tell the sides apart.
+			if p, ok := a.equalityChoice(or, source); ok && source != FromLeftJoinOn {
 				out = append(out, p)
 			}
 			continue
