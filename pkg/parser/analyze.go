@@ -81,15 +81,24 @@ func (a *analyzer) tableExpr(te sqlparser.TableExpr, block int, on *[]Predicate)
 			a.statement(x.Select)
 		}
 	case *sqlparser.JoinTableExpr:
+		left := len(a.tables)
 		a.tableExpr(t.LeftExpr, block, on)
+		right := len(a.tables)
 		a.tableExpr(t.RightExpr, block, on)
 		if t.Condition != nil && t.Condition.On != nil {
 			source := FromJoinOn
+			var preserved []int
 			switch t.Join {
-			case sqlparser.LeftJoinType, sqlparser.RightJoinType:
-				source = FromLeftJoinOn
+			case sqlparser.LeftJoinType:
+				source, preserved = FromLeftJoinOn, indexes(left, right)
+			case sqlparser.RightJoinType:
+				source, preserved = FromLeftJoinOn, indexes(right, len(a.tables))
 			}
-			*on = append(*on, a.predicates(t.Condition.On, source)...)
+			preds := a.predicates(t.Condition.On, source)
+			for i := range preds {
+				preds[i].Preserved = preserved
+			}
+			*on = append(*on, preds...)
 			a.subqueries(t.Condition.On)
 		}
 	case *sqlparser.ParenTableExpr:
@@ -137,9 +146,7 @@ func (a *analyzer) predicates(e sqlparser.Expr, source PredicateSource) []Predic
 	var out []Predicate
 	for _, c := range conjuncts(e, nil) {
 		if or, ok := c.(*sqlparser.OrExpr); ok {
-			// Not from an outer join's ON: a choice there narrows only the
-			// joined side, and the planner cannot tell the sides apart.
-			if p, ok := a.equalityChoice(or, source); ok && source != FromLeftJoinOn {
+			if p, ok := a.equalityChoice(or, source); ok {
 				out = append(out, p)
 			}
 			continue
@@ -211,6 +218,15 @@ func disjuncts(e sqlparser.Expr, acc []sqlparser.Expr) []sqlparser.Expr {
 		return disjuncts(or.Right, disjuncts(or.Left, acc))
 	}
 	return append(acc, e)
+}
+
+// indexes is from, from+1, ..., to-1.
+func indexes(from, to int) []int {
+	var out []int
+	for i := from; i < to; i++ {
+		out = append(out, i)
+	}
+	return out
 }
 
 func conjuncts(e sqlparser.Expr, acc []sqlparser.Expr) []sqlparser.Expr {

@@ -89,6 +89,10 @@ type Predicate struct {
 	Left, Right Expr   // Right is unset for IN
 	List        []Expr // the IN list
 	Source      PredicateSource
+	// Preserved are, for an outer join's ON conjunct, the indexes in
+	// Select.Tables of the tables on the join's preserved side, whose rows
+	// the conjunct does not narrow.
+	Preserved []int
 }
 
 // TableRef is a reference to a provider table (`provider.service.resource`)

@@ -146,7 +146,11 @@ func bindTable(t *Table, all []*Table) error {
 	constants := map[string][]parser.Expr{}
 	joins := map[string]JoinBinding{}
 	var fromSubqueries []string // parameters compared with a subquery's rows
+	self := slices.Index(all, t)
 	for _, p := range t.Ref.Predicates {
+		if slices.Contains(p.Preserved, self) {
+			continue // an outer join's ON does not narrow its preserved side
+		}
 		switch p.Op {
 		case "IN SELECT":
 			if col := p.Left.Column; col != nil && refersTo(*col, t, all) && params[col.Name] {

@@ -123,3 +123,23 @@ func TestASubqueryGivesNoParameterValuesAndTheErrorSaysSo(t *testing.T) {
 		t.Errorf("the error does not say what to do instead:\n%v", err)
 	}
 }
+
+func TestAnOuterJoinsOnDoesNotNarrowItsPreservedSide(t *testing.T) {
+	p, err := plan(t, `SELECT * FROM acme.storage.items a
+		LEFT JOIN acme.storage.items b ON b.vaultName = a.name AND b.subscriptionId = 's' AND a.itemName = 'x'
+		WHERE a.subscriptionId = 's' AND a.vaultName = 'v'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	methods := map[string]string{}
+	for _, tbl := range p.Tables {
+		methods[tbl.Alias()] = tbl.Method.Name
+	}
+	// a keeps every item: its ON condition only decides which b rows join.
+	if methods["a"] != "Items_List" || methods["b"] != "Items_List" {
+		t.Fatalf("methods %v; want a listed whole, b listed per a's rows", methods)
+	}
+	if b := p.Tables[1]; len(b.Joins) != 1 || b.Joins[0].Param != "vaultName" {
+		t.Fatalf("b's joins %+v", b.Joins)
+	}
+}
