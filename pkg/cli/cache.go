@@ -82,16 +82,12 @@ func newCacheCommand(opts *globalOptions) *cobra.Command {
 				return err
 			}
 			defer st.Close()
-			var calls, rows int64
-			if err := st.DB().QueryRowContext(cmd.Context(), `SELECT count(*), coalesce(sum(row_count), 0) FROM skyql_calls WHERE complete = 1`).Scan(&calls, &rows); err != nil {
-				return err
-			}
-			results, resultBytes, err := st.ResultStats()
+			stats, err := st.Stats(cmd.Context())
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "path: %s\nsize: %d bytes\ncached calls: %d\ncached rows: %d\nkept results: %d (%d bytes, in %s)\n",
-				path, info.Size(), calls, rows, results, resultBytes, files.ResultDir)
+			fmt.Fprintf(cmd.OutOrStdout(), "path: %s\nsize: %d bytes\ncached calls: %d\ncached rows: %d\nkept results: %d (%d bytes on disk, in %s)\n",
+				path, info.Size(), stats.Calls, stats.Rows, stats.Results, stats.ResultBytes, files.ResultDir)
 			return nil
 		},
 	})

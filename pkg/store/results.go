@@ -113,21 +113,24 @@ func (r *ResultSlot) Save(body []byte) error {
 	return evictResults(r.dir, maxResults, resultBudget)
 }
 
-// evictResults removes the least recently used results until at most
-// count are left and they fit in budget bytes, and results left
-// half-written by a process that died.
-func evictResults(dir string, count int, budget int64) error {
+// keptResult is one file in the result directory.
+type keptResult struct {
+	path string
+	size int64 // as counted against the budget: at least a block
+	used time.Time
+}
+
+// listResults lists the kept results in dir, and removes results left
+// half-written by a process that died. A missing dir holds none.
+func listResults(dir string) ([]keptResult, error) {
 	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
 	if err != nil {
-		return err
+		return nil, err
 	}
-	type result struct {
-		path string
-		size int64
-		used time.Time
-	}
-	var results []result
-	var total int64
+	var results []keptResult
 	for _, e := range entries {
 		info, err := e.Info()
 		if err != nil || !info.Mode().IsRegular() {
@@ -140,11 +143,23 @@ func evictResults(dir string, count int, budget int64) error {
 			}
 			continue
 		}
-		size := max(info.Size(), resultBlock)
-		results = append(results, result{path, size, info.ModTime()})
-		total += size
+		results = append(results, keptResult{path, max(info.Size(), resultBlock), info.ModTime()})
 	}
-	slices.SortFunc(results, func(a, b result) int { return a.used.Compare(b.used) })
+	return results, nil
+}
+
+// evictResults removes the least recently used results until at most
+// count are left and they fit in budget bytes.
+func evictResults(dir string, count int, budget int64) error {
+	results, err := listResults(dir)
+	if err != nil {
+		return err
+	}
+	var total int64
+	for _, r := range results {
+		total += r.size
+	}
+	slices.SortFunc(results, func(a, b keptResult) int { return a.used.Compare(b.used) })
 	for i, r := range results {
 		if total <= budget && len(results)-i <= count {
 			break
@@ -157,20 +172,28 @@ func evictResults(dir string, count int, budget int64) error {
 	return nil
 }
 
-// ResultStats says how many results are kept and their total size.
-func (s *Store) ResultStats() (count, size int64, err error) {
+// Stats is what the cache holds.
+type Stats struct {
+	// Calls and Rows count the complete calls and their rows.
+	Calls, Rows int64
+	// Results and ResultBytes count the kept results and the disk space
+	// they are counted for against the budget.
+	Results, ResultBytes int64
+}
+
+// Stats says what the cache holds.
+func (s *Store) Stats(ctx context.Context) (Stats, error) {
+	var st Stats
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(row_count), 0) FROM skyql_calls WHERE complete = 1`).Scan(&st.Calls, &st.Rows); err != nil {
+		return st, err
+	}
 	if s.resultDir == "" {
-		return 0, 0, nil
+		return st, nil
 	}
-	entries, err := os.ReadDir(s.resultDir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return 0, 0, nil
+	results, err := listResults(s.resultDir)
+	for _, r := range results {
+		st.Results++
+		st.ResultBytes += r.size
 	}
-	for _, e := range entries {
-		if info, ierr := e.Info(); ierr == nil && info.Mode().IsRegular() && !strings.HasPrefix(e.Name(), tempPrefix) {
-			count++
-			size += info.Size()
-		}
-	}
-	return count, size, err
+	return st, err
 }

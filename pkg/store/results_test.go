@@ -41,14 +41,14 @@ func TestResultSlotsKeepResults(t *testing.T) {
 	if err := s.ResultSlot("q3").Save(make([]byte, MaxResultSize+1)); err != nil {
 		t.Fatal(err)
 	}
-	if n, size, _ := s.ResultStats(); n != 1 || size != int64(len("result one")) {
-		t.Fatalf("%d results of %d bytes kept; a result over MaxResultSize must not be", n, size)
+	if st, _ := s.Stats(ctx); st.Results != 1 || st.ResultBytes != resultBlock {
+		t.Fatalf("%d results of %d bytes kept; a result over MaxResultSize must not be", st.Results, st.ResultBytes)
 	}
 	if err := s.Clear(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if n, _, _ := s.ResultStats(); n != 0 {
-		t.Fatalf("%d results kept after Clear", n)
+	if st, _ := s.Stats(ctx); st.Results != 0 || st.Calls != 0 {
+		t.Fatalf("%+v kept after Clear", st)
 	}
 }
 
