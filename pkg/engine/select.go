@@ -61,7 +61,10 @@ func (s *Session) runSelect(ctx context.Context, sel *parser.Select, w output.Wr
 	}
 	// Read before any call is looked up (see store.Instance); without it
 	// the result is not kept.
-	instance, _ := s.cfg.Store.Instance(ctx)
+	var instance string
+	if s.cfg.Store.KeepsResults() {
+		instance, _ = s.cfg.Store.Instance(ctx)
+	}
 	f, err := s.fetchPlan(ctx, plan, sel.ReadsOnlyAsJSON)
 	if err != nil {
 		return err

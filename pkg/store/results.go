@@ -56,9 +56,13 @@ func (s *Store) Instance(ctx context.Context) (string, error) {
 	return instance, err
 }
 
+// KeepsResults reports whether the store keeps results at all (it has a
+// result directory), so that callers spend nothing on keys otherwise.
+func (s *Store) KeepsResults() bool { return s.resultDir != "" }
+
 // ResultSlot returns the slot of key.
 func (s *Store) ResultSlot(key string) *ResultSlot {
-	if s.resultDir == "" {
+	if !s.KeepsResults() {
 		return nil
 	}
 	version, _, source := sqlite3.Version()
@@ -187,7 +191,7 @@ func (s *Store) Stats(ctx context.Context) (Stats, error) {
 	if err := s.db.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(row_count), 0) FROM skyql_calls WHERE complete = 1`).Scan(&st.Calls, &st.Rows); err != nil {
 		return st, err
 	}
-	if s.resultDir == "" {
+	if !s.KeepsResults() {
 		return st, nil
 	}
 	results, err := listResults(s.resultDir)
