@@ -84,7 +84,12 @@ func (w *resultWriter) Row(values []any) error {
 	if w.types == nil {
 		w.sample = append(w.sample, slices.Clone(values))
 		for _, v := range values {
-			w.sampleBytes += 8 + len(textValue(v))
+			switch v := v.(type) {
+			case string:
+				w.sampleBytes += len(v)
+			case []byte:
+				w.sampleBytes += len(v)
+			}
 		}
 		if len(w.sample) < typeSample && w.sampleBytes < typeSampleBytes {
 			return nil

@@ -155,3 +155,22 @@ func TestTextValues(t *testing.T) {
 		t.Error("NULL is not nil")
 	}
 }
+
+func TestLargeValuesEndTheTypeSampleEarly(t *testing.T) {
+	big := strings.Repeat("x", typeSampleBytes/2+1)
+	msgs, err := sent(t, func(w *resultWriter) error {
+		w.Begin([]output.Column{{Name: "s"}})
+		for range 3 {
+			if err := w.Row([]any{big}); err != nil {
+				return err
+			}
+		}
+		return nil // no End: what went out went out because of the byte cap
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(msgs) != 4 {
+		t.Fatalf("%d messages; want the RowDescription once 1 MiB was held, then all 3 rows", len(msgs))
+	}
+}
