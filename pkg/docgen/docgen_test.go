@@ -1,14 +1,13 @@
 package docgen
 
 import (
-	"bytes"
 	"flag"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/skyql/skyql/pkg/internal/goldentest"
 	"github.com/skyql/skyql/pkg/provider"
 	"github.com/skyql/skyql/registry"
 )
@@ -58,7 +57,7 @@ func TestBackupInstancesPageMatchesReference(t *testing.T) {
 	}
 	got := ResourcePage(resource(t, azure(t), "data_protection", "backup_instances"), DefaultOptions())
 	if g, w := fromOverview(t, got), fromOverview(t, string(want)); g != w {
-		t.Errorf("page differs from the reference at line %d of ## Overview on:\n--- got\n%s\n--- want\n%s", firstDifferentLine(g, w), g, w)
+		t.Errorf("page differs from the reference at line %d of ## Overview on:\n--- got\n%s\n--- want\n%s", goldentest.FirstDifferentLine(g, w), g, w)
 	}
 }
 
@@ -88,7 +87,7 @@ func TestGoldenPages(t *testing.T) {
 			t.Fatalf("%v (run with -update to create it)", err)
 		}
 		if page != string(want) {
-			t.Errorf("%s differs at line %d (run `go test ./pkg/docgen -update` if the change is intended):\n%s", golden, firstDifferentLine(page, string(want)), page)
+			t.Errorf("%s differs at line %d (run `go test ./pkg/docgen -update` if the change is intended):\n%s", golden, goldentest.FirstDifferentLine(page, string(want)), page)
 		}
 	}
 }
@@ -116,48 +115,6 @@ func TestCommittedDocsAreCurrent(t *testing.T) {
 	if _, err := Write(p, nil, fresh, DefaultOptions()); err != nil {
 		t.Fatal(err)
 	}
-	want, got := pages(t, fresh, p.Name), pages(t, committedDocs, p.Name)
-	const hint = "run `go test ./pkg/docgen -run TestCommittedDocsAreCurrent -update` and commit docs/providers"
-	for name, content := range want {
-		committed, ok := got[name]
-		switch {
-		case !ok:
-			t.Errorf("%s is not committed: %s", name, hint)
-		case !bytes.Equal(committed, content):
-			t.Errorf("%s is stale (line %d): %s", name, firstDifferentLine(string(committed), string(content)), hint)
-		}
-	}
-	for name := range got {
-		if _, ok := want[name]; !ok {
-			t.Errorf("%s is committed but no longer generated: %s", name, hint)
-		}
-	}
-}
-
-func pages(t *testing.T, root, providerName string) map[string][]byte {
-	t.Helper()
-	out := map[string][]byte{}
-	err := filepath.WalkDir(filepath.Join(root, providerName), func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := os.ReadFile(path)
-		rel, _ := filepath.Rel(root, path)
-		out[filepath.ToSlash(rel)] = data
-		return err
-	})
-	if err != nil && !os.IsNotExist(err) {
-		t.Fatal(err)
-	}
-	return out
-}
-
-func firstDifferentLine(a, b string) int {
-	la, lb := strings.Split(a, "\n"), strings.Split(b, "\n")
-	for i := range min(len(la), len(lb)) {
-		if la[i] != lb[i] {
-			return i + 1
-		}
-	}
-	return min(len(la), len(lb)) + 1
+	goldentest.CompareTrees(t, fresh, committedDocs, p.Name,
+		"run `go test ./pkg/docgen -run TestCommittedDocsAreCurrent -update` and commit docs/providers")
 }
