@@ -5,7 +5,10 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -49,7 +52,7 @@ func (e *PartialError) Error() string {
 }
 
 func (s *Session) runSelect(ctx context.Context, sel *parser.Select, w output.Writer) error {
-	plan, err := planner.PlanSelect(sel, s.resource)
+	plan, err := planner.PlanSelect(sel, s.resource, s.planOptions())
 	if err != nil {
 		return err
 	}
@@ -195,10 +198,16 @@ func scanRows(rows *sql.Rows, width int, batches chan<- [][]any, stop <-chan str
 	}
 }
 
+func (s *Session) planOptions() planner.Options {
+	return planner.Options{Scope: s.cfg.Scope, MaxCalls: s.cfg.MaxCalls}
+}
+
 // tableColumns is the store layout of a resource: the response's top-level
 // properties, then the request parameters (those skyql supplies aside), so that a
 // row says which vault it came from and WHERE on a parameter filters
-// locally too.
+// locally too. A parameter the call did not carry (the vault of a backup
+// vault listed by subscription) is read from the row's id, at its place in
+// the resource's item path.
 func tableColumns(r *provider.Resource) []store.Column {
 	var cols []store.Column
 	taken := map[string]bool{}
@@ -206,11 +215,19 @@ func tableColumns(r *provider.Resource) []store.Column {
 		taken[c.Name] = true
 		cols = append(cols, store.Column{Name: c.Name, Kind: store.KindOf(c.Type)})
 	}
+	var itemPath []string
+	if m := planner.ItemMethod(r); m != nil {
+		itemPath = strings.Split(m.Path, "/")
+	}
 	for _, m := range r.VerbMethods(provider.VerbSelect) {
 		for _, p := range m.Params {
 			if (p.In == "path" || p.In == "query") && !p.Supplied() && !taken[p.Name] {
 				taken[p.Name] = true
-				cols = append(cols, store.Column{Name: p.Name, Kind: store.KindText, Param: true})
+				c := store.Column{Name: p.Name, Kind: store.KindText, Param: true}
+				if i := slices.Index(itemPath, "{"+p.Name+"}"); i > 0 {
+					c.IDSegment, c.IDLabel = i, itemPath[i-1]
+				}
+				cols = append(cols, c)
 			}
 		}
 	}
@@ -254,6 +271,9 @@ func (s *Session) fetchPlan(ctx context.Context, plan *planner.Plan, jsonOnly fu
 		calls, err := s.callsFor(ctx, t)
 		if err != nil {
 			return f, err
+		}
+		if limit := s.maxCalls(); f.total+len(calls) > limit {
+			return f, &planner.TooManyCallsError{Table: t.Alias(), Calls: f.total + len(calls), Max: limit}
 		}
 		refs, fails, err := s.fetchCalls(ctx, t, tbl, calls)
 		if err != nil {
@@ -323,6 +343,10 @@ func (s *Session) fetchCalls(ctx context.Context, t *planner.Table, tbl *store.T
 	var failures []CallFailure
 	finished := make([]store.FinishedCall, len(results))
 	for i, r := range results {
+		if outOfScope(r.Err) || (fannedOut(t) && notFound(r.Err)) {
+			fmt.Fprintf(s.cfg.Stderr, "skyql: notice: %s: counted as empty (%v)\n", r.Call.Describe(), r.Err)
+			r.Err = nil
+		}
 		complete := r.Err == nil && !r.Capped
 		finished[i] = store.FinishedCall{ID: fetchRefs[i].ID, Complete: complete, Rows: ingest.Rows(fetchRefs[i].ID)}
 		switch {
@@ -340,6 +364,43 @@ func (s *Session) fetchCalls(ctx context.Context, t *planner.Table, tbl *store.T
 		return nil, nil, err
 	}
 	return refs, failures, nil
+}
+
+// outOfScope reports an answer that says the resource type cannot exist
+// in the call's scope: a subscription not registered for the type's
+// resource provider, or a disabled one. Such a scope holds nothing of the
+// type, so fanning out over it finds nothing rather than failing.
+func outOfScope(err error) bool {
+	var api *executor.APIError
+	if !errors.As(err, &api) || api.StatusCode != http.StatusConflict {
+		return false
+	}
+	switch api.Code {
+	case "MissingSubscriptionRegistration", "SubscriptionNotRegistered", "ReadOnlyDisabledSubscription", "DisabledSubscription":
+		return true
+	}
+	return false
+}
+
+// fannedOut reports a table some of whose parameters come from a
+// collection the planner listed: a call to a scope without the item the
+// statement named (WHERE resourceGroupName = 'x', in a subscription
+// without that group) finds nothing rather than failing.
+func fannedOut(t *planner.Table) bool {
+	return slices.ContainsFunc(t.Sources(), func(src *planner.Table) bool { return src.Scope })
+}
+
+func notFound(err error) bool {
+	var api *executor.APIError
+	return errors.As(err, &api) && api.StatusCode == http.StatusNotFound
+}
+
+// maxCalls is the most calls a statement may make.
+func (s *Session) maxCalls() int {
+	if s.cfg.MaxCalls > 0 {
+		return s.cfg.MaxCalls
+	}
+	return planner.DefaultMaxCalls
 }
 
 // cacheKey identifies a call's result: the method and the exact first URL
@@ -372,6 +433,9 @@ func (s *Session) callsFor(ctx context.Context, t *planner.Table) ([]*executor.C
 		names, tuples, err := s.joinValues(ctx, t)
 		if err != nil {
 			return nil, err
+		}
+		if n := len(combos) * len(tuples); n > s.maxCalls() {
+			return nil, &planner.TooManyCallsError{Table: t.Alias(), Calls: n, Max: s.maxCalls()}
 		}
 		combos = crossProduct(combos, names, tuples)
 	}
