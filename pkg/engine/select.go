@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/skyql/skyql/pkg/executor"
 	"github.com/skyql/skyql/pkg/output"
@@ -331,8 +332,15 @@ func (s *Session) fetchCalls(ctx context.Context, t *planner.Table, tbl *store.T
 		return nil, nil, err
 	}
 	ingest := s.cfg.Store.NewIngest(ctx)
+	arrived := make([]atomic.Int64, len(toFetch))
 	results := s.cfg.Executor.Fetch(ctx, toFetch, executor.SinkFunc(func(i int, items [][]byte) error {
-		return ingest.Add(tbl, fetchRefs[i].ID, toFetch[i].Params, items)
+		if err := ingest.Add(tbl, fetchRefs[i].ID, toFetch[i].Params, items); err != nil {
+			return err
+		}
+		if t.RowLimit > 0 && arrived[i].Add(int64(len(items))) >= t.RowLimit {
+			return errEnoughRows
+		}
+		return nil
 	}))
 	if err := ingest.Close(); err != nil {
 		return nil, nil, err
@@ -347,7 +355,11 @@ func (s *Session) fetchCalls(ctx context.Context, t *planner.Table, tbl *store.T
 			fmt.Fprintf(s.cfg.Stderr, "skyql: notice: %s: counted as empty (%v)\n", r.Call.Describe(), r.Err)
 			r.Err = nil
 		}
-		complete := r.Err == nil && !r.Capped
+		enough := errors.Is(r.Err, errEnoughRows)
+		if enough {
+			r.Err = nil // the statement has its rows; the call is not complete, so not reused
+		}
+		complete := r.Err == nil && !r.Capped && !enough
 		finished[i] = store.FinishedCall{ID: fetchRefs[i].ID, Complete: complete, Rows: ingest.Rows(fetchRefs[i].ID)}
 		switch {
 		case r.Err != nil:
@@ -356,7 +368,7 @@ func (s *Session) fetchCalls(ctx context.Context, t *planner.Table, tbl *store.T
 			failures = append(failures, CallFailure{Table: t.Resource.ID, Call: r.Call.Describe(),
 				Err: fmt.Errorf("stopped after %d pages (the page cap); more pages were left", r.Pages)})
 		}
-		if complete || s.cfg.AllowPartial {
+		if complete || enough || s.cfg.AllowPartial {
 			refs = append(refs, fetchRefs[i])
 		}
 	}
@@ -365,6 +377,10 @@ func (s *Session) fetchCalls(ctx context.Context, t *planner.Table, tbl *store.T
 	}
 	return refs, failures, nil
 }
+
+// errEnoughRows stops a call's paging once the statement has the rows it
+// needs (planner.Table.RowLimit).
+var errEnoughRows = errors.New("enough rows for the statement's LIMIT")
 
 // outOfScope reports an answer that says the resource type cannot exist
 // in the call's scope: a subscription not registered for the type's

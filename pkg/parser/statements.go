@@ -138,6 +138,13 @@ type Select struct {
 	hashComments []int
 	// renamed maps names given with AS to the column they select (see RenamedColumn).
 	renamed map[string]string
+	// RowLimit is, when the result is the first rows of the statement's one
+	// table in the order they arrive, how many rows that takes (LIMIT plus
+	// OFFSET); 0 otherwise. It is set for one SELECT over one table with a
+	// constant LIMIT and without ORDER BY, GROUP BY, HAVING, DISTINCT,
+	// aggregates, window functions, subqueries, WITH or UNION, whose WHERE
+	// is made only of the Predicates reported (= and IN).
+	RowLimit int64
 }
 
 // qualifierSpan is the `p.s.r` part of a column reference `p.s.r.col`.

@@ -40,6 +40,10 @@ type Table struct {
 	// Filters are constant predicates on the table's own columns, used to
 	// narrow its rows before they feed other tables.
 	Filters []parser.Predicate
+	// RowLimit, when not 0, is how many rows of the table answer the
+	// statement (a LIMIT over rows in arrival order, whose WHERE the API
+	// applies itself): each call may stop paging once it has that many.
+	RowLimit int64
 	// Scope marks a table the planner added: a collection above another
 	// table, listed for the parameters the statement left unbound. The
 	// statement's SQL does not read it.
@@ -186,7 +190,33 @@ func PlanSelect(sel *parser.Select, resolve Resolver, opts Options) (*Plan, erro
 	if err != nil {
 		return nil, err
 	}
+	if len(ordered) == 1 && sendsEveryPredicate(ordered[0]) {
+		ordered[0].RowLimit = sel.RowLimit
+	}
 	return &Plan{Tables: ordered}, nil
+}
+
+// sendsEveryPredicate reports whether each of the table's predicates
+// gives a parameter the calls send, so that every row that arrives is a
+// row of the result.
+func sendsEveryPredicate(t *Table) bool {
+	sent := map[string]bool{}
+	for _, c := range t.Constants {
+		sent[c.Param] = true
+	}
+	for _, p := range t.Ref.Predicates {
+		col := p.Left.Column
+		if p.Op == "=" && (col == nil || !p.Right.IsConstant()) {
+			col = p.Right.Column
+			if !p.Left.IsConstant() {
+				col = nil
+			}
+		}
+		if col == nil || !sent[col.Name] {
+			return false
+		}
+	}
+	return true
 }
 
 // planning is the state of planning one statement.
