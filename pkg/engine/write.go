@@ -317,7 +317,7 @@ func (s *Session) writeCalls(m *provider.Method, reqs []writeRequest) ([]*execut
 		calls = append(calls, c)
 	}
 	if len(problems) > 0 {
-		return nil, fmt.Errorf("%s needs %s; nothing was sent: %s",
+		return nil, fmt.Errorf("%s needs %s; nothing was sent: %s (missing parameters: reads fan out over the collections above a resource, writes do not; give each one in WHERE or VALUES)",
 			m.Name, strings.Join(m.RequiredParams(), ", "), strings.Join(problems, "; "))
 	}
 	return calls, nil
