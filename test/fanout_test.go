@@ -136,7 +136,7 @@ func TestExplainShowsTheFanOut(t *testing.T) {
 		t.Fatalf("first request %v", rows[0]["first_request"])
 	}
 	dry := sb.skyql(t, "exec", "--dry-run", "SELECT count(*) FROM azure.data_protection.backup_instances").mustSucceed(t)
-	for _, want := range []string{"GET " + sb.url + "/subscriptions?api-version=", "BackupVaults_GetInSubscription, one call per row of", "BackupInstances_List, one call per row of"} {
+	for _, want := range []string{"GET " + sb.url + "/subscriptions?api-version=", "BackupVaults_GetInSubscription, one per row of", "BackupInstances_List, one per row of"} {
 		if !strings.Contains(dry.stderr, want) {
 			t.Errorf("--dry-run lacks %q:\n%s", want, dry.stderr)
 		}

@@ -58,10 +58,10 @@ func (s *Session) runSelect(ctx context.Context, sel *parser.Select, w output.Wr
 		return err
 	}
 	if sel.Explain {
-		return s.explain(ctx, plan, w)
+		return s.explain(ctx, plan.Levels(), w)
 	}
 	if s.cfg.DryRun {
-		return s.dryRunSelect(ctx, plan)
+		return s.dryRun(ctx, plan.Levels())
 	}
 	// Read before any call is looked up (see store.Instance); without it
 	// the result is not kept.
@@ -433,17 +433,9 @@ func cacheKey(c *executor.Call) (string, error) {
 // callsFor turns a table's bindings into calls: constants evaluated, join
 // values read from the source tables' rows, one call per combination.
 func (s *Session) callsFor(ctx context.Context, t *planner.Table) ([]*executor.Call, error) {
-	combos := []map[string]string{{}}
-	for _, b := range t.Constants {
-		var values []string
-		for _, e := range b.Values {
-			v, err := s.evalConstant(ctx, e)
-			if err != nil {
-				return nil, fmt.Errorf("parameter %s of %s: %w", b.Param, t.Alias(), err)
-			}
-			values = append(values, v)
-		}
-		combos = crossProduct(combos, []string{b.Param}, valuesAsTuples(values))
+	combos, err := s.constantCombos(ctx, t.Alias(), t.Constants)
+	if err != nil {
+		return nil, err
 	}
 	if len(t.Joins) > 0 {
 		names, tuples, err := s.joinValues(ctx, t)
@@ -464,6 +456,24 @@ func (s *Session) callsFor(ctx context.Context, t *planner.Table) ([]*executor.C
 		calls = append(calls, c)
 	}
 	return calls, nil
+}
+
+// constantCombos evaluates constant bindings into one parameter set per
+// combination of their values.
+func (s *Session) constantCombos(ctx context.Context, table string, constants []planner.ConstantBinding) ([]map[string]string, error) {
+	combos := []map[string]string{{}}
+	for _, b := range constants {
+		var values []string
+		for _, e := range b.Values {
+			v, err := s.evalConstant(ctx, e)
+			if err != nil {
+				return nil, fmt.Errorf("parameter %s of %s: %w", b.Param, table, err)
+			}
+			values = append(values, v)
+		}
+		combos = crossProduct(combos, []string{b.Param}, valuesAsTuples(values))
+	}
+	return combos, nil
 }
 
 func valuesAsTuples(values []string) [][]string {
@@ -581,28 +591,18 @@ next:
 	return names, tuples, rows.Err()
 }
 
-// explain writes the plan: per table, the method, how many calls and where
-// the parameters come from, without sending anything.
-func (s *Session) explain(ctx context.Context, plan *planner.Plan, w output.Writer) error {
+// explain writes the plan's levels: per table, the method, how many calls
+// and where the parameters come from, and the first request, without
+// sending anything.
+func (s *Session) explain(ctx context.Context, levels []planner.Level, w output.Writer) error {
 	if err := w.Begin([]output.Column{{Name: "table"}, {Name: "method"}, {Name: "calls"}, {Name: "parameters"}, {Name: "first_request"}}); err != nil {
 		return err
 	}
-	for _, t := range plan.Tables {
-		var params []string
-		for _, b := range t.Constants {
-			var vs []string
-			for _, v := range b.Values {
-				vs = append(vs, v.SQL)
-			}
-			params = append(params, b.Param+" = "+strings.Join(vs, " | "))
-		}
-		for _, j := range t.Joins {
-			params = append(params, j.Param+" <- "+j.Expr.SQL)
-		}
-		var calls any = "one per row of " + joinAliases(t.Sources())
-		request := ""
-		if len(t.Joins) == 0 {
-			cs, err := s.callsFor(ctx, t)
+	for _, l := range levels {
+		var calls any = l.Calls()
+		request := l.Method.HTTPMethod + " " + s.baseURL(l.Method.Resource.Service) + l.Method.Path
+		if len(l.PerRowOf) == 0 {
+			cs, err := s.levelCalls(ctx, l)
 			if err != nil {
 				return err
 			}
@@ -612,34 +612,43 @@ func (s *Session) explain(ctx context.Context, plan *planner.Plan, w output.Writ
 				if err != nil {
 					return err
 				}
-				request = t.Method.HTTPMethod + " " + u
+				request = l.Method.HTTPMethod + " " + u
 			}
 		}
-		if err := w.Row([]any{t.ViewName + " AS " + t.Alias(), t.Method.Name, calls, strings.Join(params, "; "), request}); err != nil {
+		if err := w.Row([]any{l.Table, l.Method.Name, calls, strings.Join(l.Params, "; "), request}); err != nil {
 			return err
 		}
 	}
 	return w.End()
 }
 
-func joinAliases(ts []*planner.Table) string {
-	var names []string
-	for _, t := range ts {
-		names = append(names, t.Alias())
+// levelCalls are the calls of a level whose parameters are all constants.
+func (s *Session) levelCalls(ctx context.Context, l planner.Level) ([]*executor.Call, error) {
+	combos, err := s.constantCombos(ctx, l.Table, l.Constants)
+	if err != nil {
+		return nil, err
 	}
-	return strings.Join(names, " x ")
+	calls := make([]*executor.Call, 0, len(combos))
+	for _, params := range combos {
+		c, err := s.newCall(l.Method, params)
+		if err != nil {
+			return nil, err
+		}
+		calls = append(calls, c)
+	}
+	return calls, nil
 }
 
-// dryRunSelect prints the first request of every call whose parameters are
-// known before anything is fetched; calls fed by joins are described.
-func (s *Session) dryRunSelect(ctx context.Context, plan *planner.Plan) error {
-	for _, t := range plan.Tables {
-		if len(t.Joins) > 0 {
-			fmt.Fprintf(s.cfg.Stderr, "-- %s: %s, one call per row of %s (known only once those rows are fetched)\n",
-				t.Alias(), t.Method.Name, joinAliases(t.Sources()))
+// dryRun prints the first request of every call whose parameters are
+// known before anything is fetched; levels fed by other tables' rows are
+// described.
+func (s *Session) dryRun(ctx context.Context, levels []planner.Level) error {
+	for _, l := range levels {
+		if len(l.PerRowOf) > 0 {
+			fmt.Fprintf(s.cfg.Stderr, "-- %s: %s, %s (known only once those rows are fetched)\n", l.Table, l.Method.Name, l.Calls())
 			continue
 		}
-		calls, err := s.callsFor(ctx, t)
+		calls, err := s.levelCalls(ctx, l)
 		if err != nil {
 			return err
 		}
