@@ -447,9 +447,14 @@ func (s *Session) callsFor(ctx context.Context, t *planner.Table) ([]*executor.C
 		}
 		combos = crossProduct(combos, names, tuples)
 	}
+	return s.newCalls(t.Method, combos)
+}
+
+// newCalls prepares one call of m per parameter set.
+func (s *Session) newCalls(m *provider.Method, combos []map[string]string) ([]*executor.Call, error) {
 	calls := make([]*executor.Call, 0, len(combos))
 	for _, params := range combos {
-		c, err := s.newCall(t.Method, params)
+		c, err := s.newCall(m, params)
 		if err != nil {
 			return nil, err
 		}
@@ -628,15 +633,7 @@ func (s *Session) levelCalls(ctx context.Context, l planner.Level) ([]*executor.
 	if err != nil {
 		return nil, err
 	}
-	calls := make([]*executor.Call, 0, len(combos))
-	for _, params := range combos {
-		c, err := s.newCall(l.Method, params)
-		if err != nil {
-			return nil, err
-		}
-		calls = append(calls, c)
-	}
-	return calls, nil
+	return s.newCalls(l.Method, combos)
 }
 
 // dryRun prints the first request of every call whose parameters are

@@ -262,30 +262,15 @@ func (b *bench) measure(w workload) (result, error) {
 	}
 	query := b.query(w)
 	switch w.kind {
-	case fetchEstate:
+	case fetchVault, fetchIn, fetchJoin, fetchEstate:
 		var stages []string
-		if stages, err = b.estateStages(sb, w); err != nil {
-			return r, err
+		if w.kind == fetchEstate {
+			stages, err = b.estateStages(sb, w)
+		} else {
+			stages, err = b.vaultStages(sb, w)
 		}
-		r, err = b.repeat(r, func() (measurement, measurement, error) {
-			s, err := b.runSkyql(sb, b.appDir(), "exec", "-o", "csv", "--concurrency", strconv.Itoa(w.concurrency), query)
-			if err != nil {
-				return s, measurement{}, err
-			}
-			args := append([]string{"-token", sb.token, "-concurrency", strconv.Itoa(w.concurrency)}, stages...)
-			l, err := runProcess(sb, b.limit, args...)
-			return s, l, err
-		})
-	case fetchVault, fetchIn, fetchJoin:
-		var instanceURLs []string
-		var vaultListURL string
-		instanceURLs, vaultListURL, err = b.firstURLs(sb, w)
 		if err != nil {
 			return r, err
-		}
-		stages := []string{"-stage", strings.Join(instanceURLs, ",")}
-		if w.kind == fetchJoin {
-			stages = append([]string{"-stage", vaultListURL}, stages...)
 		}
 		r, err = b.repeat(r, func() (measurement, measurement, error) {
 			s, err := b.runSkyql(sb, b.appDir(), "exec", "-o", "csv", "--concurrency", strconv.Itoa(w.concurrency), query)
@@ -389,6 +374,20 @@ func (b *bench) query(w workload) string {
 			GROUP BY state ORDER BY state`, where, in)
 	}
 	panic("unknown workload kind")
+}
+
+// vaultStages are the limit program's stages for a query over named
+// vaults: the vault list a join reads first, then the instance lists.
+func (b *bench) vaultStages(sb *sandbox, w workload) ([]string, error) {
+	instanceURLs, vaultListURL, err := b.firstURLs(sb, w)
+	if err != nil {
+		return nil, err
+	}
+	stages := []string{"-stage", strings.Join(instanceURLs, ",")}
+	if w.kind == fetchJoin {
+		stages = append([]string{"-stage", vaultListURL}, stages...)
+	}
+	return stages, nil
 }
 
 // firstURLs asks skyql (--dry-run) for the first-page URLs of the
