@@ -636,13 +636,22 @@ func (s *Session) levelCalls(ctx context.Context, l planner.Level) ([]*executor.
 	return s.newCalls(l.Method, combos)
 }
 
+// describeLevel prints a plan level as a comment line of a dry run.
+func (s *Session) describeLevel(l planner.Level) {
+	known := ""
+	if len(l.PerRowOf) > 0 {
+		known = " (known only once those rows are fetched)"
+	}
+	fmt.Fprintf(s.cfg.Stderr, "-- %s: %s, %s%s\n", l.Table, l.Method.Name, l.Calls(), known)
+}
+
 // dryRun prints the first request of every call whose parameters are
 // known before anything is fetched; levels fed by other tables' rows are
 // described.
 func (s *Session) dryRun(ctx context.Context, levels []planner.Level) error {
 	for _, l := range levels {
+		s.describeLevel(l)
 		if len(l.PerRowOf) > 0 {
-			fmt.Fprintf(s.cfg.Stderr, "-- %s: %s, %s (known only once those rows are fetched)\n", l.Table, l.Method.Name, l.Calls())
 			continue
 		}
 		calls, err := s.levelCalls(ctx, l)

@@ -67,5 +67,9 @@ func (l Level) Calls() string {
 
 // String is the level on one line.
 func (l Level) String() string {
-	return fmt.Sprintf("%s: %s %s %s, %s; %s", l.Table, l.Method.Name, l.Method.HTTPMethod, l.Method.Path, l.Calls(), strings.Join(l.Params, "; "))
+	line := fmt.Sprintf("%s: %s %s %s, %s", l.Table, l.Method.Name, l.Method.HTTPMethod, l.Method.Path, l.Calls())
+	if len(l.Params) > 0 {
+		line += "; " + strings.Join(l.Params, "; ")
+	}
+	return line
 }
