@@ -254,7 +254,7 @@ type fetched struct {
 func (s *Session) fetchPlan(ctx context.Context, plan *planner.Plan, jsonOnly func(column string) bool) (fetched, error) {
 	f := fetched{textJSON: map[string]bool{}, views: map[string]string{}}
 	viewCalls := map[string][]int64{} // one view per resource, over every reference's calls
-	for _, t := range plan.Tables {
+	for i, t := range plan.Tables {
 		tbl, err := s.cfg.Store.EnsureTable(ctx, t.Resource.ID, tableColumns(t.Resource))
 		if err != nil {
 			return f, err
@@ -275,6 +275,11 @@ func (s *Session) fetchPlan(ctx context.Context, plan *planner.Plan, jsonOnly fu
 		}
 		if limit := s.maxCalls(); f.total+len(calls) > limit {
 			return f, &planner.TooManyCallsError{Table: t.Alias(), Calls: f.total + len(calls), Max: limit}
+		}
+		if s.cfg.Progress && len(plan.Tables) > 1 {
+			// The fan-out's levels stay on the terminal above the
+			// executor's progress line.
+			fmt.Fprintf(s.cfg.Stderr, "\r\033[Klevel %d/%d: %s, %s, %d call(s)\n", i+1, len(plan.Tables), t.Alias(), t.Method.Name, len(calls))
 		}
 		refs, fails, err := s.fetchCalls(ctx, t, tbl, calls)
 		if err != nil {
