@@ -46,6 +46,10 @@ func TestReadsFanOutOverEverySubscription(t *testing.T) {
 	if n := sb.count(t, "SELECT count(*) FROM azure.data_protection.backup_instances WHERE resourceGroupName = 'rg-prod-eastus'"); n != estateInstances/2 {
 		t.Errorf("one resource group in every subscription: %d, want %d", n, estateInstances/2)
 	}
+	r := sb.skyql(t, "exec", "-o", "csv", "SELECT count(*) FROM azure.data_protection.backup_instances WHERE resourceGroupName = 'rg-none'").mustSucceed(t)
+	if r.stdout != "count(*)\n0\n" || strings.Count(r.stderr, "counted as empty") != 1 || !strings.Contains(r.stderr, "and 1 more like it") {
+		t.Errorf("a group no subscription has: stdout %q, stderr:\n%s\nwant 0 and one notice for both subscriptions", r.stdout, r.stderr)
+	}
 	if n := sb.count(t, "SELECT count(DISTINCT subscriptionId) FROM azure.data_protection.backup_vaults"); n != 2 {
 		t.Errorf("count(DISTINCT subscriptionId) over vaults: %d, want 2", n)
 	}
@@ -54,8 +58,8 @@ func TestReadsFanOutOverEverySubscription(t *testing.T) {
 	}
 	// The parents were listed once per query: one GET /subscriptions per query
 	// that fanned out over subscriptions, not one per vault.
-	if got := sb.Stats().ByRoute["GET /subscriptions"]; got != 3 {
-		t.Errorf("GET /subscriptions sent %d times by 3 queries that fan out over subscriptions", got)
+	if got := sb.Stats().ByRoute["GET /subscriptions"]; got != 4 {
+		t.Errorf("GET /subscriptions sent %d times by 4 queries that fan out over subscriptions", got)
 	}
 }
 

@@ -355,9 +355,10 @@ func (s *Session) fetchCalls(ctx context.Context, t *planner.Table, tbl *store.T
 	}
 	var failures []CallFailure
 	finished := make([]store.FinishedCall, len(results))
+	var empty []executor.Result // calls to scopes that cannot hold the resource
 	for i, r := range results {
 		if outOfScope(r.Err) || (fannedOut(t) && notFound(r.Err)) {
-			fmt.Fprintf(s.cfg.Stderr, "skyql: notice: %s: counted as empty (%v)\n", r.Call.Describe(), r.Err)
+			empty = append(empty, r)
 			r.Err = nil
 		}
 		enough := errors.Is(r.Err, errEnoughRows)
@@ -379,6 +380,13 @@ func (s *Session) fetchCalls(ctx context.Context, t *planner.Table, tbl *store.T
 	}
 	if err := s.cfg.Store.FinishCalls(ctx, finished); err != nil {
 		return nil, nil, err
+	}
+	if len(empty) > 0 {
+		others := ""
+		if len(empty) > 1 {
+			others = fmt.Sprintf(" and %d more like it", len(empty)-1)
+		}
+		fmt.Fprintf(s.cfg.Stderr, "skyql: notice: no %s in the scope of %s%s: counted as empty (%v)\n", t.Resource.ID, empty[0].Call.Describe(), others, empty[0].Err)
 	}
 	return refs, failures, nil
 }

@@ -190,6 +190,12 @@ func (s *Session) constraintRequests(ctx context.Context, constraints []planner.
 		}
 		allowed[c.Param] = strs
 	}
+	calls := 1
+	for _, name := range names {
+		if calls *= len(allowed[name]); calls > s.maxCalls() {
+			return nil, &planner.TooManyCallsError{Table: "the write", Calls: calls, Max: s.maxCalls()}
+		}
+	}
 	combos := []map[string]string{{}}
 	for _, name := range names {
 		combos = crossProduct(combos, []string{name}, valuesAsTuples(allowed[name]))
