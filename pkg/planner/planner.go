@@ -101,7 +101,7 @@ type MissingParamsError struct {
 
 func (e *MissingParamsError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "cannot SELECT from %s: missing required parameter(s) %s; supply them in WHERE (e.g. %s = '...') or bind them to another table's column in a join.",
+	fmt.Fprintf(&b, "cannot SELECT from %s: missing required parameter(s) %s; supply them in WHERE (e.g. %s = '...') or bind them to another table's column in a join (no collection above the resource gives them).",
 		e.Table, strings.Join(e.Missing, ", "), e.Missing[0])
 	for _, name := range e.FromSubqueries {
 		fmt.Fprintf(&b, "\n%s IN (SELECT ...) does not give %s values: skyql takes them from a join, e.g. JOIN <the subquery's table> s ON %s = s.<its column>, with the subquery's WHERE in the ON or WHERE.",
@@ -111,7 +111,7 @@ func (e *MissingParamsError) Error() string {
 		fmt.Fprintf(&b, "\nIts join conditions with %s were not used: %s's parameters come from this table's rows, and both cannot come from the other. Give one of the two its parameters in WHERE, or take them from the other's id (e.g. split_part(%s.id, '/', 3) is the subscription of an Azure id).",
 			e.CycleWith, e.CycleWith, e.CycleWith)
 	}
-	b.WriteString("\nSELECT reads (and fans out over the collections above a resource for what it can find there); these methods serve it, and each needs:")
+	b.WriteString("\nmethods that serve SELECT, and what each needs:")
 	for _, m := range e.Methods {
 		fmt.Fprintf(&b, "\n  %s: %s", m.Name, strings.Join(userParams(m), ", "))
 	}
