@@ -1,8 +1,11 @@
 // Package planner decides, for each provider table a query reads, which API
 // method serves it and where each required parameter comes from: a
-// constant in WHERE (= or IN, one call per combination) or another table's
-// rows through a join. It orders the tables so that those feeding others
-// are fetched first. It sends nothing; the engine evaluates and runs the plan.
+// constant in WHERE (= or IN, one call per combination), another table's
+// rows through a join, or, for a parameter the statement leaves unbound,
+// the rows of the collection above the resource, which it adds to the plan
+// (scope fan-out). It orders the tables so that those feeding others are
+// fetched first. It plans writes too (PlanWrite), which never fan out. It
+// sends nothing; the engine evaluates and runs the plan.
 package planner
 
 import (
