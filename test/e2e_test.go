@@ -261,8 +261,8 @@ func TestErrorsAreClearAndExitNonZero(t *testing.T) {
 		sql   string
 		wants []string
 	}{
-		{"missing vaultName", fmt.Sprintf("SELECT name FROM azure.data_protection.backup_instances WHERE %s", instancesWhere),
-			[]string{"missing required parameter(s) vaultName", "BackupInstances_List: resourceGroupName, subscriptionId, vaultName"}},
+		{"missing operationId", fmt.Sprintf("SELECT * FROM azure.data_protection.operation_result WHERE subscriptionId = '%s'", sub),
+			[]string{"missing required parameter(s) location, operationId", "no collection above the resource gives them", "OperationResult_Get: location, operationId, subscriptionId"}},
 		{"unknown resource", "SELECT name FROM azure.data_protection.backup_instance WHERE subscriptionId = 'x'",
 			[]string{"unknown resource azure.data_protection.backup_instance; did you mean azure.data_protection.backup_instances?"}},
 		{"bad SQL", "SELECT name FROM azure.data_protection.backup_vaults\nWHERE subscriptionId = ",

@@ -103,8 +103,8 @@ func TestServeAnswersPsql(t *testing.T) {
 	if !strings.Contains(r.stderr, "42P01: unknown resource azure.data_protection.backup_instancez; did you mean azure.data_protection.backup_instances?") {
 		t.Fatalf("unknown resource: %s", r.stderr)
 	}
-	r = psql(t, conn, servePassword, "-v", "VERBOSITY=verbose", "-c", fmt.Sprintf("SELECT name FROM azure.data_protection.backup_instances WHERE subscriptionId = '%s'", sub))
-	if !strings.Contains(r.stderr, "42P02: cannot SELECT from azure.data_protection.backup_instances: missing required parameter(s) resourceGroupName, vaultName") {
+	r = psql(t, conn, servePassword, "-v", "VERBOSITY=verbose", "-c", fmt.Sprintf("SELECT * FROM azure.data_protection.operation_result WHERE subscriptionId = '%s'", sub))
+	if !strings.Contains(r.stderr, "42P02: cannot SELECT from azure.data_protection.operation_result: missing required parameter(s) location, operationId") {
 		t.Fatalf("missing parameters: %s", r.stderr)
 	}
 }

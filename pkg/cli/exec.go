@@ -21,7 +21,9 @@ func newExecCommand(opts *globalOptions) *cobra.Command {
 		Short: "Run SQL statements and print their results",
 		Long: `Run one or more SQL statements (separated by ;) given as an argument, with
 -f FILE, or on standard input (-f -). Results go to stdout in the -o format;
-messages go to stderr. The exit code is 0 only when every statement succeeded.`,
+messages go to stderr. The exit code is 0 only when every statement succeeded.
+
+` + scopeHelp,
 		Example: `  skyql exec --sandbox "SHOW SERVICES IN azure"
   skyql exec -o json -f inventory.sql`,
 		RunE: func(cmd *cobra.Command, args []string) error {

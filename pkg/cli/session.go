@@ -14,6 +14,7 @@ import (
 	"github.com/skyql/skyql/pkg/auth"
 	"github.com/skyql/skyql/pkg/engine"
 	"github.com/skyql/skyql/pkg/executor"
+	"github.com/skyql/skyql/pkg/planner"
 	"github.com/skyql/skyql/pkg/provider"
 	"github.com/skyql/skyql/pkg/registry"
 	"github.com/skyql/skyql/pkg/shell"
@@ -27,6 +28,8 @@ type sessionOptions struct {
 	maxPages     int
 	cacheTTL     time.Duration
 	noWait       bool
+	subscription []string
+	maxCalls     int
 }
 
 func (so *sessionOptions) register(cmd *cobra.Command) {
@@ -35,6 +38,8 @@ func (so *sessionOptions) register(cmd *cobra.Command) {
 	f.IntVar(&so.maxPages, "max-pages", 0, "stop following a list after this many pages (0: follow every page); hitting the cap is reported as a failure")
 	f.DurationVar(&so.cacheTTL, "cache-ttl", 5*time.Minute, "how long fetched rows are reused by later queries")
 	f.BoolVar(&so.noWait, "no-wait", false, "do not wait for long-running operations: print the operation URL once the API accepted the request")
+	f.StringArrayVar(&so.subscription, "subscription", nil, "fan SELECTs that give no subscriptionId out over this subscription only (repeatable; default: AZURE_SUBSCRIPTION_ID, the config file, else every subscription the credential lists)")
+	f.IntVar(&so.maxCalls, "max-calls", planner.DefaultMaxCalls, "refuse a statement that would make more API calls than this")
 }
 
 // session is an engine.Session with what must be closed after it.
@@ -80,6 +85,7 @@ type sessions struct {
 	endpoints map[string]string
 	authFor   engine.AuthSource
 	storeOpts store.Options
+	scope     map[string][]string
 	close     func() error
 }
 
@@ -106,7 +112,17 @@ func newSessions(ctx context.Context, cmd *cobra.Command, opts *globalOptions, s
 			return nil, usageError{fmt.Errorf("--auth: %w", err)}
 		}
 	}
+	if so.maxCalls < 1 {
+		return nil, usageError{fmt.Errorf("--max-calls must be at least 1, got %d", so.maxCalls)}
+	}
+	subscriptions, err := subscriptionScope(so.subscription, !opts.sandbox, appDir)
+	if err != nil {
+		return nil, err
+	}
 	ss := &sessions{cmd: cmd, opts: opts, so: so, cat: newCatalog(appDir), endpoints: endpoints, close: func() error { return nil }}
+	if len(subscriptions) > 0 {
+		ss.scope = map[string][]string{"subscriptionId": subscriptions}
+	}
 	sources := auth.NewSources(userAuth)
 	ss.authFor = func(p *provider.Provider) (executor.Authorizer, error) {
 		return sources.For(p.Name, p.Config.Auth)
@@ -164,6 +180,8 @@ func (ss *sessions) open(ctx context.Context, stderr io.Writer, progress bool) (
 		NoWait:       ss.so.noWait,
 		Progress:     progress,
 		Registry:     &registryOps{cmd: ss.cmd, opts: ss.opts},
+		Scope:        ss.scope,
+		MaxCalls:     ss.so.maxCalls,
 	})
 	return s, nil
 }

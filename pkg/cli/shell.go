@@ -23,7 +23,9 @@ func newShellCommand(opts *globalOptions) *cobra.Command {
 shell edits lines, keeps history in the app directory and completes keywords and
 provider, service and resource names with Tab; Ctrl-C cancels the running
 statement, Ctrl-D leaves. With a script on standard input it runs every
-statement, reports each failure, and exits non-zero if any failed.`,
+statement, reports each failure, and exits non-zero if any failed.
+
+` + scopeHelp,
 		Example: `  skyql shell --sandbox
   skyql shell < inventory.sql`,
 		RunE: func(cmd *cobra.Command, args []string) error {

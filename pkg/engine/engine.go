@@ -59,6 +59,13 @@ type Config struct {
 	Progress bool
 	// Registry handles REGISTRY statements; nil disables them.
 	Registry RegistryOps
+	// Scope gives values to path parameters a SELECT leaves unbound, before
+	// it fans out over the collections above a resource: subscriptionId
+	// from --subscription, AZURE_SUBSCRIPTION_ID or the config file.
+	Scope map[string][]string
+	// MaxCalls refuses a statement that would make more API calls
+	// (0: planner.DefaultMaxCalls).
+	MaxCalls int
 }
 
 // RegistryOps are the registry actions SQL can ask for.

@@ -5,9 +5,13 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"net/http"
+	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/skyql/skyql/pkg/executor"
 	"github.com/skyql/skyql/pkg/output"
@@ -49,15 +53,15 @@ func (e *PartialError) Error() string {
 }
 
 func (s *Session) runSelect(ctx context.Context, sel *parser.Select, w output.Writer) error {
-	plan, err := planner.PlanSelect(sel, s.resource)
+	plan, err := planner.PlanSelect(sel, s.resource, s.planOptions())
 	if err != nil {
 		return err
 	}
 	if sel.Explain {
-		return s.explain(ctx, plan, w)
+		return s.explain(ctx, plan.Levels(), w)
 	}
 	if s.cfg.DryRun {
-		return s.dryRunSelect(ctx, plan)
+		return s.dryRun(ctx, plan.Levels())
 	}
 	// Read before any call is looked up (see store.Instance); without it
 	// the result is not kept.
@@ -195,10 +199,16 @@ func scanRows(rows *sql.Rows, width int, batches chan<- [][]any, stop <-chan str
 	}
 }
 
+func (s *Session) planOptions() planner.Options {
+	return planner.Options{Scope: s.cfg.Scope, MaxCalls: s.cfg.MaxCalls}
+}
+
 // tableColumns is the store layout of a resource: the response's top-level
 // properties, then the request parameters (those skyql supplies aside), so that a
 // row says which vault it came from and WHERE on a parameter filters
-// locally too.
+// locally too. A parameter the call did not carry (the vault of a backup
+// vault listed by subscription) is read from the row's id, at its place in
+// the resource's item path.
 func tableColumns(r *provider.Resource) []store.Column {
 	var cols []store.Column
 	taken := map[string]bool{}
@@ -206,11 +216,19 @@ func tableColumns(r *provider.Resource) []store.Column {
 		taken[c.Name] = true
 		cols = append(cols, store.Column{Name: c.Name, Kind: store.KindOf(c.Type)})
 	}
+	var itemPath []string
+	if m := planner.ItemMethod(r); m != nil {
+		itemPath = strings.Split(m.Path, "/")
+	}
 	for _, m := range r.VerbMethods(provider.VerbSelect) {
 		for _, p := range m.Params {
 			if (p.In == "path" || p.In == "query") && !p.Supplied() && !taken[p.Name] {
 				taken[p.Name] = true
-				cols = append(cols, store.Column{Name: p.Name, Kind: store.KindText, Param: true})
+				c := store.Column{Name: p.Name, Kind: store.KindText, Param: true}
+				if i := slices.Index(itemPath, "{"+p.Name+"}"); i > 0 {
+					c.IDSegment, c.IDLabel = i, itemPath[i-1]
+				}
+				cols = append(cols, c)
 			}
 		}
 	}
@@ -236,7 +254,7 @@ type fetched struct {
 func (s *Session) fetchPlan(ctx context.Context, plan *planner.Plan, jsonOnly func(column string) bool) (fetched, error) {
 	f := fetched{textJSON: map[string]bool{}, views: map[string]string{}}
 	viewCalls := map[string][]int64{} // one view per resource, over every reference's calls
-	for _, t := range plan.Tables {
+	for i, t := range plan.Tables {
 		tbl, err := s.cfg.Store.EnsureTable(ctx, t.Resource.ID, tableColumns(t.Resource))
 		if err != nil {
 			return f, err
@@ -254,6 +272,14 @@ func (s *Session) fetchPlan(ctx context.Context, plan *planner.Plan, jsonOnly fu
 		calls, err := s.callsFor(ctx, t)
 		if err != nil {
 			return f, err
+		}
+		if limit := s.maxCalls(); f.total+len(calls) > limit {
+			return f, &planner.TooManyCallsError{Table: t.Alias(), Calls: f.total + len(calls), Max: limit}
+		}
+		if s.cfg.Progress && len(plan.Tables) > 1 {
+			// The fan-out's levels stay on the terminal above the
+			// executor's progress line.
+			fmt.Fprintf(s.cfg.Stderr, "\r\033[Klevel %d/%d: %s, %s, %d call(s)\n", i+1, len(plan.Tables), t.Alias(), t.Method.Name, len(calls))
 		}
 		refs, fails, err := s.fetchCalls(ctx, t, tbl, calls)
 		if err != nil {
@@ -311,8 +337,15 @@ func (s *Session) fetchCalls(ctx context.Context, t *planner.Table, tbl *store.T
 		return nil, nil, err
 	}
 	ingest := s.cfg.Store.NewIngest(ctx)
+	arrived := make([]atomic.Int64, len(toFetch))
 	results := s.cfg.Executor.Fetch(ctx, toFetch, executor.SinkFunc(func(i int, items [][]byte) error {
-		return ingest.Add(tbl, fetchRefs[i].ID, toFetch[i].Params, items)
+		if err := ingest.Add(tbl, fetchRefs[i].ID, toFetch[i].Params, items); err != nil {
+			return err
+		}
+		if t.RowLimit > 0 && arrived[i].Add(int64(len(items))) >= t.RowLimit {
+			return errEnoughRows
+		}
+		return nil
 	}))
 	if err := ingest.Close(); err != nil {
 		return nil, nil, err
@@ -322,8 +355,17 @@ func (s *Session) fetchCalls(ctx context.Context, t *planner.Table, tbl *store.T
 	}
 	var failures []CallFailure
 	finished := make([]store.FinishedCall, len(results))
+	var empty []executor.Result // calls to scopes that cannot hold the resource
 	for i, r := range results {
-		complete := r.Err == nil && !r.Capped
+		if outOfScope(r.Err) || (fannedOut(t) && notFound(r.Err)) {
+			empty = append(empty, r)
+			r.Err = nil
+		}
+		enough := errors.Is(r.Err, errEnoughRows)
+		if enough {
+			r.Err = nil // the statement has its rows; the call is not complete, so not reused
+		}
+		complete := r.Err == nil && !r.Capped && !enough
 		finished[i] = store.FinishedCall{ID: fetchRefs[i].ID, Complete: complete, Rows: ingest.Rows(fetchRefs[i].ID)}
 		switch {
 		case r.Err != nil:
@@ -332,14 +374,62 @@ func (s *Session) fetchCalls(ctx context.Context, t *planner.Table, tbl *store.T
 			failures = append(failures, CallFailure{Table: t.Resource.ID, Call: r.Call.Describe(),
 				Err: fmt.Errorf("stopped after %d pages (the page cap); more pages were left", r.Pages)})
 		}
-		if complete || s.cfg.AllowPartial {
+		if complete || enough || s.cfg.AllowPartial {
 			refs = append(refs, fetchRefs[i])
 		}
 	}
 	if err := s.cfg.Store.FinishCalls(ctx, finished); err != nil {
 		return nil, nil, err
 	}
+	if len(empty) > 0 {
+		others := ""
+		if len(empty) > 1 {
+			others = fmt.Sprintf(" and %d more like it", len(empty)-1)
+		}
+		fmt.Fprintf(s.cfg.Stderr, "skyql: notice: no %s in the scope of %s%s: counted as empty (%v)\n", t.Resource.ID, empty[0].Call.Describe(), others, empty[0].Err)
+	}
 	return refs, failures, nil
+}
+
+// errEnoughRows stops a call's paging once the statement has the rows it
+// needs (planner.Table.RowLimit).
+var errEnoughRows = errors.New("enough rows for the statement's LIMIT")
+
+// outOfScope reports an answer that says the resource type cannot exist
+// in the call's scope: a subscription not registered for the type's
+// resource provider, or a disabled one. Such a scope holds nothing of the
+// type, so fanning out over it finds nothing rather than failing.
+func outOfScope(err error) bool {
+	var api *executor.APIError
+	if !errors.As(err, &api) || api.StatusCode != http.StatusConflict {
+		return false
+	}
+	switch api.Code {
+	case "MissingSubscriptionRegistration", "SubscriptionNotRegistered", "ReadOnlyDisabledSubscription", "DisabledSubscription":
+		return true
+	}
+	return false
+}
+
+// fannedOut reports a table some of whose parameters come from a
+// collection the planner listed: a call to a scope without the item the
+// statement named (WHERE resourceGroupName = 'x', in a subscription
+// without that group) finds nothing rather than failing.
+func fannedOut(t *planner.Table) bool {
+	return slices.ContainsFunc(t.Sources(), func(src *planner.Table) bool { return src.Scope })
+}
+
+func notFound(err error) bool {
+	var api *executor.APIError
+	return errors.As(err, &api) && api.StatusCode == http.StatusNotFound
+}
+
+// maxCalls is the most calls a statement may make.
+func (s *Session) maxCalls() int {
+	if s.cfg.MaxCalls > 0 {
+		return s.cfg.MaxCalls
+	}
+	return planner.DefaultMaxCalls
 }
 
 // cacheKey identifies a call's result: the method and the exact first URL
@@ -356,34 +446,52 @@ func cacheKey(c *executor.Call) (string, error) {
 // callsFor turns a table's bindings into calls: constants evaluated, join
 // values read from the source tables' rows, one call per combination.
 func (s *Session) callsFor(ctx context.Context, t *planner.Table) ([]*executor.Call, error) {
-	combos := []map[string]string{{}}
-	for _, b := range t.Constants {
-		var values []string
-		for _, e := range b.Values {
-			v, err := s.evalConstant(ctx, e)
-			if err != nil {
-				return nil, fmt.Errorf("parameter %s of %s: %w", b.Param, t.Alias(), err)
-			}
-			values = append(values, v)
-		}
-		combos = crossProduct(combos, []string{b.Param}, valuesAsTuples(values))
+	combos, err := s.constantCombos(ctx, t.Alias(), t.Constants)
+	if err != nil {
+		return nil, err
 	}
 	if len(t.Joins) > 0 {
 		names, tuples, err := s.joinValues(ctx, t)
 		if err != nil {
 			return nil, err
 		}
+		if n := len(combos) * len(tuples); n > s.maxCalls() {
+			return nil, &planner.TooManyCallsError{Table: t.Alias(), Calls: n, Max: s.maxCalls()}
+		}
 		combos = crossProduct(combos, names, tuples)
 	}
+	return s.newCalls(t.Method, combos)
+}
+
+// newCalls prepares one call of m per parameter set.
+func (s *Session) newCalls(m *provider.Method, combos []map[string]string) ([]*executor.Call, error) {
 	calls := make([]*executor.Call, 0, len(combos))
 	for _, params := range combos {
-		c, err := s.newCall(t.Method, params)
+		c, err := s.newCall(m, params)
 		if err != nil {
 			return nil, err
 		}
 		calls = append(calls, c)
 	}
 	return calls, nil
+}
+
+// constantCombos evaluates constant bindings into one parameter set per
+// combination of their values.
+func (s *Session) constantCombos(ctx context.Context, table string, constants []planner.ConstantBinding) ([]map[string]string, error) {
+	combos := []map[string]string{{}}
+	for _, b := range constants {
+		var values []string
+		for _, e := range b.Values {
+			v, err := s.evalConstant(ctx, e)
+			if err != nil {
+				return nil, fmt.Errorf("parameter %s of %s: %w", b.Param, table, err)
+			}
+			values = append(values, v)
+		}
+		combos = crossProduct(combos, []string{b.Param}, valuesAsTuples(values))
+	}
+	return combos, nil
 }
 
 func valuesAsTuples(values []string) [][]string {
@@ -501,28 +609,18 @@ next:
 	return names, tuples, rows.Err()
 }
 
-// explain writes the plan: per table, the method, how many calls and where
-// the parameters come from, without sending anything.
-func (s *Session) explain(ctx context.Context, plan *planner.Plan, w output.Writer) error {
+// explain writes the plan's levels: per table, the method, how many calls
+// and where the parameters come from, and the first request, without
+// sending anything.
+func (s *Session) explain(ctx context.Context, levels []planner.Level, w output.Writer) error {
 	if err := w.Begin([]output.Column{{Name: "table"}, {Name: "method"}, {Name: "calls"}, {Name: "parameters"}, {Name: "first_request"}}); err != nil {
 		return err
 	}
-	for _, t := range plan.Tables {
-		var params []string
-		for _, b := range t.Constants {
-			var vs []string
-			for _, v := range b.Values {
-				vs = append(vs, v.SQL)
-			}
-			params = append(params, b.Param+" = "+strings.Join(vs, " | "))
-		}
-		for _, j := range t.Joins {
-			params = append(params, j.Param+" <- "+j.Expr.SQL)
-		}
-		var calls any = "one per row of " + joinAliases(t.Sources())
-		request := ""
-		if len(t.Joins) == 0 {
-			cs, err := s.callsFor(ctx, t)
+	for _, l := range levels {
+		var calls any = l.Calls()
+		request := l.Method.HTTPMethod + " " + s.baseURL(l.Method.Resource.Service) + l.Method.Path
+		if len(l.PerRowOf) == 0 {
+			cs, err := s.levelCalls(ctx, l)
 			if err != nil {
 				return err
 			}
@@ -532,34 +630,44 @@ func (s *Session) explain(ctx context.Context, plan *planner.Plan, w output.Writ
 				if err != nil {
 					return err
 				}
-				request = t.Method.HTTPMethod + " " + u
+				request = l.Method.HTTPMethod + " " + u
 			}
 		}
-		if err := w.Row([]any{t.ViewName + " AS " + t.Alias(), t.Method.Name, calls, strings.Join(params, "; "), request}); err != nil {
+		if err := w.Row([]any{l.Table, l.Method.Name, calls, strings.Join(l.Params, "; "), request}); err != nil {
 			return err
 		}
 	}
 	return w.End()
 }
 
-func joinAliases(ts []*planner.Table) string {
-	var names []string
-	for _, t := range ts {
-		names = append(names, t.Alias())
+// levelCalls are the calls of a level whose parameters are all constants.
+func (s *Session) levelCalls(ctx context.Context, l planner.Level) ([]*executor.Call, error) {
+	combos, err := s.constantCombos(ctx, l.Table, l.Constants)
+	if err != nil {
+		return nil, err
 	}
-	return strings.Join(names, " x ")
+	return s.newCalls(l.Method, combos)
 }
 
-// dryRunSelect prints the first request of every call whose parameters are
-// known before anything is fetched; calls fed by joins are described.
-func (s *Session) dryRunSelect(ctx context.Context, plan *planner.Plan) error {
-	for _, t := range plan.Tables {
-		if len(t.Joins) > 0 {
-			fmt.Fprintf(s.cfg.Stderr, "-- %s: %s, one call per row of %s (known only once those rows are fetched)\n",
-				t.Alias(), t.Method.Name, joinAliases(t.Sources()))
+// describeLevel prints a plan level as a comment line of a dry run.
+func (s *Session) describeLevel(l planner.Level) {
+	known := ""
+	if len(l.PerRowOf) > 0 {
+		known = " (known only once those rows are fetched)"
+	}
+	fmt.Fprintf(s.cfg.Stderr, "-- %s: %s, %s%s\n", l.Table, l.Method.Name, l.Calls(), known)
+}
+
+// dryRun prints the first request of every call whose parameters are
+// known before anything is fetched; levels fed by other tables' rows are
+// described.
+func (s *Session) dryRun(ctx context.Context, levels []planner.Level) error {
+	for _, l := range levels {
+		s.describeLevel(l)
+		if len(l.PerRowOf) > 0 {
 			continue
 		}
-		calls, err := s.callsFor(ctx, t)
+		calls, err := s.levelCalls(ctx, l)
 		if err != nil {
 			return err
 		}

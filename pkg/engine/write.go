@@ -10,6 +10,7 @@ import (
 	"github.com/skyql/skyql/pkg/executor"
 	"github.com/skyql/skyql/pkg/output"
 	"github.com/skyql/skyql/pkg/parser"
+	"github.com/skyql/skyql/pkg/planner"
 	"github.com/skyql/skyql/pkg/provider"
 )
 
@@ -48,91 +49,60 @@ func (e *WriteError) Error() string {
 }
 
 func (s *Session) runWrite(ctx context.Context, st parser.Statement, w output.Writer) error {
+	plan, err := planner.PlanWrite(st, s.resource)
+	if err != nil {
+		return err
+	}
 	var (
-		table     parser.QualifiedName
-		method    *provider.Method
 		requests  []writeRequest
 		noWait    bool
 		returning string
-		verb      string
-		err       error
 	)
 	switch st := st.(type) {
 	case *parser.Insert:
-		table, noWait, returning = st.Table, st.NoWait, st.Returning
-		verb = "INSERT"
-		if st.Replace {
-			verb = "REPLACE"
-		}
-		if method, err = s.writeMethod(st.Table, verb); err != nil {
-			return err
-		}
+		noWait, returning = st.NoWait, st.Returning
 		requests, err = s.insertRequests(ctx, st)
 	case *parser.Update:
-		table, noWait, returning, verb = st.Table, st.NoWait, st.Returning, "UPDATE"
-		if method, err = s.writeMethod(st.Table, verb); err != nil {
-			return err
-		}
-		requests, err = s.predicateRequests(ctx, method, st.Predicates)
+		noWait, returning = st.NoWait, st.Returning
+		requests, err = s.constraintRequests(ctx, plan.Constraints)
 		if err == nil {
 			body := map[string]any{}
-			for _, a := range st.Set {
-				field, ok := strings.CutPrefix(a.Column, provider.BodyFieldPrefix)
-				if !ok {
-					return fmt.Errorf("UPDATE can only SET body fields (data__<field>), not %s; parameters go in WHERE", a.Column)
-				}
+			for _, a := range plan.Set {
 				v, err := s.evalBodyValue(ctx, a.Value)
 				if err != nil {
 					return fmt.Errorf("SET %s: %w", a.Column, err)
 				}
-				body[field] = v
+				body[strings.TrimPrefix(a.Column, provider.BodyFieldPrefix)] = v
 			}
 			for i := range requests {
 				requests[i].body = body
 			}
 		}
 	case *parser.Delete:
-		table, noWait, returning, verb = st.Table, st.NoWait, st.Returning, "DELETE"
-		if method, err = s.writeMethod(st.Table, verb); err != nil {
-			return err
-		}
-		requests, err = s.predicateRequests(ctx, method, st.Predicates)
+		noWait, returning = st.NoWait, st.Returning
+		requests, err = s.constraintRequests(ctx, plan.Constraints)
 	case *parser.Exec:
-		table, noWait, verb = st.Table, st.NoWait, "EXEC"
-		r, rerr := s.resource(st.Table)
-		if rerr != nil {
-			return rerr
-		}
-		if method, err = r.FindMethod(st.Method); err != nil {
-			return err
-		}
-		req := writeRequest{params: map[string]string{}}
-		for _, p := range st.Params {
-			v, err := s.evalConstant(ctx, p.Value)
-			if err != nil {
-				return fmt.Errorf("@%s: %w", p.Name, err)
-			}
-			req.params[p.Name] = v
-		}
-		if st.JSONBody != "" {
+		noWait = st.NoWait
+		requests, err = s.constraintRequests(ctx, plan.Constraints)
+		if err == nil && st.JSONBody != "" {
 			if !json.Valid([]byte(st.JSONBody)) {
 				return fmt.Errorf("@@json is not valid JSON: %.80s", st.JSONBody)
 			}
-			req.raw = []byte(st.JSONBody)
+			requests[0].raw = []byte(st.JSONBody)
 		}
-		requests = []writeRequest{req}
 	}
 	if err != nil {
 		return err
 	}
 	if len(requests) == 0 {
-		return fmt.Errorf("%s %s: no rows to write", verb, table)
+		return fmt.Errorf("%s %s: no rows to write", plan.Verb, plan.Table)
 	}
-	calls, err := s.writeCalls(method, requests)
+	calls, err := s.writeCalls(plan.Method, requests)
 	if err != nil {
 		return err
 	}
 	if s.cfg.DryRun {
+		s.describeLevel(plan.Levels()[0])
 		for _, c := range calls {
 			if err := c.DryRun(s.cfg.Stderr); err != nil {
 				return err
@@ -140,28 +110,7 @@ func (s *Session) runWrite(ctx context.Context, st parser.Statement, w output.Wr
 		}
 		return nil
 	}
-	return s.sendWrites(ctx, verb, method, calls, noWait, returning != "" || verb == "EXEC", w)
-}
-
-// writeMethod finds the method a write verb uses. REPLACE falls back to the
-// INSERT method when that is a PUT, which replaces in ARM.
-func (s *Session) writeMethod(q parser.QualifiedName, verb string) (*provider.Method, error) {
-	r, err := s.resource(q)
-	if err != nil {
-		return nil, err
-	}
-	v := provider.Verb(strings.ToLower(verb))
-	if ms := r.VerbMethods(v); len(ms) > 0 {
-		return ms[0], nil
-	}
-	if v == provider.VerbReplace {
-		for _, m := range r.VerbMethods(provider.VerbInsert) {
-			if m.HTTPMethod == "PUT" {
-				return m, nil
-			}
-		}
-	}
-	return nil, fmt.Errorf("%s does not support %s (SHOW METHODS IN %s lists what it does; EXEC runs any method)", r.ID, verb, q)
+	return s.sendWrites(ctx, plan.Verb, plan.Method, calls, noWait, returning != "" || plan.Verb == "EXEC", w)
 }
 
 // insertRequests turns VALUES rows (or a SELECT's rows) into requests:
@@ -212,57 +161,40 @@ func (s *Session) insertRequests(ctx context.Context, st *parser.Insert) ([]writ
 	return out, nil
 }
 
-// predicateRequests fans WHERE equalities and IN lists out into one
-// request per combination of values, for UPDATE and DELETE. A parameter
-// constrained twice takes the values both allow (vaultName = 'a' AND
-// vaultName IN ('a', 'b') is 'a'), and each value once.
-func (s *Session) predicateRequests(ctx context.Context, m *provider.Method, preds []parser.Predicate) ([]writeRequest, error) {
+// constraintRequests fans a write's parameter constraints out into one
+// request per combination of values. A parameter constrained twice takes
+// the values both allow (vaultName = 'a' AND vaultName IN ('a', 'b') is
+// 'a'), and each value once.
+func (s *Session) constraintRequests(ctx context.Context, constraints []planner.ConstantBinding) ([]writeRequest, error) {
 	var names []string
 	allowed := map[string][]string{}
-	for _, p := range preds {
-		col, values := p.Left.Column, p.List
-		if p.Op == "IN SELECT" {
-			return nil, fmt.Errorf("WHERE of a write takes parameter values from constants, not from a subquery (%s IN (SELECT ...)): list the values, or run a SELECT first", p.Left.SQL)
-		}
-		if p.Op == "=" {
-			values = []parser.Expr{p.Right}
-			if col == nil {
-				col, values = p.Right.Column, []parser.Expr{p.Left}
-			}
-		}
-		if col == nil {
-			return nil, fmt.Errorf("WHERE of a write may only compare parameters with constants")
-		}
-		if _, ok := m.Param(col.Name); !ok {
-			var params []string
-			for _, p := range m.Params {
-				if p.In == "path" || p.In == "query" {
-					params = append(params, p.Name)
-				}
-			}
-			return nil, fmt.Errorf("WHERE of a write may only name %s's parameters (%s); %s is not one: a write cannot filter on other columns",
-				m.Name, strings.Join(params, ", "), col.Name)
-		}
+	for _, c := range constraints {
 		var strs []string
-		for _, e := range values {
+		for _, e := range c.Values {
 			v, err := s.evalConstant(ctx, e)
 			if err != nil {
-				return nil, fmt.Errorf("%s: %w", col.Name, err)
+				return nil, fmt.Errorf("%s: %w", c.Param, err)
 			}
 			if !slices.Contains(strs, v) {
 				strs = append(strs, v)
 			}
 		}
-		if prev, seen := allowed[col.Name]; seen {
+		if prev, seen := allowed[c.Param]; seen {
 			given := strs
 			strs = slices.DeleteFunc(slices.Clone(prev), func(v string) bool { return !slices.Contains(given, v) })
 		} else {
-			names = append(names, col.Name)
+			names = append(names, c.Param)
 		}
 		if len(strs) == 0 {
-			return nil, fmt.Errorf("WHERE leaves %s no value (its conditions on it exclude each other); nothing was sent", col.Name)
+			return nil, fmt.Errorf("WHERE leaves %s no value (its conditions on it exclude each other); nothing was sent", c.Param)
 		}
-		allowed[col.Name] = strs
+		allowed[c.Param] = strs
+	}
+	calls := 1
+	for _, name := range names {
+		if calls *= len(allowed[name]); calls > s.maxCalls() {
+			return nil, &planner.TooManyCallsError{Table: "the write", Calls: calls, Max: s.maxCalls()}
+		}
 	}
 	combos := []map[string]string{{}}
 	for _, name := range names {
@@ -317,7 +249,7 @@ func (s *Session) writeCalls(m *provider.Method, reqs []writeRequest) ([]*execut
 		calls = append(calls, c)
 	}
 	if len(problems) > 0 {
-		return nil, fmt.Errorf("%s needs %s; nothing was sent: %s",
+		return nil, fmt.Errorf("%s needs %s; nothing was sent: %s (missing parameters: reads fan out over the collections above a resource, writes do not; give each one in WHERE or VALUES)",
 			m.Name, strings.Join(m.RequiredParams(), ", "), strings.Join(problems, "; "))
 	}
 	return calls, nil

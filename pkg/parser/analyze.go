@@ -2,6 +2,7 @@ package parser
 
 import (
 	"sort"
+	"strconv"
 	"strings"
 
 	"vitess.io/vitess/go/vt/sqlparser"
@@ -244,6 +245,9 @@ func buildSelect(input string, src source, ts sqlparser.TableStatement, n *norma
 		return nil, a.err
 	}
 	s := &Select{source: src, Tables: a.tables, renamed: renamedColumns(ts)}
+	if len(s.Tables) == 1 {
+		s.RowLimit = rowLimit(ts, len(s.Tables[0].Predicates))
+	}
 	for i := range s.Tables {
 		s.Tables[i].Start -= src.offset
 		s.Tables[i].End -= src.offset
@@ -264,6 +268,58 @@ func buildSelect(input string, src source, ts sqlparser.TableStatement, n *norma
 	}
 	s.Hints = hints(comments)
 	return s, nil
+}
+
+// rowLimit is Select.RowLimit of a statement whose one table has
+// predicates reported predicates.
+func rowLimit(ts sqlparser.TableStatement, predicates int) int64 {
+	sel, ok := ts.(*sqlparser.Select)
+	if !ok || sel.Limit == nil || sel.With != nil || sel.Distinct || sel.GroupBy != nil || sel.Having != nil ||
+		len(sel.OrderBy) > 0 || len(sel.Windows) > 0 || len(sel.From) != 1 || sqlparser.ContainsAggregation(sel) {
+		return 0
+	}
+	if _, table := sel.From[0].(*sqlparser.AliasedTableExpr); !table {
+		return 0 // a join, if only with json_each
+	}
+	if sel.Where != nil && len(conjuncts(sel.Where.Expr, nil)) != predicates {
+		return 0
+	}
+	arrivalOrder := true
+	_ = sqlparser.Walk(func(n sqlparser.SQLNode) (bool, error) {
+		switch n := n.(type) {
+		case *sqlparser.Subquery, *sqlparser.OverClause:
+			arrivalOrder = false
+		case *sqlparser.FuncExpr:
+			// SQLite's aggregates that vitess does not know as such.
+			switch n.Name.Lowered() {
+			case "total", "group_concat", "string_agg", "json_group_array", "json_group_object", "jsonb_group_array", "jsonb_group_object", "min", "max", "count", "sum", "avg":
+				arrivalOrder = false
+			}
+		}
+		return arrivalOrder, nil
+	}, sel)
+	count, offset := limitValue(sel.Limit.Rowcount), limitValue(sel.Limit.Offset)
+	if !arrivalOrder || count <= 0 || offset < 0 {
+		return 0
+	}
+	return count + offset
+}
+
+// limitValue is the value of a LIMIT or OFFSET given as an integer
+// literal: 0 when absent, -1 for anything else.
+func limitValue(e sqlparser.Expr) int64 {
+	if e == nil {
+		return 0
+	}
+	lit, ok := e.(*sqlparser.Literal)
+	if !ok || lit.Type != sqlparser.IntVal {
+		return -1
+	}
+	n, err := strconv.ParseInt(lit.Val, 10, 64)
+	if err != nil {
+		return -1
+	}
+	return n
 }
 
 // renamedColumns maps the names given with AS in any select list of the

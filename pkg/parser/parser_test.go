@@ -471,3 +471,29 @@ func TestCutFollowsSQLiteQuoting(t *testing.T) {
 		t.Error("a comment alone is not a pending statement")
 	}
 }
+
+func TestRowLimitOnlyWhereTheFirstRowsAreTheResult(t *testing.T) {
+	cases := map[string]int64{
+		"SELECT name FROM a.b.c LIMIT 5":                                        5,
+		"SELECT name FROM a.b.c WHERE x = 'y' AND z IN (1, 2) LIMIT 5 OFFSET 3": 8,
+		"SELECT json_extract(p, '$.a') FROM a.b.c LIMIT 2":                      2,
+		"SELECT name FROM a.b.c":                                                0,
+		"SELECT name FROM a.b.c ORDER BY name LIMIT 5":                          0,
+		"SELECT count(*) FROM a.b.c LIMIT 5":                                    0,
+		"SELECT total(n) FROM a.b.c LIMIT 5":                                    0,
+		"SELECT DISTINCT name FROM a.b.c LIMIT 5":                               0,
+		"SELECT name FROM a.b.c WHERE name LIKE 'x%' LIMIT 5":                   0,
+		"SELECT name FROM a.b.c, json_each(c.tags) LIMIT 5":                     0,
+		"SELECT name FROM a.b.c WHERE x IN (SELECT 1) LIMIT 5":                  0,
+		"SELECT name, row_number() OVER () FROM a.b.c LIMIT 5":                  0,
+	}
+	for sql, want := range cases {
+		stmts, err := Parse(sql)
+		if err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+		if got := stmts[0].(*Select).RowLimit; got != want {
+			t.Errorf("%s: RowLimit %d, want %d", sql, got, want)
+		}
+	}
+}

@@ -67,6 +67,19 @@ type Expr struct {
 // column, so it can be evaluated before any table is fetched.
 func (e Expr) IsConstant() bool { return e.SQL != "" && len(e.Columns) == 0 }
 
+// ColumnExpr is the expression `qualifier.name`, quoted for SQLite: the
+// planner's reference to a column of a table it added to the statement.
+func ColumnExpr(qualifier, name string) Expr {
+	ref := ColumnRef{Qualifier: qualifier, Name: name}
+	return Expr{SQL: quoteIdent(qualifier) + "." + quoteIdent(name), Column: &ref, Columns: []ColumnRef{ref}}
+}
+
+// StringLiteral is the SQL string literal of v: a value given outside the
+// statement (--subscription) where the statement would have a constant.
+func StringLiteral(v string) Expr {
+	return Expr{SQL: "'" + strings.ReplaceAll(v, "'", "''") + "'"}
+}
+
 // PredicateSource says which clause a predicate came from.
 type PredicateSource string
 
@@ -125,6 +138,13 @@ type Select struct {
 	hashComments []int
 	// renamed maps names given with AS to the column they select (see RenamedColumn).
 	renamed map[string]string
+	// RowLimit is, when the result is the first rows of the statement's one
+	// table in the order they arrive, how many rows that takes (LIMIT plus
+	// OFFSET); 0 otherwise. It is set for one SELECT over one table with a
+	// constant LIMIT and without ORDER BY, GROUP BY, HAVING, DISTINCT,
+	// aggregates, window functions, subqueries, WITH or UNION, whose WHERE
+	// is made only of the Predicates reported (= and IN).
+	RowLimit int64
 }
 
 // qualifierSpan is the `p.s.r` part of a column reference `p.s.r.col`.

@@ -1,11 +1,16 @@
 // Package planner decides, for each provider table a query reads, which API
 // method serves it and where each required parameter comes from: a
-// constant in WHERE (= or IN, one call per combination) or another table's
-// rows through a join. It orders the tables so that those feeding others
-// are fetched first. It sends nothing; the engine evaluates and runs the plan.
+// constant in WHERE (= or IN, one call per combination), another table's
+// rows through a join, or, for a parameter the statement leaves unbound,
+// the rows of the collection above the resource, which it adds to the plan
+// (scope fan-out). It orders the tables so that those feeding others are
+// fetched first. It plans writes too (PlanWrite), which never fan out. It
+// sends nothing; the engine evaluates and runs the plan.
 package planner
 
 import (
+	"cmp"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -38,6 +43,14 @@ type Table struct {
 	// Filters are constant predicates on the table's own columns, used to
 	// narrow its rows before they feed other tables.
 	Filters []parser.Predicate
+	// RowLimit, when not 0, is how many rows of the table answer the
+	// statement (a LIMIT over rows in arrival order, whose WHERE the API
+	// applies itself): each call may stop paging once it has that many.
+	RowLimit int64
+	// Scope marks a table the planner added: a collection above another
+	// table, listed for the parameters the statement left unbound. The
+	// statement's SQL does not read it.
+	Scope bool
 }
 
 // ConstantBinding gives a parameter one or more constant values.
@@ -84,15 +97,22 @@ type MissingParamsError struct {
 	// with a subquery (`vaultName IN (SELECT ...)`), which skyql does not
 	// take parameter values from.
 	FromSubqueries []string
+	// CycleWith is the table whose join conditions with this one were not
+	// used for its parameters, because that table's came from this one's rows.
+	CycleWith string
 }
 
 func (e *MissingParamsError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "cannot SELECT from %s: missing required parameter(s) %s; supply them in WHERE (e.g. %s = '...') or bind them to another table's column in a join.",
+	fmt.Fprintf(&b, "cannot SELECT from %s: missing required parameter(s) %s; supply them in WHERE (e.g. %s = '...') or bind them to another table's column in a join (no collection above the resource gives them).",
 		e.Table, strings.Join(e.Missing, ", "), e.Missing[0])
 	for _, name := range e.FromSubqueries {
 		fmt.Fprintf(&b, "\n%s IN (SELECT ...) does not give %s values: skyql takes them from a join, e.g. JOIN <the subquery's table> s ON %s = s.<its column>, with the subquery's WHERE in the ON or WHERE.",
 			name, name, name)
+	}
+	if e.CycleWith != "" {
+		fmt.Fprintf(&b, "\nIts join conditions with %s were not used: %s's parameters come from this table's rows, and both cannot come from the other. Give one of the two its parameters in WHERE, or take them from the other's id (e.g. split_part(%s.id, '/', 3) is the subscription of an Azure id).",
+			e.CycleWith, e.CycleWith, e.CycleWith)
 	}
 	b.WriteString("\nmethods that serve SELECT, and what each needs:")
 	for _, m := range e.Methods {
@@ -102,11 +122,12 @@ func (e *MissingParamsError) Error() string {
 }
 
 // userParams lists the required parameters a user has to give (those with
-// a document default, like api-version, are filled in).
+// a document default, like api-version, are filled in). Body fields are
+// not among them: a read sends no body.
 func userParams(m *provider.Method) []string {
 	var out []string
 	for _, name := range m.RequiredParams() {
-		if p, ok := m.Param(name); ok && p.Supplied() {
+		if p, ok := m.Param(name); !ok || p.Supplied() {
 			continue
 		}
 		out = append(out, name)
@@ -114,38 +135,132 @@ func userParams(m *provider.Method) []string {
 	return out
 }
 
+// Options are what planning takes besides the statement.
+type Options struct {
+	// Scope gives values to parameters a statement leaves unbound, used
+	// before fanning out (--subscription gives subscriptionId its values).
+	Scope map[string][]string
+	// MaxCalls bounds the calls one table's constant parameter values may
+	// multiply into; 0 means DefaultMaxCalls.
+	MaxCalls int
+}
+
+// DefaultMaxCalls is the most calls a statement may plan unless told
+// otherwise (--max-calls).
+const DefaultMaxCalls = 10000
+
+// TooManyCallsError refuses a statement that would make more calls than
+// allowed, before any is made.
+type TooManyCallsError struct {
+	Table string
+	Calls int
+	Max   int
+}
+
+func (e *TooManyCallsError) Error() string {
+	return fmt.Sprintf("%s would need %d API calls, more than the %d allowed; narrow it with WHERE (fewer parameter values, or --subscription), or allow more with --max-calls %d",
+		e.Table, e.Calls, e.Max, e.Calls)
+}
+
 // PlanSelect plans a SELECT.
-func PlanSelect(sel *parser.Select, resolve Resolver) (*Plan, error) {
+func PlanSelect(sel *parser.Select, resolve Resolver, opts Options) (*Plan, error) {
+	if opts.MaxCalls <= 0 {
+		opts.MaxCalls = DefaultMaxCalls
+	}
+	pl := &planning{opts: opts, scopes: map[string]*Table{}, parents: map[string]parentResource{}}
 	tables := make([]*Table, len(sel.Tables))
 	for i, ref := range sel.Tables {
 		r, err := resolve(ref.Name)
 		if err != nil {
 			return nil, err
 		}
-		if len(r.VerbMethods(provider.VerbSelect)) == 0 {
-			return nil, fmt.Errorf("%s cannot be read with SELECT: it has no SELECT method (see SHOW METHODS IN %s)", r.ID, ref.Name)
+		if len(readMethods(r)) == 0 {
+			return nil, fmt.Errorf("%s cannot be read with SELECT: it has no SELECT method that reads (GET) (see SHOW METHODS IN %s)", r.ID, ref.Name)
 		}
 		tables[i] = &Table{Ref: ref, Resource: r, ViewName: ref.Name.String()}
 	}
-	for _, t := range tables {
-		if err := bindTable(t, tables); err != nil {
+	binds := make([]*bindings, len(tables))
+	for i, t := range tables {
+		binds[i] = collect(t, tables)
+	}
+	breakCycles(tables, binds)
+	for i, t := range tables {
+		if err := pl.bind(t, binds[i]); err != nil {
 			return nil, err
 		}
 	}
-	ordered, err := order(tables)
+	ordered, err := order(append(tables, pl.added...))
 	if err != nil {
 		return nil, err
+	}
+	if len(ordered) == 1 && sendsEveryPredicate(ordered[0]) {
+		ordered[0].RowLimit = sel.RowLimit
 	}
 	return &Plan{Tables: ordered}, nil
 }
 
-// bindTable collects the table's parameter bindings from its block's
-// predicates and picks the most specific method they satisfy.
-func bindTable(t *Table, all []*Table) error {
+// sendsEveryPredicate reports whether each of the table's predicates
+// gives a parameter the calls send, so that every row that arrives is a
+// row of the result.
+func sendsEveryPredicate(t *Table) bool {
+	sent := map[string]bool{}
+	for _, c := range t.Constants {
+		sent[c.Param] = true
+	}
+	for _, p := range t.Ref.Predicates {
+		col := p.Left.Column
+		if p.Op == "=" && (col == nil || !p.Right.IsConstant()) {
+			col = p.Right.Column
+			if !p.Left.IsConstant() {
+				col = nil
+			}
+		}
+		if col == nil || !sent[col.Name] {
+			return false
+		}
+	}
+	return true
+}
+
+// planning is the state of planning one statement.
+type planning struct {
+	opts Options
+	// scopes are the tables added to fill parameters, by what they fetch,
+	// so that a collection is listed once per statement however many
+	// tables fan out from it.
+	scopes  map[string]*Table
+	added   []*Table
+	parents map[string]parentResource
+}
+
+// bindings are the parameter values a table's predicates give it.
+type bindings struct {
+	constants      map[string][]parser.Expr
+	joins          map[string]JoinBinding
+	fromSubqueries []string // parameters compared with a subquery's rows
+	// cycleWith is the table whose join conditions with this one were set
+	// aside because each table's parameters came from the other's rows.
+	cycleWith string
+}
+
+func (b *bindings) bound(name string) bool {
+	_, c := b.constants[name]
+	_, j := b.joins[name]
+	return c || j
+}
+
+func (b *bindings) clone() *bindings {
+	c := *b
+	c.constants = maps.Clone(b.constants)
+	c.joins = maps.Clone(b.joins)
+	return &c
+}
+
+// collect gathers a table's parameter bindings from its block's predicates,
+// and the constant filters on its own columns.
+func collect(t *Table, all []*Table) *bindings {
 	params := paramNames(t.Resource)
-	constants := map[string][]parser.Expr{}
-	joins := map[string]JoinBinding{}
-	var fromSubqueries []string // parameters compared with a subquery's rows
+	b := &bindings{constants: map[string][]parser.Expr{}, joins: map[string]JoinBinding{}}
 	self := slices.Index(all, t)
 	for _, p := range t.Ref.Predicates {
 		if slices.Contains(p.Preserved, self) {
@@ -154,7 +269,7 @@ func bindTable(t *Table, all []*Table) error {
 		switch p.Op {
 		case "IN SELECT":
 			if col := p.Left.Column; col != nil && refersTo(*col, t, all) && params[col.Name] {
-				fromSubqueries = append(fromSubqueries, col.Name)
+				b.fromSubqueries = append(b.fromSubqueries, col.Name)
 			}
 		case "IN":
 			col := p.Left.Column
@@ -166,7 +281,7 @@ func bindTable(t *Table, all []*Table) error {
 				allConst = allConst && v.IsConstant()
 			}
 			if allConst && len(p.List) > 0 {
-				constants[col.Name] = append([]parser.Expr(nil), p.List...)
+				b.constants[col.Name] = append([]parser.Expr(nil), p.List...)
 			}
 		case "=":
 			for _, side := range [][2]parser.Expr{{p.Left, p.Right}, {p.Right, p.Left}} {
@@ -176,7 +291,7 @@ func bindTable(t *Table, all []*Table) error {
 				}
 				if other.IsConstant() {
 					if params[col.Name] {
-						constants[col.Name] = []parser.Expr{other}
+						b.constants[col.Name] = []parser.Expr{other}
 					}
 					if p.Source != parser.FromLeftJoinOn {
 						t.Filters = append(t.Filters, p)
@@ -187,66 +302,271 @@ func bindTable(t *Table, all []*Table) error {
 					continue
 				}
 				if src := singleSource(other, t, all); src != nil {
-					if _, bound := constants[col.Name]; !bound {
-						joins[col.Name] = JoinBinding{Param: col.Name, Source: src, Expr: other}
+					if _, bound := b.constants[col.Name]; !bound {
+						b.joins[col.Name] = JoinBinding{Param: col.Name, Source: src, Expr: other}
 					}
 				}
 			}
 		}
 	}
-	m, missing := chooseMethod(t.Resource, func(name string) bool {
-		_, c := constants[name]
-		_, j := joins[name]
-		return c || j
-	})
-	if m == nil {
-		var subqueries []string
-		for _, name := range missing {
-			if slices.Contains(fromSubqueries, name) {
-				subqueries = append(subqueries, name)
+	return b
+}
+
+// breakCycles sets aside join bindings until no table's parameters come,
+// through other tables, from its own rows. Of the tables on a cycle, the
+// one that needs its joins least (fewest parameters left unbound without
+// them) gives them up: in `subscriptions s JOIN resource_groups rg ON
+// rg.subscriptionId = s.subscriptionId`, s is listed whole and rg fetched
+// per subscription.
+func breakCycles(tables []*Table, binds []*bindings) {
+	for {
+		cycle := findCycle(tables, binds)
+		if cycle == nil {
+			return
+		}
+		victim := 0
+		for i := range cycle {
+			if unboundWithoutJoins(tables[cycle[i]], binds[cycle[i]]) < unboundWithoutJoins(tables[cycle[victim]], binds[cycle[victim]]) {
+				victim = i
 			}
 		}
-		return &MissingParamsError{Table: t.Resource.ID, Missing: missing, Methods: t.Resource.VerbMethods(provider.VerbSelect), FromSubqueries: subqueries}
+		b := binds[cycle[victim]]
+		b.cycleWith = tables[cycle[(victim+1)%len(cycle)]].Alias()
+		b.joins = map[string]JoinBinding{}
 	}
-	t.Method = m
-	for _, name := range slices.Sorted(maps.Keys(constants)) {
-		if _, ok := m.Param(name); ok {
-			t.Constants = append(t.Constants, ConstantBinding{Param: name, Values: constants[name]})
+}
+
+// findCycle returns the indexes of tables on a cycle of join bindings, each
+// taking parameters from the next, or nil.
+func findCycle(tables []*Table, binds []*bindings) []int {
+	state := make([]int, len(tables)) // 1 on the path, 2 done
+	var path []int
+	var visit func(i int) []int
+	visit = func(i int) []int {
+		switch state[i] {
+		case 1:
+			return slices.Clone(path[slices.Index(path, i):])
+		case 2:
+			return nil
 		}
+		state[i] = 1
+		path = append(path, i)
+		for _, name := range slices.Sorted(maps.Keys(binds[i].joins)) {
+			if c := visit(slices.Index(tables, binds[i].joins[name].Source)); c != nil {
+				return c
+			}
+		}
+		path = path[:len(path)-1]
+		state[i] = 2
+		return nil
 	}
-	for _, name := range slices.Sorted(maps.Keys(joins)) {
-		if _, ok := m.Param(name); ok {
-			t.Joins = append(t.Joins, joins[name])
+	for i := range tables {
+		if c := visit(i); c != nil {
+			return c
 		}
 	}
 	return nil
 }
 
-// chooseMethod picks, among the SELECT methods whose required parameters
-// are all bound, the one that needs the most (Get over List when the item
-// name is given). Otherwise it reports what the least demanding method lacks.
-func chooseMethod(r *provider.Resource, bound func(string) bool) (*provider.Method, []string) {
-	var best *provider.Method
-	var fewestMissing []string
-	for _, m := range r.VerbMethods(provider.VerbSelect) {
-		var missing []string
-		need := userParams(m)
-		for _, p := range need {
-			if !strings.HasPrefix(p, provider.BodyFieldPrefix) && !bound(p) {
-				missing = append(missing, p)
-			}
+func unboundWithoutJoins(t *Table, b *bindings) int {
+	constantsOnly := &bindings{constants: b.constants}
+	fewest := -1
+	for _, m := range readMethods(t.Resource) {
+		if n := len(unbound(m, constantsOnly)); fewest < 0 || n < fewest {
+			fewest = n
 		}
-		if len(missing) == 0 {
-			if best == nil || len(need) > len(userParams(best)) {
-				best = m
+	}
+	return fewest
+}
+
+// unbound lists the parameters of m a user has to give that b does not.
+func unbound(m *provider.Method, b *bindings) []string {
+	var out []string
+	for _, p := range userParams(m) {
+		if !b.bound(p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// bind picks the table's method and completes its bindings: the most
+// specific read method its predicates fully bind (Get over List when the
+// item name is given); else the broadest one whose missing parameters can
+// be filled (ListAll over fanning out per resource group), filling them.
+func (pl *planning) bind(t *Table, b *bindings) error {
+	methods := readMethods(t.Resource)
+	var best *provider.Method
+	for _, m := range methods {
+		if len(unbound(m, b)) == 0 && (best == nil || len(userParams(m)) > len(userParams(best))) {
+			best = m
+		}
+	}
+	if best != nil {
+		return pl.use(t, best, b)
+	}
+	ranked := slices.Clone(methods)
+	slices.SortStableFunc(ranked, func(x, y *provider.Method) int {
+		if c := cmp.Compare(len(unbound(x, b)), len(unbound(y, b))); c != 0 {
+			return c
+		}
+		return cmp.Compare(len(userParams(y)), len(userParams(x)))
+	})
+	for _, m := range ranked {
+		filled, err := pl.fill(t, m, b)
+		if err != nil {
+			return err
+		}
+		if filled != nil {
+			return pl.use(t, m, filled)
+		}
+	}
+	missing := unbound(ranked[0], b)
+	var subqueries []string
+	for _, name := range missing {
+		if slices.Contains(b.fromSubqueries, name) {
+			subqueries = append(subqueries, name)
+		}
+	}
+	return &MissingParamsError{Table: t.Resource.ID, Missing: missing, Methods: methods, FromSubqueries: subqueries, CycleWith: b.cycleWith}
+}
+
+// fill completes b for method m, or returns nil when something m needs
+// cannot be found. A missing parameter comes, in this order: from a table
+// the table is already fetched per row of, when that table has the
+// parameter too (instances joined to their vault are in the vault's
+// subscription); from Options.Scope; from listing the collection above the
+// resource, whose rows carry it.
+func (pl *planning) fill(t *Table, m *provider.Method, b *bindings) (*bindings, error) {
+	filled := b.clone()
+	sources := (&Table{Joins: slices.Collect(maps.Values(b.joins))}).Sources()
+	var rest []string
+	for _, name := range unbound(m, b) {
+		if src := sourceWithParam(sources, name); src != nil {
+			filled.joins[name] = JoinBinding{Param: name, Source: src, Expr: parser.ColumnExpr(src.Alias(), name)}
+			continue
+		}
+		if values := pl.opts.Scope[name]; len(values) > 0 {
+			for _, v := range values {
+				filled.constants[name] = append(filled.constants[name], parser.StringLiteral(v))
 			}
 			continue
 		}
-		if fewestMissing == nil || len(missing) < len(fewestMissing) {
-			fewestMissing = missing
+		rest = append(rest, name)
+	}
+	if len(rest) == 0 {
+		return filled, nil
+	}
+	params := PathParams(m.Path)
+	deepest := -1
+	for i, p := range params {
+		if slices.Contains(rest, p) {
+			deepest = i
 		}
 	}
-	return best, fewestMissing
+	for _, name := range rest {
+		if i := slices.Index(params, name); i < 0 || i > deepest {
+			return nil, nil // not a path parameter: no collection above gives it
+		}
+	}
+	parent, parentParams := pl.parentOf(t.Resource, m.Path, params[deepest])
+	if parent == nil {
+		return nil, nil
+	}
+	within := params[:deepest+1]
+	constants := map[string][]parser.Expr{}
+	for i, name := range within {
+		if c, ok := filled.constants[name]; ok {
+			constants[parentParams[i]] = c
+		}
+	}
+	scope, err := pl.scope(parent, constants)
+	if err != nil {
+		var missing *MissingParamsError
+		if errors.As(err, &missing) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	// The collection's rows give every parameter of its path, constants
+	// included, so that calls go only to items that exist.
+	for i, name := range within {
+		if _, joined := filled.joins[name]; joined {
+			continue
+		}
+		delete(filled.constants, name)
+		filled.joins[name] = JoinBinding{Param: name, Source: scope, Expr: parser.ColumnExpr(scope.Alias(), parentParams[i])}
+	}
+	return filled, nil
+}
+
+// sourceWithParam is the first of sources whose resource has the parameter.
+func sourceWithParam(sources []*Table, name string) *Table {
+	for _, s := range sources {
+		if paramNames(s.Resource)[name] {
+			return s
+		}
+	}
+	return nil
+}
+
+// scope returns the table listing parent with the given constants, planning
+// it on first use.
+func (pl *planning) scope(parent *provider.Resource, constants map[string][]parser.Expr) (*Table, error) {
+	key := parent.ID
+	for _, name := range slices.Sorted(maps.Keys(constants)) {
+		key += "\x00" + name
+		for _, v := range constants[name] {
+			key += "\x01" + v.SQL
+		}
+	}
+	if t, ok := pl.scopes[key]; ok {
+		return t, nil
+	}
+	t := &Table{Resource: parent, Ref: parser.TableRef{Block: -1}, Scope: true}
+	if err := pl.bind(t, &bindings{constants: constants, joins: map[string]JoinBinding{}}); err != nil {
+		return nil, err
+	}
+	// Named once the collections above it are: their numbers come first.
+	n := len(pl.added) + 1
+	t.ViewName = fmt.Sprintf("%s#scope%d", parent.ID, n)
+	t.Ref.Alias = fmt.Sprintf("scope%d_%s", n, parent.Name)
+	pl.scopes[key] = t
+	pl.added = append(pl.added, t)
+	return t, nil
+}
+
+// use gives the table method m and the bindings m takes, refusing constant
+// values that multiply into more calls than allowed.
+func (pl *planning) use(t *Table, m *provider.Method, b *bindings) error {
+	t.Method = m
+	calls := 1
+	for _, name := range slices.Sorted(maps.Keys(b.constants)) {
+		if _, ok := m.Param(name); ok {
+			t.Constants = append(t.Constants, ConstantBinding{Param: name, Values: b.constants[name]})
+			calls *= len(b.constants[name])
+			if calls > pl.opts.MaxCalls {
+				return &TooManyCallsError{Table: t.Resource.ID, Calls: constantCalls(b, m), Max: pl.opts.MaxCalls}
+			}
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(b.joins)) {
+		if _, ok := m.Param(name); ok {
+			t.Joins = append(t.Joins, b.joins[name])
+		}
+	}
+	return nil
+}
+
+// constantCalls counts the combinations of m's constant parameter values.
+func constantCalls(b *bindings, m *provider.Method) int {
+	calls := 1
+	for name, values := range b.constants {
+		if _, ok := m.Param(name); ok {
+			calls *= len(values)
+		}
+	}
+	return calls
 }
 
 // paramNames are the parameters of all the resource's SELECT methods.
@@ -312,7 +632,7 @@ func order(tables []*Table) ([]*Table, error) {
 		case 2:
 			return nil
 		case 1:
-			return fmt.Errorf("the tables' parameters depend on each other in a cycle (%s -> %s); bind one of them to constants in WHERE",
+			return fmt.Errorf("the tables' parameters depend on each other in a cycle (%s -> %s); give one of them its parameters in WHERE, or take them from the other's id with split_part(<alias>.id, '/', N)",
 				strings.Join(path, " -> "), t.Alias())
 		}
 		state[t] = 1

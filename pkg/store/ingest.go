@@ -187,9 +187,36 @@ func rowValues(t *Table, callID int64, params map[string]string, items [][]byte)
 		if err := t.decodeRow(item, args, &arena); err != nil {
 			return nil, err
 		}
+		t.fillFromID(args)
 		rows[n] = args
 	}
 	return rows, nil
+}
+
+// fillFromID gives the param columns the call left empty their values
+// from the row's id (see Column.IDSegment), where the id has the segment
+// and its label.
+func (t *Table) fillFromID(args []any) {
+	idColumn, ok := t.byName["id"]
+	if !ok || !t.fillsFromID {
+		return
+	}
+	id, ok := args[idColumn+1].(string)
+	if !ok {
+		return
+	}
+	var segs []string
+	for i, c := range t.Columns {
+		if c.IDSegment == 0 || args[i+1] != nil {
+			continue
+		}
+		if segs == nil {
+			segs = strings.Split(id, "/")
+		}
+		if c.IDSegment < len(segs) && strings.EqualFold(segs[c.IDSegment-1], c.IDLabel) && segs[c.IDSegment] != "" {
+			args[i+1] = segs[c.IDSegment]
+		}
+	}
 }
 
 // writePage inserts a page's rows. Cancellation is checked once per page:

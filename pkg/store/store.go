@@ -283,6 +283,13 @@ type Column struct {
 	// Param marks a request parameter column (subscriptionId, vaultName):
 	// filled from the call, not from the response.
 	Param bool
+	// IDSegment, for a Param column, is the index of the segment of the
+	// row's id ("/"-separated, the leading empty one counted) that holds
+	// its value when the call did not carry it, and IDLabel the literal
+	// segment before it (backupVaults for a vault name): a List call's
+	// rows say which vault they are in. 0 means the id gives no value.
+	IDSegment int
+	IDLabel   string
 }
 
 // JSON values (objects and arrays) in JSON columns are stored as SQLite's
@@ -308,6 +315,8 @@ type Table struct {
 	Columns  []Column
 	// index of each response property among Columns
 	byName map[string]int
+	// fillsFromID is set when a param column takes its value from the id.
+	fillsFromID bool
 }
 
 var unsafeChars = regexp.MustCompile(`[^A-Za-z0-9]+`)
@@ -328,7 +337,7 @@ func (s *Store) EnsureTable(ctx context.Context, resource string, cols []Column)
 	h := sha256.New()
 	h.Write([]byte(tableLayout + ";"))
 	for _, c := range cols {
-		fmt.Fprintf(h, "%s:%d:%t;", c.Name, c.Kind, c.Param)
+		fmt.Fprintf(h, "%s:%d:%t:%d:%s;", c.Name, c.Kind, c.Param, c.IDSegment, c.IDLabel)
 	}
 	name := "r_" + strings.Trim(unsafeChars.ReplaceAllString(resource, "_"), "_") + "_" + hex.EncodeToString(h.Sum(nil))[:10]
 	s.mu.Lock()
@@ -344,6 +353,7 @@ func (s *Store) EnsureTable(ctx context.Context, resource string, cols []Column)
 		if !c.Param {
 			t.byName[c.Name] = i
 		}
+		t.fillsFromID = t.fillsFromID || c.IDSegment > 0
 	}
 	ddl := fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s (%s)", quoteIdent(name), strings.Join(defs, ", "))
 	if _, err := s.db.ExecContext(ctx, ddl); err != nil {

@@ -53,32 +53,49 @@ const (
 	cachedRepeat             // fetchVault again: its kept result, no SQL
 	cachedRows               // fetchVault's SQL over cached rows, no kept result
 	cachedGroup              // GROUP BY over cached rows of every vault, no kept result
+	fetchEstate              // count(*) over every instance, fanned out over subscriptions and vaults
 )
 
 type workload struct {
-	name              string
-	kind              kind
-	vaults, instances int
-	latency           time.Duration
-	concurrency       int
+	name string
+	kind kind
+	// subscriptions and groups (per subscription) are 1 unless set; vaults
+	// are per resource group, instances per vault.
+	subscriptions, groups int
+	vaults, instances     int
+	latency               time.Duration
+	concurrency           int
 }
 
 func (w workload) size() string {
-	return fmt.Sprintf("1x1x%dx%dx1", w.vaults, w.instances)
+	return fmt.Sprintf("%dx%dx%dx%dx1", max(w.subscriptions, 1), max(w.groups, 1), w.vaults, w.instances)
 }
 
-func (w workload) rows() int { return w.vaults * w.instances }
+func (w workload) allVaults() int { return max(w.subscriptions, 1) * max(w.groups, 1) * w.vaults }
+
+func (w workload) rows() int { return w.allVaults() * w.instances }
+
+func (w workload) dataset() string {
+	if w.kind == fetchEstate {
+		return fmt.Sprintf("%d subs x %d groups x %d vaults x %d", w.subscriptions, w.groups, w.vaults, w.instances)
+	}
+	return fmt.Sprintf("%d x %d", w.vaults, w.instances)
+}
 
 func (w workload) isFetch() bool {
-	return w.kind == fetchVault || w.kind == fetchIn || w.kind == fetchJoin
+	return w.kind == fetchVault || w.kind == fetchIn || w.kind == fetchJoin || w.kind == fetchEstate
 }
 
 // chainPages is the longest nextLink chain: one vault's list, plus the
-// vault list a join reads first.
+// vault list a join reads first, plus the subscription list a fan-out
+// reads before that.
 func (w workload) chainPages() int {
 	n := (w.instances + pageSize - 1) / pageSize
-	if w.kind == fetchJoin {
+	switch w.kind {
+	case fetchJoin:
 		n++
+	case fetchEstate:
+		n += 2
 	}
 	return n
 }
@@ -116,6 +133,12 @@ func workloads() []workload {
 		}
 	}
 	add(workload{name: "20 vaults, IN, 100ms, default concurrency", kind: fetchIn, vaults: 20, instances: 1000, latency: 100 * time.Millisecond})
+	// Issue 13: no WHERE at all, so skyql lists the subscriptions, then
+	// each one's vaults, then each vault's instances.
+	add(workload{name: "estate fan-out, 20 subscriptions, 20ms", kind: fetchEstate, subscriptions: 20, groups: 5, vaults: 4, instances: 500,
+		latency: 20 * time.Millisecond, concurrency: 32})
+	add(workload{name: "estate fan-out, 200 subscriptions x 1 vault, 20ms", kind: fetchEstate, subscriptions: 200, groups: 1, vaults: 1, instances: 100,
+		latency: 20 * time.Millisecond, concurrency: 32})
 	return ws
 }
 
@@ -239,16 +262,15 @@ func (b *bench) measure(w workload) (result, error) {
 	}
 	query := b.query(w)
 	switch w.kind {
-	case fetchVault, fetchIn, fetchJoin:
-		var instanceURLs []string
-		var vaultListURL string
-		instanceURLs, vaultListURL, err = b.firstURLs(sb, w)
+	case fetchVault, fetchIn, fetchJoin, fetchEstate:
+		var stages []string
+		if w.kind == fetchEstate {
+			stages, err = b.estateStages(sb, w)
+		} else {
+			stages, err = b.vaultStages(sb, w)
+		}
 		if err != nil {
 			return r, err
-		}
-		stages := []string{"-stage", strings.Join(instanceURLs, ",")}
-		if w.kind == fetchJoin {
-			stages = append([]string{"-stage", vaultListURL}, stages...)
 		}
 		r, err = b.repeat(r, func() (measurement, measurement, error) {
 			s, err := b.runSkyql(sb, b.appDir(), "exec", "-o", "csv", "--concurrency", strconv.Itoa(w.concurrency), query)
@@ -344,12 +366,28 @@ func (b *bench) query(w workload) string {
 			JOIN azure.data_protection.backup_instances bi
 			  ON bi.vaultName = v.name AND bi.resourceGroupName = split_part(v.id, '/', 5) AND bi.subscriptionId = split_part(v.id, '/', 3)
 			WHERE v.subscriptionId = '%s'`, subscription)
+	case fetchEstate:
+		return `SELECT count(*) AS n FROM azure.data_protection.backup_instances`
 	case cachedGroup:
 		return fmt.Sprintf(`SELECT json_extract(properties, '$.currentProtectionState') AS state, count(*) AS n
 			FROM azure.data_protection.backup_instances WHERE %s AND vaultName IN (%s)
 			GROUP BY state ORDER BY state`, where, in)
 	}
 	panic("unknown workload kind")
+}
+
+// vaultStages are the limit program's stages for a query over named
+// vaults: the vault list a join reads first, then the instance lists.
+func (b *bench) vaultStages(sb *sandbox, w workload) ([]string, error) {
+	instanceURLs, vaultListURL, err := b.firstURLs(sb, w)
+	if err != nil {
+		return nil, err
+	}
+	stages := []string{"-stage", strings.Join(instanceURLs, ",")}
+	if w.kind == fetchJoin {
+		stages = append([]string{"-stage", vaultListURL}, stages...)
+	}
+	return stages, nil
 }
 
 // firstURLs asks skyql (--dry-run) for the first-page URLs of the
@@ -368,6 +406,51 @@ func (b *bench) firstURLs(sb *sandbox, w workload) (instances []string, vaultLis
 		return nil, "", fmt.Errorf("dry run gave %d instance lists and %d vault lists, want %d and 1", len(instances), len(vl), w.vaults)
 	}
 	return instances, vl[0], nil
+}
+
+// estateStages are the limit program's stages for a fan-out: the
+// subscription list, each subscription's vault list, each vault's instance
+// list, with the URLs skyql sends (from --dry-run of queries that name
+// them, and the vaults' ids from skyql itself, not measured).
+func (b *bench) estateStages(sb *sandbox, w workload) ([]string, error) {
+	subs, err := b.dryRun(sb, "SELECT subscriptionId FROM azure.subscriptions.subscriptions")
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, w.subscriptions)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("'00000000-0000-0000-0000-%012d'", i+1)
+	}
+	vaultLists, err := b.dryRun(sb, "SELECT name FROM azure.data_protection.backup_vaults WHERE subscriptionId IN ("+strings.Join(ids, ", ")+")")
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(b.skyql, append(sb.flags(b.appDir()), "exec", "-o", "csv", "--concurrency", "32",
+		"SELECT id, subscriptionId, resourceGroupName, name FROM azure.data_protection.backup_vaults")...)
+	cmd.Env = append(os.Environ(), tokenEnv+"="+sb.token)
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("listing the vaults: %w", err)
+	}
+	vaults, err := csv.NewReader(bytes.NewReader(out)).ReadAll()
+	if err != nil || len(vaults) != w.allVaults()+1 {
+		return nil, fmt.Errorf("listing the vaults gave %d rows (%v), want %d", len(vaults)-1, err, w.allVaults())
+	}
+	first := vaults[1]
+	one, err := b.dryRun(sb, fmt.Sprintf("SELECT name FROM azure.data_protection.backup_instances WHERE subscriptionId = '%s' AND resourceGroupName = '%s' AND vaultName = '%s'",
+		first[1], first[2], first[3]))
+	if err != nil {
+		return nil, err
+	}
+	if len(subs) != 1 || len(vaultLists) != w.subscriptions || len(one) != 1 || !strings.HasPrefix(one[0], sb.url+first[0]+"/") {
+		return nil, fmt.Errorf("dry runs gave %d subscription lists, %d vault lists and %v for one vault's instances", len(subs), len(vaultLists), one)
+	}
+	suffix := strings.TrimPrefix(one[0], sb.url+first[0])
+	var instanceLists []string
+	for _, v := range vaults[1:] {
+		instanceLists = append(instanceLists, sb.url+v[0]+suffix)
+	}
+	return []string{"-stage", subs[0], "-stage", strings.Join(vaultLists, ","), "-stage", strings.Join(instanceLists, ",")}, nil
 }
 
 func (b *bench) dryRun(sb *sandbox, query string) ([]string, error) {
@@ -448,7 +531,7 @@ func checkRows(w workload, out string) (bool, string) {
 	case fetchVault, cachedRepeat, cachedRows:
 		got = len(recs) - 1
 		return got == w.instances, fmt.Sprintf("%d rows, want %d", got, w.instances)
-	case fetchIn, fetchJoin:
+	case fetchIn, fetchJoin, fetchEstate:
 		if len(recs) == 2 {
 			got, _ = strconv.Atoi(recs[1][0])
 		}
@@ -546,6 +629,9 @@ const (
 	maxStartup       = 30 * time.Millisecond
 	maxCachedRepeat  = 50 * time.Millisecond
 	maxRSS3x20000MiB = 100
+	// Issue 13: a fan-out over the estate.
+	maxEstateRatio  = 1.25
+	maxEstateRSSMiB = 100
 )
 
 // checks lists each target a result is held to, as "PASS ..." / "FAIL ...".
@@ -589,6 +675,10 @@ func checks(r result) []string {
 		if w.vaults == 3 && w.instances == 20000 && w.latency == 0 {
 			verdict(r.skyql.rssKiB < maxRSS3x20000MiB*1024, "peak RSS < %d MiB", maxRSS3x20000MiB)
 		}
+		if w.kind == fetchEstate {
+			verdict(ratio(r.skyql.wall, r.limit.wall) <= maxEstateRatio, "wall <= %.2fx limit", maxEstateRatio)
+			verdict(r.skyql.rssKiB < maxEstateRSSMiB*1024, "peak RSS < %d MiB", maxEstateRSSMiB)
+		}
 	}
 	return out
 }
@@ -617,7 +707,7 @@ func renderReport(results []result, runs int, took time.Duration, loadBefore, lo
 		w := r.w
 		dataset, lat, conc, calls := "-", "-", "-", "-"
 		if w.kind != startup {
-			dataset = fmt.Sprintf("%d x %d", w.vaults, w.instances)
+			dataset = w.dataset()
 			lat = w.latency.String()
 			calls = strconv.FormatInt(r.skyql.calls, 10)
 		}
