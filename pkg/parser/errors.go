@@ -73,6 +73,7 @@ func newSyntaxError(input string, pos int, near, msg string) *SyntaxError {
 		Column:   utf8.RuneCountInString(input[lineStart:pos]) + 1,
 		Near:     near,
 		Msg:      msg,
-		lineText: strings.TrimRight(input[lineStart:lineEnd], "\r"),
+		// NUL shown as U+FFFD: one character, so the caret still lines up.
+		lineText: strings.ReplaceAll(strings.TrimRight(input[lineStart:lineEnd], "\r"), "\x00", "\uFFFD"),
 	}
 }
