@@ -69,10 +69,10 @@ func newSyntaxError(input string, pos int, near, msg string) *SyntaxError {
 		near = string([]rune(near)[:40]) + "..."
 	}
 	return &SyntaxError{
-		Line:     strings.Count(input[:pos], "\n") + 1,
-		Column:   utf8.RuneCountInString(input[lineStart:pos]) + 1,
-		Near:     near,
-		Msg:      msg,
+		Line:   strings.Count(input[:pos], "\n") + 1,
+		Column: utf8.RuneCountInString(input[lineStart:pos]) + 1,
+		Near:   near,
+		Msg:    msg,
 		// NUL shown as U+FFFD: one character, so the caret still lines up.
 		lineText: strings.ReplaceAll(strings.TrimRight(input[lineStart:lineEnd], "\r"), "\x00", "\uFFFD"),
 	}
