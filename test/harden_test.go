@@ -33,6 +33,9 @@ func hostileAzure(t *testing.T, misbehave http.HandlerFunc) (*httptest.Server, *
 	return srv, &hits
 }
 
+// silent answers nothing, not even headers, until skyql leaves.
+func silent(_ http.ResponseWriter, r *http.Request) { <-r.Context().Done() }
+
 func hostileArgs(t *testing.T, url string, args ...string) []string {
 	return append([]string{"--endpoint", "azure=" + url,
 		"--auth", `{"azure":{"type":"bearer","credentialsenvvar":"` + tokenEnv + `"}}`,
@@ -59,12 +62,10 @@ func TestHostileAPIsFailTheQuery(t *testing.T) {
 			<-r.Context().Done()
 		}, []string{"--body-idle-timeout", "100ms"}, []string{"the response body sent nothing within 100ms"}},
 		{"endless body", func(w http.ResponseWriter, _ *http.Request) {
-			for {
-				if _, err := fmt.Fprint(w, `                `); err != nil {
-					return
-				}
+			for err := error(nil); err == nil; _, err = fmt.Fprint(w, "                ") {
 			}
 		}, []string{"--max-response-size", "64KiB"}, []string{"larger than 64 KiB"}},
+		{"silent server", silent, []string{"--header-timeout", "100ms"}, []string{"no response headers within 100ms"}},
 		{"error echoing the token", func(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(http.StatusForbidden)
 			fmt.Fprintf(w, `{"error":{"code":"Denied","message":"token %s is not allowed"}}`, r.Header.Get("Authorization"))
@@ -114,7 +115,7 @@ func TestTerminationSignalsCleanUpLikeCtrlC(t *testing.T) {
 			asked := make(chan struct{}, 1)
 			srv, _ := hostileAzure(t, func(w http.ResponseWriter, r *http.Request) {
 				asked <- struct{}{}
-				<-r.Context().Done() // answer nothing until skyql gives up
+				silent(w, r)
 			})
 			tmp := t.TempDir()
 			cmd := exec.Command(skyqlBin, hostileArgs(t, srv.URL, "--no-cache", "exec", vaultsSQL)...)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/skyql/skyql/pkg/auth"
+	"github.com/skyql/skyql/pkg/internal/hostileapi"
 	"github.com/skyql/skyql/pkg/provider"
 )
 
@@ -80,31 +81,14 @@ func (h *hostileAPI) serve(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Azure-AsyncOperation", h.URL+"/lro-status")
 		w.WriteHeader(http.StatusCreated)
 	case "/endless":
-		chunk := []byte(strings.Repeat(" ", 64<<10))
-		for {
-			if _, err := w.Write(chunk); err != nil {
-				return
-			}
-		}
+		hostileapi.Endless(w, r)
 	case "/huge-length":
 		w.Header().Set("Content-Length", strconv.Itoa(512<<20))
 		_, _ = w.Write([]byte(`{"value":[]}`))
 	case "/slow":
-		for {
-			if _, err := w.Write([]byte(" ")); err != nil {
-				return
-			}
-			w.(http.Flusher).Flush()
-			select {
-			case <-r.Context().Done():
-				return
-			case <-time.After(10 * time.Millisecond):
-			}
-		}
+		hostileapi.Trickle(10*time.Millisecond)(w, r)
 	case "/stall":
-		_, _ = w.Write([]byte(`{"value":[`))
-		w.(http.Flusher).Flush()
-		<-r.Context().Done()
+		hostileapi.Stall(`{"value":[`)(w, r)
 	case "/ping":
 		page(h.URL + "/pong")
 	case "/pong":

@@ -17,6 +17,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/skyql/skyql/pkg/internal/hostileapi"
 )
 
 const testSrc = "testdata/src"
@@ -737,20 +739,8 @@ func TestSilentAndTricklingRegistriesTimeOut(t *testing.T) {
 		handler http.HandlerFunc
 		want    string
 	}{
-		{"silent", func(_ http.ResponseWriter, r *http.Request) { <-r.Context().Done() }, "no answer within 100ms"},
-		{"trickling", func(w http.ResponseWriter, r *http.Request) {
-			for {
-				if _, err := w.Write([]byte("#")); err != nil {
-					return
-				}
-				w.(http.Flusher).Flush()
-				select {
-				case <-r.Context().Done():
-					return
-				case <-time.After(10 * time.Millisecond):
-				}
-			}
-		}, "the download did not complete within 300ms"},
+		{"silent", hostileapi.Silent, "no answer within 100ms"},
+		{"trickling", hostileapi.Trickle(10 * time.Millisecond), "the download did not complete within 300ms"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			server := httptest.NewServer(tc.handler)
