@@ -39,8 +39,16 @@ func newOAuth2(src source, cfg Config, secrets *Secrets) (DryRunAuthorizer, erro
 		return nil, err
 	}
 	secrets.add(secret)
-	cred := &clientCredentials{tokenURL: cfg.TokenURL, clientID: clientID, clientSecret: secret, client: http.DefaultClient}
+	cred := &clientCredentials{tokenURL: cfg.TokenURL, clientID: clientID, clientSecret: secret, client: tokenClient}
 	return newTokenAuthorizer(src, cred, cfg.Scopes, cfg.ValuePrefix, oauth2Hint, secrets), nil
+}
+
+// tokenClient posts client credentials. It follows no redirect, since a
+// 307 would send the client secret in the body to wherever it points, and
+// a token endpoint that does not answer within a minute fails the request.
+var tokenClient = &http.Client{
+	Timeout:       time.Minute,
+	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 }
 
 // clientCredentials is the OAuth 2.0 client credentials grant (RFC 6749

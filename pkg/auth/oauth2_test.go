@@ -90,3 +90,23 @@ func BenchmarkCachedTokenAuthorize(b *testing.B) {
 		}
 	})
 }
+
+func TestOAuth2SecretIsNotSentThroughARedirect(t *testing.T) {
+	elsewhere, hits := tokenEndpoint(t, "app-1", "right-secret")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, elsewhere, http.StatusTemporaryRedirect)
+	}))
+	t.Cleanup(srv.Close)
+	t.Setenv("SKYQL_TEST_CLIENT_SECRET", "right-secret")
+	a, err := New("saas", Config{Type: TypeOAuth2, TokenURL: srv.URL, ClientID: "app-1", ClientSecretEnvVar: "SKYQL_TEST_CLIENT_SECRET"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = a.Authorize(t.Context(), newRequest(t))
+	if err == nil || !strings.Contains(err.Error(), "307") {
+		t.Fatalf("err = %v, want the redirect refused", err)
+	}
+	if hits.Load() != 0 {
+		t.Fatal("the client secret followed the redirect")
+	}
+}
