@@ -13,24 +13,33 @@ type Authorizer interface {
 	Authorize(ctx context.Context, req *http.Request) error
 }
 
+// DryRunAuthorizer is implemented by every Authorizer this package builds:
+// AuthorizeDryRun puts a placeholder ("Bearer ***") where the credential
+// goes, without reading or fetching it, so a dry run stays offline.
+type DryRunAuthorizer interface {
+	Authorizer
+	AuthorizeDryRun(req *http.Request)
+}
+
 // New builds the Authorizer for one provider's config. Secrets named by
 // environment variables are read now, so a missing variable is reported
-// before any request is made; tokens are fetched on first use.
-func New(provider string, cfg Config) (Authorizer, error) {
+// before any request is made; tokens are fetched on first use. Every
+// secret value it reads or fetches is recorded in secrets (may be nil).
+func New(provider string, cfg Config, secrets *Secrets) (DryRunAuthorizer, error) {
 	src := source{provider: provider, authType: cfg.Type}
 	switch cfg.Type {
 	case TypeNull:
 		return nullAuthorizer{}, nil
 	case TypeAPIKey:
-		return newAPIKey(src, cfg)
+		return newAPIKey(src, cfg, secrets)
 	case TypeBearer:
-		return newBearer(src, cfg)
+		return newBearer(src, cfg, secrets)
 	case TypeBasic:
-		return newBasic(src, cfg)
+		return newBasic(src, cfg, secrets)
 	case TypeAzureDefault:
-		return newAzureDefault(src, cfg)
+		return newAzureDefault(src, cfg, secrets)
 	case TypeOAuth2:
-		return newOAuth2(src, cfg)
+		return newOAuth2(src, cfg, secrets)
 	}
 	return nil, fmt.Errorf("auth for provider %q: type %q is not supported", provider, cfg.Type)
 }
@@ -49,27 +58,36 @@ type nullAuthorizer struct{}
 
 func (nullAuthorizer) Authorize(context.Context, *http.Request) error { return nil }
 
+func (nullAuthorizer) AuthorizeDryRun(*http.Request) {}
+
 // Sources hands out one Authorizer per provider for a session, so token
 // caches live as long as the session. Providers whose resolved configs are
 // identical share one Authorizer, and with it its tokens.
 type Sources struct {
-	user Configs
+	user    Configs
+	secrets Secrets
 
 	mu         sync.Mutex
-	byProvider map[string]Authorizer
-	byConfig   map[string]Authorizer
+	byProvider map[string]DryRunAuthorizer
+	byConfig   map[string]DryRunAuthorizer
 }
 
 // NewSources starts a session's credential set from the user's --auth configs
 // (nil when the user gave none).
 func NewSources(user Configs) *Sources {
-	return &Sources{user: user, byProvider: map[string]Authorizer{}, byConfig: map[string]Authorizer{}}
+	return &Sources{user: user, byProvider: map[string]DryRunAuthorizer{}, byConfig: map[string]DryRunAuthorizer{}}
+}
+
+// Redact hides, in text, every secret value the session's authorizers
+// have read or fetched so far.
+func (s *Sources) Redact(text string) string {
+	return s.secrets.Redact(text)
 }
 
 // For returns the provider's Authorizer, building it on first use from the
 // provider document's config.auth (nil when absent) merged with the user's
 // config for that provider. With neither, requests go out unauthenticated.
-func (s *Sources) For(provider string, documentAuth map[string]any) (Authorizer, error) {
+func (s *Sources) For(provider string, documentAuth map[string]any) (DryRunAuthorizer, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if a, ok := s.byProvider[provider]; ok {
@@ -92,7 +110,7 @@ func (s *Sources) For(provider string, documentAuth map[string]any) (Authorizer,
 	}
 	a, ok := s.byConfig[string(key)]
 	if !ok {
-		if a, err = New(provider, cfg); err != nil {
+		if a, err = New(provider, cfg, &s.secrets); err != nil {
 			return nil, err
 		}
 		s.byConfig[string(key)] = a

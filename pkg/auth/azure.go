@@ -19,7 +19,7 @@ const azureHint = `Sign in with "az login", or set AZURE_TENANT_ID, AZURE_CLIENT
 // (environment, workload identity, managed identity, Azure CLI, azd,
 // PowerShell). The chain itself caches nothing for CLI sources, so the
 // tokenAuthorizer's cache is what keeps `az` from running per request.
-func newAzureDefault(src source, cfg Config) (Authorizer, error) {
+func newAzureDefault(src source, cfg Config, secrets *Secrets) (DryRunAuthorizer, error) {
 	scopes, err := azureScopes(src, cfg)
 	if err != nil {
 		return nil, err
@@ -36,7 +36,7 @@ func newAzureDefault(src source, cfg Config) (Authorizer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w\nhint: %s", src, err, azureHint)
 	}
-	return newTokenAuthorizer(src, cred, scopes, cfg.ValuePrefix, azureHint), nil
+	return newTokenAuthorizer(src, cred, scopes, cfg.ValuePrefix, azureHint, secrets), nil
 }
 
 // azureScopes picks the token scope: explicit scopes, else the audience's

@@ -83,7 +83,7 @@ func (c *fakeClock) set(t time.Time) {
 
 func newAzureAuthorizer(t *testing.T, cfg Config, clock *fakeClock) *tokenAuthorizer {
 	t.Helper()
-	a, err := New("azure", cfg)
+	a, err := New("azure", cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,7 @@ import (
 
 const oauth2Hint = "Check token_url and the client id and secret in the named environment variables"
 
-func newOAuth2(src source, cfg Config) (Authorizer, error) {
+func newOAuth2(src source, cfg Config, secrets *Secrets) (DryRunAuthorizer, error) {
 	if cfg.GrantType != "" && cfg.GrantType != "client_credentials" {
 		return nil, fmt.Errorf(`%s: grant_type %q is not supported; only "client_credentials" is`, src, cfg.GrantType)
 	}
@@ -38,8 +38,17 @@ func newOAuth2(src source, cfg Config) (Authorizer, error) {
 	if err != nil {
 		return nil, err
 	}
-	cred := &clientCredentials{tokenURL: cfg.TokenURL, clientID: clientID, clientSecret: secret, client: http.DefaultClient}
-	return newTokenAuthorizer(src, cred, cfg.Scopes, cfg.ValuePrefix, oauth2Hint), nil
+	secrets.add(secret)
+	cred := &clientCredentials{tokenURL: cfg.TokenURL, clientID: clientID, clientSecret: secret, client: tokenClient}
+	return newTokenAuthorizer(src, cred, cfg.Scopes, cfg.ValuePrefix, oauth2Hint, secrets), nil
+}
+
+// tokenClient posts client credentials. It follows no redirect, since a
+// 307 would send the client secret in the body to wherever it points, and
+// a token endpoint that does not answer within a minute fails the request.
+var tokenClient = &http.Client{
+	Timeout:       time.Minute,
+	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 }
 
 // clientCredentials is the OAuth 2.0 client credentials grant (RFC 6749

@@ -34,7 +34,7 @@ func TestOAuth2ClientCredentials(t *testing.T) {
 	url, hits := tokenEndpoint(t, "app-1", "right-secret")
 	t.Setenv("SKYQL_TEST_CLIENT_SECRET", "right-secret")
 	a, err := New("saas", Config{Type: TypeOAuth2, GrantType: "client_credentials", TokenURL: url,
-		ClientID: "app-1", ClientSecretEnvVar: "SKYQL_TEST_CLIENT_SECRET", Scopes: []string{"read", "write"}})
+		ClientID: "app-1", ClientSecretEnvVar: "SKYQL_TEST_CLIENT_SECRET", Scopes: []string{"read", "write"}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +55,7 @@ func TestOAuth2ClientCredentials(t *testing.T) {
 func TestOAuth2RejectedClientSecretStaysOutOfError(t *testing.T) {
 	url, _ := tokenEndpoint(t, "app-1", "right-secret")
 	t.Setenv("SKYQL_TEST_CLIENT_SECRET", "wrong-secret-value")
-	a, err := New("saas", Config{Type: TypeOAuth2, TokenURL: url, ClientID: "app-1", ClientSecretEnvVar: "SKYQL_TEST_CLIENT_SECRET"})
+	a, err := New("saas", Config{Type: TypeOAuth2, TokenURL: url, ClientID: "app-1", ClientSecretEnvVar: "SKYQL_TEST_CLIENT_SECRET"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +76,7 @@ func BenchmarkCachedTokenAuthorize(b *testing.B) {
 	}))
 	defer srv.Close()
 	b.Setenv("SKYQL_TEST_CLIENT_SECRET", "s")
-	a, err := New("saas", Config{Type: TypeOAuth2, TokenURL: srv.URL, ClientID: "app", ClientSecretEnvVar: "SKYQL_TEST_CLIENT_SECRET"})
+	a, err := New("saas", Config{Type: TypeOAuth2, TokenURL: srv.URL, ClientID: "app", ClientSecretEnvVar: "SKYQL_TEST_CLIENT_SECRET"}, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -89,4 +89,24 @@ func BenchmarkCachedTokenAuthorize(b *testing.B) {
 			}
 		}
 	})
+}
+
+func TestOAuth2SecretIsNotSentThroughARedirect(t *testing.T) {
+	elsewhere, hits := tokenEndpoint(t, "app-1", "right-secret")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, elsewhere, http.StatusTemporaryRedirect)
+	}))
+	t.Cleanup(srv.Close)
+	t.Setenv("SKYQL_TEST_CLIENT_SECRET", "right-secret")
+	a, err := New("saas", Config{Type: TypeOAuth2, TokenURL: srv.URL, ClientID: "app-1", ClientSecretEnvVar: "SKYQL_TEST_CLIENT_SECRET"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = a.Authorize(t.Context(), newRequest(t))
+	if err == nil || !strings.Contains(err.Error(), "307") {
+		t.Fatalf("err = %v, want the redirect refused", err)
+	}
+	if hits.Load() != 0 {
+		t.Fatal("the client secret followed the redirect")
+	}
 }

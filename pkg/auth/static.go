@@ -29,26 +29,37 @@ func secretFromEnv(src source, key, varName string) (string, error) {
 type staticAuthorizer struct {
 	inQuery bool
 	name    string
-	value   string
+	prefix  string // the scheme word or prefix before the secret: "Bearer "
+	value   string // prefix and secret
 }
 
 func (a staticAuthorizer) Authorize(_ context.Context, req *http.Request) error {
-	if a.inQuery {
-		q := req.URL.Query()
-		q.Set(a.name, a.value)
-		req.URL.RawQuery = q.Encode()
-		return nil
-	}
-	req.Header.Set(a.name, a.value)
+	a.put(req, a.value)
 	return nil
 }
 
-func newAPIKey(src source, cfg Config) (Authorizer, error) {
+// AuthorizeDryRun shows the credential's place with its prefix and "***".
+func (a staticAuthorizer) AuthorizeDryRun(req *http.Request) {
+	a.put(req, a.prefix+redacted)
+}
+
+func (a staticAuthorizer) put(req *http.Request, value string) {
+	if a.inQuery {
+		q := req.URL.Query()
+		q.Set(a.name, value)
+		req.URL.RawQuery = q.Encode()
+		return
+	}
+	req.Header.Set(a.name, value)
+}
+
+func newAPIKey(src source, cfg Config, secrets *Secrets) (DryRunAuthorizer, error) {
 	key, err := secretFromEnv(src, "credentialsenvvar", cfg.CredentialsEnvVar)
 	if err != nil {
 		return nil, err
 	}
-	a := staticAuthorizer{name: cfg.Name, value: cfg.ValuePrefix + key}
+	secrets.add(key, cfg.ValuePrefix+key)
+	a := staticAuthorizer{name: cfg.Name, prefix: cfg.ValuePrefix, value: cfg.ValuePrefix + key}
 	switch strings.ToLower(cfg.Location) {
 	case "", "header":
 		if a.name == "" {
@@ -65,19 +76,22 @@ func newAPIKey(src source, cfg Config) (Authorizer, error) {
 	return a, nil
 }
 
-func newBearer(src source, cfg Config) (Authorizer, error) {
+func newBearer(src source, cfg Config, secrets *Secrets) (DryRunAuthorizer, error) {
 	token, err := secretFromEnv(src, "credentialsenvvar", cfg.CredentialsEnvVar)
 	if err != nil {
 		return nil, err
 	}
-	return staticAuthorizer{name: "Authorization", value: prefixOr(cfg.ValuePrefix, "Bearer ") + strings.TrimSpace(token)}, nil
+	token = strings.TrimSpace(token)
+	secrets.add(token)
+	prefix := prefixOr(cfg.ValuePrefix, "Bearer ")
+	return staticAuthorizer{name: "Authorization", prefix: prefix, value: prefix + token}, nil
 }
 
 // newBasic accepts two forms: username_var + password_var, or StackQL's
 // credentialsenvvar holding base64("user:pass"). A plain "user:pass" in that
 // variable is accepted too: ':' is not in the base64 alphabet, so it cannot be
 // mistaken for an encoded value.
-func newBasic(src source, cfg Config) (Authorizer, error) {
+func newBasic(src source, cfg Config, secrets *Secrets) (DryRunAuthorizer, error) {
 	var encoded string
 	switch {
 	case cfg.UsernameVar != "" || cfg.PasswordVar != "":
@@ -89,6 +103,7 @@ func newBasic(src source, cfg Config) (Authorizer, error) {
 		if err != nil {
 			return nil, err
 		}
+		secrets.add(pass)
 		encoded = base64.StdEncoding.EncodeToString([]byte(user + ":" + pass))
 	case cfg.CredentialsEnvVar != "":
 		v, err := secretFromEnv(src, "credentialsenvvar", cfg.CredentialsEnvVar)
@@ -96,19 +111,24 @@ func newBasic(src source, cfg Config) (Authorizer, error) {
 			return nil, err
 		}
 		v = strings.TrimSpace(v)
-		if strings.Contains(v, ":") {
+		if _, pass, ok := strings.Cut(v, ":"); ok {
+			secrets.add(pass)
 			encoded = base64.StdEncoding.EncodeToString([]byte(v))
 			break
 		}
 		decoded, err := base64.StdEncoding.DecodeString(v)
-		if err != nil || !strings.Contains(string(decoded), ":") {
+		_, pass, ok := strings.Cut(string(decoded), ":")
+		if err != nil || !ok {
 			return nil, fmt.Errorf(`%s: environment variable %s must hold base64("user:password") or "user:password"`, src, cfg.CredentialsEnvVar)
 		}
+		secrets.add(pass)
 		encoded = v
 	default:
 		return nil, fmt.Errorf(`%s: set "username_var" and "password_var", or "credentialsenvvar", to the names of environment variables holding the credentials`, src)
 	}
-	return staticAuthorizer{name: "Authorization", value: prefixOr(cfg.ValuePrefix, "Basic ") + encoded}, nil
+	secrets.add(encoded)
+	prefix := prefixOr(cfg.ValuePrefix, "Basic ")
+	return staticAuthorizer{name: "Authorization", prefix: prefix, value: prefix + encoded}, nil
 }
 
 func prefixOr(prefix, fallback string) string {

@@ -19,7 +19,7 @@ func newRequest(t *testing.T) *http.Request {
 
 func authorize(t *testing.T, cfg Config) *http.Request {
 	t.Helper()
-	a, err := New("testprov", cfg)
+	a, err := New("testprov", cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +107,7 @@ func TestMissingEnvVarIsNamed(t *testing.T) {
 	t.Setenv("SKYQL_TEST_EMPTY_OK", "user")
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := New("testprov", c.cfg)
+			_, err := New("testprov", c.cfg, nil)
 			if err == nil || !strings.Contains(err.Error(), c.wantInError) {
 				t.Fatalf("error = %v, want it to contain %q", err, c.wantInError)
 			}
@@ -121,7 +121,7 @@ func TestMissingEnvVarIsNamed(t *testing.T) {
 func TestMalformedBasicSecretStaysOutOfError(t *testing.T) {
 	const secret = "definitely-not-base64!!"
 	t.Setenv("SKYQL_TEST_BASIC", secret)
-	_, err := New("testprov", Config{Type: TypeBasic, CredentialsEnvVar: "SKYQL_TEST_BASIC"})
+	_, err := New("testprov", Config{Type: TypeBasic, CredentialsEnvVar: "SKYQL_TEST_BASIC"}, nil)
 	if err == nil || !strings.Contains(err.Error(), "SKYQL_TEST_BASIC must hold base64") {
 		t.Fatalf("error = %v, want it to explain the expected format", err)
 	}

@@ -32,6 +32,8 @@ type tokenAuthorizer struct {
 	prefix string
 	hint   string // what the user can do when the credential fails
 	now    func() time.Time
+	// secrets records every token fetched, for redaction.
+	secrets *Secrets
 
 	mu      sync.Mutex
 	entries map[string]*tokenEntry
@@ -48,10 +50,10 @@ type tokenEntry struct {
 	errUntil time.Time
 }
 
-func newTokenAuthorizer(src source, cred azcore.TokenCredential, scopes []string, prefix, hint string) *tokenAuthorizer {
+func newTokenAuthorizer(src source, cred azcore.TokenCredential, scopes []string, prefix, hint string, secrets *Secrets) *tokenAuthorizer {
 	return &tokenAuthorizer{
 		src: src, cred: cred, scopes: scopes, prefix: prefixOr(prefix, "Bearer "), hint: hint,
-		now: time.Now, entries: map[string]*tokenEntry{},
+		now: time.Now, secrets: secrets, entries: map[string]*tokenEntry{},
 	}
 }
 
@@ -62,6 +64,12 @@ func (a *tokenAuthorizer) Authorize(ctx context.Context, req *http.Request) erro
 	}
 	req.Header.Set("Authorization", a.prefix+token)
 	return nil
+}
+
+// AuthorizeDryRun shows the header a token would go in, without fetching
+// one: fetching may walk the credential chain over the network.
+func (a *tokenAuthorizer) AuthorizeDryRun(req *http.Request) {
+	req.Header.Set("Authorization", a.prefix+redacted)
 }
 
 // token returns a valid token for scopes. At most one fetch per scope set
@@ -129,6 +137,7 @@ func (a *tokenAuthorizer) token(ctx context.Context, scopes []string) (string, e
 			}
 			return "", err
 		}
+		a.secrets.add(tok.Token)
 		e.token = tok
 		e.refreshAt = refreshTime(now, tok)
 		e.err, e.errUntil = nil, time.Time{}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 
 	"github.com/spf13/cobra"
 
@@ -31,7 +30,7 @@ messages go to stderr. The exit code is 0 only when every statement succeeded.
 			if err != nil {
 				return err
 			}
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt)
+			ctx, stop := untilTerminated(cmd.Context(), terminationSignals...)
 			defer stop()
 			s, err := newSession(ctx, cmd, opts, so)
 			if err != nil {

@@ -26,6 +26,11 @@ func (b bearerToken) Authorize(_ context.Context, req *http.Request) error {
 	return nil
 }
 
+// AuthorizeDryRun shows the header as any other bearer credential's.
+func (bearerToken) AuthorizeDryRun(req *http.Request) {
+	req.Header.Set("Authorization", "Bearer ***")
+}
+
 // azureServices loads every service of the Azure provider the catalog
 // resolves, which the emulator serves.
 func azureServices(cat *catalog) ([]*provider.Service, error) {

@@ -4,11 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -46,7 +43,7 @@ resource group ` + emulator.DefaultResourceGroup + ` and vault ` + emulator.Defa
   skyql sandbox --latency 20ms --jitter 30ms --throttle 5% --fail-every 50`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			ctx, stop := untilTerminated(cmd.Context(), terminationSignals...)
 			defer stop()
 			return runSandbox(ctx, f, cmd.OutOrStdout())
 		},

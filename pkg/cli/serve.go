@@ -8,8 +8,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -60,10 +58,8 @@ to --concurrency API calls at once. It runs until Ctrl-C.`,
 			if password == "" && !isLoopback(ln.Addr()) {
 				return usageError{fmt.Errorf("refusing to serve %s without a password: set %s (the variable --password-env names), or listen on a loopback address", ln.Addr(), passwordEnv)}
 			}
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			ctx, stop := untilTerminated(cmd.Context(), terminationSignals...)
 			defer stop()
-			// After the first Ctrl-C, a second one kills the process as usual.
-			context.AfterFunc(ctx, stop)
 			ss, err := newSessions(ctx, cmd, opts, so)
 			if err != nil {
 				return err

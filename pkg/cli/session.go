@@ -22,10 +22,11 @@ import (
 	builtin "github.com/skyql/skyql/registry"
 )
 
-// sessionOptions are the query flags exec and shell add to the shared ones.
+// sessionOptions are the query flags exec, shell and serve add to the
+// shared ones.
 type sessionOptions struct {
 	allowPartial bool
-	maxPages     int
+	limits       executor.Limits
 	cacheTTL     time.Duration
 	noWait       bool
 	subscription []string
@@ -35,11 +36,39 @@ type sessionOptions struct {
 func (so *sessionOptions) register(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.BoolVar(&so.allowPartial, "allow-partial", false, "print the rows that arrived when some API calls failed (still exits non-zero)")
-	f.IntVar(&so.maxPages, "max-pages", 0, "stop following a list after this many pages (0: follow every page); hitting the cap is reported as a failure")
 	f.DurationVar(&so.cacheTTL, "cache-ttl", 5*time.Minute, "how long fetched rows are reused by later queries")
 	f.BoolVar(&so.noWait, "no-wait", false, "do not wait for long-running operations: print the operation URL once the API accepted the request")
 	f.StringArrayVar(&so.subscription, "subscription", nil, "fan SELECTs that give no subscriptionId out over this subscription only (repeatable; default: AZURE_SUBSCRIPTION_ID, the config file, else every subscription the credential lists)")
 	f.IntVar(&so.maxCalls, "max-calls", planner.DefaultMaxCalls, "refuse a statement that would make more API calls than this")
+
+	// Bounds on what an API can make skyql do.
+	d := executor.DefaultLimits
+	f.IntVar(&so.limits.MaxPages, "max-pages", d.MaxPages, "stop following a list after this many pages; hitting the cap is reported as a failure")
+	so.limits.MaxResponseBytes = d.MaxResponseBytes
+	f.Var((*byteSize)(&so.limits.MaxResponseBytes), "max-response-size", "the largest response body read, e.g. 256MiB, 1GiB")
+	f.DurationVar(&so.limits.HeaderTimeout, "header-timeout", d.HeaderTimeout, "how long a request waits for the response headers")
+	f.DurationVar(&so.limits.IdleTimeout, "body-idle-timeout", d.IdleTimeout, "how long a response body may send nothing")
+	f.DurationVar(&so.limits.ResponseTimeout, "response-timeout", d.ResponseTimeout, "how long one response may take in all, headers and body")
+}
+
+// validate checks the bounds: each must be positive.
+func (so *sessionOptions) validate() error {
+	l := so.limits
+	switch {
+	case l.MaxPages < 1:
+		return usageError{fmt.Errorf("--max-pages must be at least 1, got %d", l.MaxPages)}
+	case l.MaxResponseBytes < 1:
+		return usageError{fmt.Errorf("--max-response-size must be positive, got %d", l.MaxResponseBytes)}
+	}
+	for _, t := range []struct {
+		flag string
+		d    time.Duration
+	}{{"--header-timeout", l.HeaderTimeout}, {"--body-idle-timeout", l.IdleTimeout}, {"--response-timeout", l.ResponseTimeout}} {
+		if t.d <= 0 {
+			return usageError{fmt.Errorf("%s must be a positive duration such as 30s or 2m, got %s", t.flag, t.d)}
+		}
+	}
+	return nil
 }
 
 // session is an engine.Session with what must be closed after it.
@@ -84,6 +113,7 @@ type sessions struct {
 	cat       *catalog
 	endpoints map[string]string
 	authFor   engine.AuthSource
+	secrets   executor.Redactor
 	storeOpts store.Options
 	scope     map[string][]string
 	close     func() error
@@ -92,6 +122,9 @@ type sessions struct {
 // newSessions reads the flags, and starts the sandbox for --sandbox.
 func newSessions(ctx context.Context, cmd *cobra.Command, opts *globalOptions, so *sessionOptions) (*sessions, error) {
 	if err := opts.validate(); err != nil {
+		return nil, err
+	}
+	if err := so.validate(); err != nil {
 		return nil, err
 	}
 	ephemeral := opts.noCache || opts.sandbox
@@ -124,6 +157,7 @@ func newSessions(ctx context.Context, cmd *cobra.Command, opts *globalOptions, s
 		ss.scope = map[string][]string{"subscriptionId": subscriptions}
 	}
 	sources := auth.NewSources(userAuth)
+	ss.secrets = sources
 	ss.authFor = func(p *provider.Provider) (executor.Authorizer, error) {
 		return sources.For(p.Name, p.Config.Auth)
 	}
@@ -163,7 +197,7 @@ func (ss *sessions) open(ctx context.Context, stderr io.Writer, progress bool) (
 		return nil, err
 	}
 	s.closers = append(s.closers, st.Close)
-	execOpts := executor.Options{Concurrency: ss.opts.concurrency, MaxPages: ss.so.maxPages}
+	execOpts := executor.Options{Concurrency: ss.opts.concurrency, Limits: ss.so.limits, Secrets: ss.secrets}
 	if progress {
 		execOpts.Progress = progressLine(stderr)
 		s.closers = append(s.closers, func() error { fmt.Fprint(stderr, "\r\033[K"); return nil })

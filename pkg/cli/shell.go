@@ -2,10 +2,12 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"io"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -33,7 +35,10 @@ statement, reports each failure, and exits non-zero if any failed.
 			if err != nil {
 				return err
 			}
-			ctx := cmd.Context()
+			// Ctrl-C is the shell's own (it cancels a statement); the
+			// other termination signals end the shell.
+			ctx, stop := untilTerminated(cmd.Context(), syscall.SIGTERM, syscall.SIGHUP)
+			defer stop()
 			s, err := newSession(ctx, cmd, opts, so)
 			if err != nil {
 				return err
@@ -51,7 +56,20 @@ statement, reports each failure, and exits non-zero if any failed.
 				Interactive: shell.IsTerminal(cmd.InOrStdin()),
 				Interrupt:   interrupts,
 			}
-			return shell.Run(ctx, cfg, &engineRunner{session: s, format: opts.output, out: cmd.OutOrStdout()})
+			runner := &engineRunner{session: s, format: opts.output, out: cmd.OutOrStdout()}
+			done := make(chan error, 1)
+			go func() { done <- shell.Run(ctx, cfg, runner) }()
+			select {
+			case err := <-done:
+				return err
+			case <-ctx.Done():
+				// The shell may be blocked reading a line, which nothing
+				// interrupts; wait only for the statement it runs, which
+				// ctx cancels, and keep it from starting another, so that
+				// closing the session below cleans up after it.
+				runner.running.Lock()
+				return errors.New("terminated")
+			}
 		},
 	}
 	so.register(cmd)
@@ -64,9 +82,13 @@ type engineRunner struct {
 	session *session
 	format  string
 	out     io.Writer
+	// running is held while a statement runs.
+	running sync.Mutex
 }
 
 func (r *engineRunner) Run(ctx context.Context, sql string) error {
+	r.running.Lock()
+	defer r.running.Unlock()
 	w, err := output.New(r.format, r.out)
 	if err != nil {
 		return err

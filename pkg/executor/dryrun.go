@@ -7,14 +7,16 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"net/http"
 	"slices"
 	"strings"
 )
 
 // DryRun writes the request the call would send: method, URL, headers and
-// the body pretty-printed. Nothing is sent. The Authorizer runs, so the
-// credential header's shape shows, but every credential value is printed
-// as ***; if it fails, a comment line says why.
+// the body pretty-printed. Nothing is sent, and no credential is read or
+// fetched (a token may mean a network call): an Authorizer that can show
+// where its credential goes puts a placeholder there ("Bearer ***"); for
+// any other, a comment line says credentials are added when sent.
 func (c *Call) DryRun(w io.Writer) error {
 	target, err := c.URL()
 	if err != nil {
@@ -26,22 +28,20 @@ func (c *Call) DryRun(w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	// Without credentials a dry run still shows the request; it says why
-	// the credential header is missing instead of failing.
-	var authErr error
-	if c.Auth != nil {
-		authErr = c.Auth.Authorize(context.Background(), req)
+	shown, placed := c.Auth.(DryRunAuthorizer)
+	if placed {
+		shown.AuthorizeDryRun(req)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s\n", req.Method, redactURL(target))
+	fmt.Fprintf(&b, "%s %s\n", req.Method, redactURL(req.URL.String()))
 	names := slices.Sorted(maps.Keys(req.Header))
 	for _, name := range names {
 		for _, value := range req.Header.Values(name) {
 			fmt.Fprintf(&b, "%s: %s\n", name, redactHeader(name, value))
 		}
 	}
-	if authErr != nil {
-		fmt.Fprintf(&b, "# no credential header: %v\n", authErr)
+	if c.Auth != nil && !placed {
+		b.WriteString("# credentials: added when the request is sent\n")
 	}
 	if len(c.Body) > 0 {
 		b.WriteString("\n")
@@ -55,6 +55,13 @@ func (c *Call) DryRun(w io.Writer) error {
 	}
 	_, err = io.WriteString(w, b.String())
 	return err
+}
+
+// DryRunAuthorizer is an Authorizer that can show where its credential
+// goes without obtaining it; pkg/auth's authorizers all can.
+type DryRunAuthorizer interface {
+	Authorizer
+	AuthorizeDryRun(req *http.Request)
 }
 
 // redactHeader hides credential values: Authorization keeps its scheme

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -34,7 +33,8 @@ type Executor struct {
 	client      *http.Client
 	concurrency int
 	retry       RetryPolicy
-	maxPages    int
+	limits      Limits
+	secrets     Redactor
 	progress    func(Progress)
 	pollDelay   time.Duration
 
@@ -46,14 +46,18 @@ type Executor struct {
 // Options configure an Executor.
 type Options struct {
 	// Client sends requests; its Transport is the seam tests and the
-	// sandbox use. Defaults to a client with sensible timeouts.
+	// sandbox use (default DefaultClient()). Its CheckRedirect is replaced:
+	// redirects are followed only to the request's own scheme, host and port.
 	Client *http.Client
 	// Concurrency bounds the calls in flight (default 8).
 	Concurrency int
 	Retry       RetryPolicy
-	// MaxPages caps the pages followed per call; 0 means every page. A
-	// call that hits the cap says so in its Result.
-	MaxPages int
+	// Limits bound sizes, waits and pages; zero fields take DefaultLimits.
+	Limits Limits
+	// Secrets hides credential values in the errors and progress the
+	// executor reports (pkg/auth's Sources knows them); nil hides only
+	// query values named like credentials.
+	Secrets Redactor
 	// Progress, when set, is told after every page and finished call.
 	Progress func(Progress)
 	// PollInterval is the wait between polls of a long-running operation
@@ -69,14 +73,18 @@ type Progress struct {
 
 // New returns an Executor.
 func New(opts Options) *Executor {
-	e := &Executor{client: opts.Client, concurrency: opts.Concurrency, retry: opts.Retry,
-		maxPages: opts.MaxPages, progress: opts.Progress, pollDelay: opts.PollInterval}
+	e := &Executor{concurrency: opts.Concurrency, retry: opts.Retry, limits: opts.Limits.withDefaults(),
+		secrets: opts.Secrets, progress: opts.Progress, pollDelay: opts.PollInterval}
 	if e.pollDelay <= 0 {
 		e.pollDelay = DefaultPollInterval
 	}
-	if e.client == nil {
-		e.client = DefaultClient()
+	client := opts.Client
+	if client == nil {
+		client = DefaultClient()
 	}
+	own := *client
+	own.CheckRedirect = sameOriginRedirect
+	e.client = &own
 	if e.concurrency < 1 {
 		e.concurrency = 8
 	}
@@ -87,12 +95,11 @@ func New(opts Options) *Executor {
 }
 
 // DefaultClient is an HTTP client whose connection pool matches the
-// executor's concurrency and whose timeouts catch a hung server without
-// cutting off a slow page.
+// executor's concurrency. The executor itself bounds how long a response
+// may take (Limits), whatever the client.
 func DefaultClient() *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = 64
-	t.ResponseHeaderTimeout = 60 * time.Second
 	return &http.Client{Transport: t}
 }
 
@@ -114,7 +121,7 @@ type Result struct {
 	Call   *Call
 	Pages  int
 	Items  int
-	Capped bool // stopped at MaxPages with more pages left
+	Capped bool // stopped at Limits.MaxPages with more pages left
 	Err    error
 }
 
@@ -149,6 +156,7 @@ func (e *Executor) Fetch(ctx context.Context, calls []*Call, sink Sink) []Result
 					cnt.Add(int64(items))
 					report()
 				})
+				results[i].Err = e.redactError(results[i].Err)
 				done.Add(1)
 				report()
 			}
@@ -166,9 +174,12 @@ func (e *Executor) fetchCall(ctx context.Context, index int, call *Call, sink Si
 		return res
 	}
 	sameLink := 0
+	// visited maps each page link requested to its page number: a link
+	// that comes back is a loop (A, B, A, ...), however long its period.
+	visited := map[string]int{next: 1}
 	var cursor pageCursor
 	for next != "" {
-		if e.maxPages > 0 && res.Pages >= e.maxPages {
+		if res.Pages >= e.limits.MaxPages {
 			res.Capped = true
 			return res
 		}
@@ -194,17 +205,21 @@ func (e *Executor) fetchCall(ctx context.Context, index int, call *Call, sink Si
 			}
 		}
 		onPage(len(items))
+		if nextURL == "" {
+			break
+		}
 		// An empty page may point at the same position again (the server
-		// had nothing ready); a full page that does, or a run of empty
-		// ones, would never end.
-		if nextURL == next {
+		// had nothing ready); a full page that does, a run of empty ones,
+		// or a link to any earlier page would never end.
+		if nextURL == next && len(items) == 0 && sameLink < maxSameLink {
 			sameLink++
-			if len(items) > 0 || sameLink > maxSameLink {
-				res.Err = fmt.Errorf("the API returned the same next-page link again (%s); stopping to avoid a loop", redactURL(next))
-				return res
-			}
+		} else if page, seen := visited[nextURL]; seen {
+			res.Err = fmt.Errorf("page %d of %s links back to page %d (%s): the API's paging loops; stopping",
+				res.Pages, call.Describe(), page, redactURL(nextURL))
+			return res
 		} else {
 			sameLink = 0
+			visited[nextURL] = res.Pages + 1
 		}
 		next = nextURL
 	}
@@ -217,23 +232,21 @@ const maxSameLink = 3
 // do sends one request, retrying as the policy allows, and returns the body
 // of a 2xx answer (or an *APIError).
 func (e *Executor) do(ctx context.Context, call *Call, method, rawURL string, body []byte) ([]byte, *http.Response, error) {
+	timeouts := 0
 	for attempt := 1; ; attempt++ {
-		req, err := call.newRequest(ctx, method, rawURL, body)
-		if err != nil {
-			return nil, nil, err
-		}
-		e.requests.Add(1)
-		resp, err := e.client.Do(req)
-		var data []byte
-		if err == nil {
-			data, err = readBody(resp)
-			resp.Body.Close()
-		}
+		resp, data, err := e.exchange(ctx, call, method, rawURL, body)
 		if ctx.Err() != nil {
 			return nil, nil, ctx.Err()
 		}
 		var wait time.Duration
+		var timeout *TimeoutError
 		switch {
+		case errors.As(err, &timeout):
+			timeouts++
+			if timeouts >= maxTimeouts || attempt >= e.retry.MaxAttempts || !retryableMethod(method) {
+				return nil, nil, fmt.Errorf("%s %s: %w (attempt %d)", method, redactURL(rawURL), err, attempt)
+			}
+			wait = e.retry.backoff(attempt)
 		case err != nil:
 			if !retryableError(method, err) || attempt >= e.retry.MaxAttempts {
 				return nil, nil, fmt.Errorf("%s %s: %w", method, redactURL(rawURL), err)
@@ -243,7 +256,7 @@ func (e *Executor) do(ctx context.Context, call *Call, method, rawURL string, bo
 			return data, resp, nil
 		default:
 			after, hasAfter := retryAfter(resp.Header, time.Now())
-			apiErr := newAPIError(req, resp, data)
+			apiErr := newAPIError(resp, data)
 			if !retryableStatus(method, resp.StatusCode, hasAfter) || attempt >= e.retry.MaxAttempts {
 				if attempt > 1 {
 					return nil, resp, fmt.Errorf("%w (gave up after %d attempts)", apiErr, attempt)
@@ -259,33 +272,38 @@ func (e *Executor) do(ctx context.Context, call *Call, method, rawURL string, bo
 			}
 		}
 		e.retries.Add(1)
-		timer := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			timer.Stop()
-			return nil, nil, ctx.Err()
-		case <-timer.C:
+		if err := sleep(ctx, wait); err != nil {
+			return nil, nil, err
 		}
 	}
 }
 
-// readBody reads a whole response body. With a Content-Length (ARM sends
-// one) it allocates once, instead of growing and copying a buffer through
-// a page's hundred-odd KiB.
-func readBody(resp *http.Response) ([]byte, error) {
-	if n := resp.ContentLength; n > 0 && n <= maxPreallocatedBody {
-		data := make([]byte, n)
-		if _, err := io.ReadFull(resp.Body, data); err != nil {
-			return nil, err
-		}
-		return data, nil
+// exchange sends one request and reads its whole answer within the
+// executor's limits. A refused redirect, a timeout or an oversized body is
+// an error; no part of such an answer is returned.
+func (e *Executor) exchange(ctx context.Context, call *Call, method, rawURL string, body []byte) (*http.Response, []byte, error) {
+	x := e.limits.startExchange(ctx)
+	defer x.end()
+	req, err := call.newRequest(x.ctx, method, rawURL, body)
+	if err != nil {
+		return nil, nil, err
 	}
-	return io.ReadAll(resp.Body)
+	e.requests.Add(1)
+	resp, err := e.client.Do(req)
+	if err != nil {
+		var redirect *RedirectError
+		if errors.As(err, &redirect) {
+			return nil, nil, redirect
+		}
+		return nil, nil, x.timeoutOr(err)
+	}
+	defer resp.Body.Close()
+	data, err := x.readBody(resp)
+	if err != nil {
+		return nil, nil, err
+	}
+	return resp, data, nil
 }
-
-// maxPreallocatedBody bounds what a Content-Length header alone can make
-// the executor allocate.
-const maxPreallocatedBody = 64 << 20
 
 // parsePage pulls the rows (objectKey) and the next page's URL out of a
 // response body without decoding the rows themselves. The rows and the

@@ -173,7 +173,7 @@ func (e *Executor) wait(ctx context.Context, op *operation, progress func(LROSta
 		done, err := op.observe(resp, body)
 		if progress != nil {
 			progress(LROStatus{Call: op.call.Describe(), Status: op.status, Polls: op.polls,
-				PercentComplete: op.percent, URL: redactURL(op.statusURL)})
+				PercentComplete: op.percent, URL: e.redact(redactURL(op.statusURL))})
 		}
 		if err != nil {
 			return nil, err
@@ -397,7 +397,7 @@ func sameOrigin(current, link, what string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%s %q is not a URL: %v", what, redactURL(link), err)
 	}
-	if !strings.EqualFold(next.Host, cur.Host) || next.Scheme != cur.Scheme {
+	if origin(next) != origin(cur) {
 		return "", fmt.Errorf("%s points to %s://%s, not the API's %s://%s; refusing to send credentials there",
 			what, next.Scheme, next.Host, cur.Scheme, cur.Host)
 	}

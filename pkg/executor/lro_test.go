@@ -83,6 +83,10 @@ func (b bearer) Authorize(_ context.Context, req *http.Request) error {
 	return nil
 }
 
+func (b bearer) AuthorizeDryRun(req *http.Request) {
+	req.Header.Set("Authorization", "Bearer ***")
+}
+
 const thingPath = "/subscriptions/s1/providers/Test.Things/things/t1"
 
 func thingCall(base, httpMethod, suffix string, lro *provider.LRO, body string) *Call {

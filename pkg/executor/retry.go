@@ -46,11 +46,18 @@ func retryableStatus(method string, status int, hasRetryAfter bool) bool {
 	return false
 }
 
+// retryableMethod reports whether a request may be sent again after its
+// answer was lost: reads only.
+func retryableMethod(method string) bool {
+	return method == http.MethodGet || method == http.MethodHead
+}
+
 // retryableError reports whether a transport error is worth another try
 // (for reads only): timeouts, resets, refused connections and early EOFs.
 // The caller has already ruled out its own context ending.
 func retryableError(method string, err error) bool {
-	if method != http.MethodGet && method != http.MethodHead {
+	var tooLarge *ResponseTooLargeError
+	if !retryableMethod(method) || errors.As(err, &tooLarge) {
 		return false
 	}
 	var netErr net.Error

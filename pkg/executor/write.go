@@ -36,6 +36,11 @@ type Outcome struct {
 // Retry-After. A long-running operation that ends Failed or Canceled is an
 // *OperationError.
 func (e *Executor) Send(ctx context.Context, call *Call, opts SendOptions) (*Outcome, error) {
+	out, err := e.send(ctx, call, opts)
+	return out, e.redactError(err)
+}
+
+func (e *Executor) send(ctx context.Context, call *Call, opts SendOptions) (*Outcome, error) {
 	target, err := call.URL()
 	if err != nil {
 		return nil, err

@@ -375,3 +375,24 @@ func BenchmarkCSV(b *testing.B) {
 		w.End()
 	}
 }
+
+func TestTerminalControlsInDataAreEscaped(t *testing.T) {
+	hostile := "a\x1b[2Jb\x1b]0;owned\x07c\u009b31md\x7fe\xfff\tg"
+	cols := []Column{{Name: "v\x1b[1m"}}
+	rows := [][]any{{hostile}, {[]byte(hostile)}}
+	for format, want := range map[string]string{
+		"table": `a\x1b[2Jb\x1b]0;owned\x07c\x9b31md\x7fe\xfff\tg`,
+		"text":  `a\x1b[2Jb\x1b]0;owned\x07c\x9b31md\x7fe\xfff\tg`,
+	} {
+		out := render(t, format, cols, rows)
+		if strings.ContainsAny(out, "\x1b\x07\x7f\u009b") || !strings.Contains(out, want) || !strings.Contains(out, `v\x1b[1m`) {
+			t.Errorf("%s output lets control characters through:\n%q", format, out)
+		}
+	}
+	// Structured formats keep the data exact: their readers are programs.
+	for _, format := range []string{"json", "csv"} {
+		if out := render(t, format, cols, rows[:1]); !strings.Contains(out, "\x1b[2J") && !strings.Contains(out, `\u001b[2J`) {
+			t.Errorf("%s output changed the data:\n%q", format, out)
+		}
+	}
+}

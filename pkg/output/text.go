@@ -2,12 +2,14 @@ package output
 
 import (
 	"bufio"
+	"unicode/utf8"
 )
 
 // textWriter writes tab-separated lines, header first, with no decoration,
 // for cut, awk and the like. Tabs, newlines, carriage returns and
 // backslashes inside values are escaped as \t \n \r \\ (PostgreSQL COPY text
-// style) so that every row stays one line of fields.
+// style) so that every row stays one line of fields; other control
+// characters as \xNN, so that data cannot drive the terminal.
 type textWriter struct {
 	printer
 	out  *bufio.Writer
@@ -57,9 +59,19 @@ func (t *textWriter) End() error {
 	return t.out.Flush()
 }
 
-// appendEscaped appends cell with \ \t \n \r escaped.
+// appendEscaped appends cell with \ \t \n \r escaped, and every other
+// control character (C0, DEL, C1) and byte that is not UTF-8 as \xNN, so
+// that data cannot move the cursor, clear the screen or set the title of
+// the terminal it is printed on (ESC sequences, OSC, 8-bit CSI).
 func appendEscaped(b, cell []byte) []byte {
-	for _, c := range cell {
+	const hex = "0123456789abcdef"
+	for i := 0; i < len(cell); {
+		c := cell[i]
+		if c >= 0x20 && c < 0x7f && c != '\\' {
+			b = append(b, c)
+			i++
+			continue
+		}
 		switch c {
 		case '\\':
 			b = append(b, '\\', '\\')
@@ -70,8 +82,19 @@ func appendEscaped(b, cell []byte) []byte {
 		case '\r':
 			b = append(b, '\\', 'r')
 		default:
-			b = append(b, c)
+			r, size := utf8.DecodeRune(cell[i:])
+			switch {
+			case r == utf8.RuneError && size == 1, r < 0x20, r == 0x7f:
+				b = append(b, '\\', 'x', hex[c>>4], hex[c&0x0f])
+			case r >= 0x80 && r <= 0x9f:
+				b = append(b, '\\', 'x', hex[r>>4], hex[r&0x0f])
+			default:
+				b = append(b, cell[i:i+size]...)
+			}
+			i += size
+			continue
 		}
+		i++
 	}
 	return b
 }

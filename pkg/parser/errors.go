@@ -68,11 +68,13 @@ func newSyntaxError(input string, pos int, near, msg string) *SyntaxError {
 	if utf8.RuneCountInString(near) > 40 {
 		near = string([]rune(near)[:40]) + "..."
 	}
+	// A NUL is shown as U+FFFD: one character, so the caret still lines up.
+	lineText := strings.ReplaceAll(strings.TrimRight(input[lineStart:lineEnd], "\r"), "\x00", "\uFFFD")
 	return &SyntaxError{
 		Line:     strings.Count(input[:pos], "\n") + 1,
 		Column:   utf8.RuneCountInString(input[lineStart:pos]) + 1,
 		Near:     near,
 		Msg:      msg,
-		lineText: strings.TrimRight(input[lineStart:lineEnd], "\r"),
+		lineText: lineText,
 	}
 }

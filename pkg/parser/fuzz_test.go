@@ -2,6 +2,7 @@ package parser
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -17,6 +18,7 @@ func FuzzParse(f *testing.F) {
 		"SELECT CAST(a AS INTEGER), 'C:\\', \"q\"\"x\", [b] FROM p.s.r WHERE a IS b AND c ISNULL # x",
 		"SELECT 'unterminated",
 		"SELECT a FROM t WHERE (a = 1",
+		"SELECT a FROM p.s.r WHERE b = 1 /* \x00 */ AND c = 'x'",
 	} {
 		f.Add(seed)
 	}
@@ -28,6 +30,9 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("error position %d:%d is not 1-based: %v", se.Line, se.Column, err)
 			}
 			return
+		}
+		if strings.IndexByte(input, 0) >= 0 {
+			t.Fatalf("accepted SQL with a NUL byte, where SQLite would stop reading: %q", input)
 		}
 		for _, s := range stmts {
 			if s.Offset() < 0 || s.Offset()+len(s.Text()) > len(input) || input[s.Offset():s.Offset()+len(s.Text())] != s.Text() {

@@ -67,8 +67,13 @@ func (t token) stringValue() string {
 
 // lex splits input into tokens. Whitespace is dropped; comments are kept so
 // that optimizer hints can be read. An unterminated string, identifier or
-// comment, or a byte SQLite does not accept, is a *SyntaxError.
+// comment, or a byte SQLite does not accept, is a *SyntaxError. So is a NUL
+// byte anywhere, even in a comment or string: SQLite stops reading at it,
+// and would run a shorter statement than the one planned.
 func lex(input string) ([]token, error) {
+	if i := strings.IndexByte(input, 0); i >= 0 {
+		return nil, newSyntaxError(input, i, "", `NUL byte (\x00) in the SQL: SQLite would stop reading there; remove it`)
+	}
 	var toks []token
 	i := 0
 	for i < len(input) {

@@ -497,3 +497,23 @@ func TestRowLimitOnlyWhereTheFirstRowsAreTheResult(t *testing.T) {
 		}
 	}
 }
+
+func TestNULByteIsASyntaxErrorWithItsPosition(t *testing.T) {
+	// SQLite stops at the NUL: it would run "... WHERE a = 1 /* " and
+	// return every row the planned statement filters out.
+	for _, input := range []string{
+		"SELECT name FROM p.s.r WHERE a = 1\n  /* \x00 */ AND name = 'x'",
+		"SELECT name FROM p.s.r WHERE a = 1\n  AND name = '\x00'",
+		"SELECT name FROM p.s.r WHERE a = 1\n  -- \x00",
+	} {
+		_, err := Parse(input)
+		var se *SyntaxError
+		if !errors.As(err, &se) {
+			t.Fatalf("Parse(%q) = %v, want a syntax error", input, err)
+		}
+		col := strings.IndexByte(strings.Split(input, "\n")[1], 0) + 1
+		if se.Line != 2 || se.Column != col || !strings.Contains(se.Error(), "NUL byte") || strings.Contains(se.Error(), "\x00") {
+			t.Fatalf("Parse(%q): %q at %d:%d, want the NUL at 2:%d, shown escaped", input, se.Error(), se.Line, se.Column, col)
+		}
+	}
+}

@@ -24,6 +24,11 @@ type Limits struct {
 	EntryBytes   int64 // one file inside an archive
 	TotalBytes   int64 // all files of an archive, unpacked
 	Entries      int   // files and folders in an archive
+
+	// HeaderTimeout bounds the wait for an http(s) registry's answer to
+	// begin, Timeout the whole download of one file; zero means the default.
+	HeaderTimeout time.Duration
+	Timeout       time.Duration
 }
 
 // DefaultLimits leave room for the largest published Azure service
@@ -34,6 +39,9 @@ var DefaultLimits = Limits{
 	EntryBytes:   256 << 20,
 	TotalBytes:   2 << 30,
 	Entries:      20000,
+
+	HeaderTimeout: 30 * time.Second,
+	Timeout:       10 * time.Minute,
 }
 
 // archiveModTime is the modification time of every archive entry, so that

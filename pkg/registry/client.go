@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/skyql/skyql/pkg/provider"
 )
@@ -96,6 +97,12 @@ func Open(cfg Config) (*Registry, error) {
 	}
 	if r.limits == (Limits{}) {
 		r.limits = DefaultLimits
+	}
+	if r.limits.HeaderTimeout <= 0 {
+		r.limits.HeaderTimeout = DefaultLimits.HeaderTimeout
+	}
+	if r.limits.Timeout <= 0 {
+		r.limits.Timeout = DefaultLimits.Timeout
 	}
 	if r.client == nil {
 		r.client = &http.Client{CheckRedirect: checkRedirect}
@@ -188,23 +195,67 @@ func (r *Registry) open(ctx context.Context, rel string) (io.ReadCloser, error) 
 		return f, nil
 	}
 	target := r.base.JoinPath(rel).String()
+	// The registry has HeaderTimeout to start answering and Timeout to
+	// send the whole file, so a silent or trickling server cannot hang a
+	// pull or a listing.
+	ctx, cancel := context.WithCancelCause(ctx)
+	headers := time.AfterFunc(r.limits.HeaderTimeout, func() {
+		cancel(fmt.Errorf("GET %s: no answer within %s", target, r.limits.HeaderTimeout))
+	})
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
 	if err != nil {
+		cancel(nil)
 		return nil, err
 	}
 	resp, err := r.client.Do(req)
+	headers.Stop()
 	if err != nil {
+		err = causeOr(ctx, err)
+		cancel(nil)
 		return nil, err
-	}
-	if resp.StatusCode == http.StatusNotFound {
-		resp.Body.Close()
-		return nil, fmt.Errorf("GET %s: %s: %w", target, resp.Status, os.ErrNotExist)
 	}
 	if resp.StatusCode != http.StatusOK {
 		resp.Body.Close()
+		cancel(nil)
+		if resp.StatusCode == http.StatusNotFound {
+			return nil, fmt.Errorf("GET %s: %s: %w", target, resp.Status, os.ErrNotExist)
+		}
 		return nil, fmt.Errorf("GET %s: %s", target, resp.Status)
 	}
-	return resp.Body, nil
+	download := time.AfterFunc(r.limits.Timeout, func() {
+		cancel(fmt.Errorf("GET %s: the download did not complete within %s", target, r.limits.Timeout))
+	})
+	return &timedBody{ReadCloser: resp.Body, ctx: ctx, end: func() { download.Stop(); cancel(nil) }}, nil
+}
+
+// timedBody is a response body whose read errors name the deadline that
+// ended it, and whose Close releases its timer.
+type timedBody struct {
+	io.ReadCloser
+	ctx context.Context
+	end func()
+}
+
+func (d *timedBody) Read(p []byte) (int, error) {
+	n, err := d.ReadCloser.Read(p)
+	if err != nil && err != io.EOF {
+		err = causeOr(d.ctx, err)
+	}
+	return n, err
+}
+
+func (d *timedBody) Close() error {
+	err := d.ReadCloser.Close()
+	d.end()
+	return err
+}
+
+// causeOr returns why ctx ended, when it did, else err.
+func causeOr(ctx context.Context, err error) error {
+	if cause := context.Cause(ctx); cause != nil {
+		return cause
+	}
+	return err
 }
 
 // Index fetches and parses the registry's providers.yaml.

@@ -17,6 +17,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/skyql/skyql/pkg/internal/hostileapi"
 )
 
 const testSrc = "testdata/src"
@@ -727,4 +729,30 @@ func keysOf(m map[string]string) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+func TestSilentAndTricklingRegistriesTimeOut(t *testing.T) {
+	limits := DefaultLimits
+	limits.HeaderTimeout, limits.Timeout = 100*time.Millisecond, 300*time.Millisecond
+	for _, tc := range []struct {
+		name    string
+		handler http.HandlerFunc
+		want    string
+	}{
+		{"silent", hostileapi.Silent, "no answer within 100ms"},
+		{"trickling", hostileapi.Trickle(10 * time.Millisecond), "the download did not complete within 300ms"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			server := httptest.NewServer(tc.handler)
+			t.Cleanup(server.Close)
+			r, err := Open(Config{URL: server.URL + "/dist", Limits: limits})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = r.List(context.Background())
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("List: %v, want %q", err, tc.want)
+			}
+		})
+	}
 }
