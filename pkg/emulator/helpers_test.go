@@ -126,7 +126,9 @@ func call(tb testing.TB, method, url, token, body string) rawResponse {
 // errorCode decodes an ARM error body's code.
 func errorCode(tb testing.TB, body []byte) string {
 	tb.Helper()
-	var e armError
+	var e struct {
+		Error struct{ Code string }
+	}
 	if err := json.Unmarshal(body, &e); err != nil {
 		tb.Fatalf("not an ARM error body: %v: %s", err, body)
 	}

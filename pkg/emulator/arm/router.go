@@ -1,16 +1,18 @@
-package emulator
+package arm
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"maps"
 	"net/http"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/skyql/skyql/pkg/emulator/example"
+	"github.com/skyql/skyql/pkg/emulator/internal/pathtemplate"
 )
 
 // opKind says how the emulator answers an operation, decided once from the
@@ -30,12 +32,6 @@ const (
 	kindAction
 )
 
-// segment is one path segment of an operation's template.
-type segment struct {
-	literal string // the document's spelling; empty for a parameter
-	param   string // parameter name; empty for a literal
-}
-
 // operation is one (path, method, api-version) of a served document,
 // prepared at load time so requests do no schema work on reads.
 type operation struct {
@@ -43,7 +39,7 @@ type operation struct {
 	method     string
 	template   string // the path key as written in the document
 	routeKey   string // "METHOD template", the stats key
-	segments   []segment
+	segments   []pathtemplate.Segment
 	nodes      []*node // nodes[i] is the trie node reached after segment i
 	apiVersion string
 	kind       opKind
@@ -55,7 +51,7 @@ type operation struct {
 	// resultBody is what an action or singleton GET answers with: the
 	// document's example for the success response, else a value built from
 	// its schema; nil when the success response has no body. When
-	// templated, it holds placeholders each request fills (see samples.go).
+	// templated, it holds placeholders each request fills (example.Fill).
 	resultBody []byte
 	templated  bool
 	// noContent: the document answers 204 and declares no body.
@@ -63,66 +59,189 @@ type operation struct {
 }
 
 // node is a path-trie node; literal children are keyed lower-case because
-// ARM compares path segments case-insensitively.
+// ARM compares path segments case-insensitively. Nodes are changed only
+// under the router's write lock, when a document is loaded.
 type node struct {
 	literals map[string]*node
 	param    *node
 	ops      map[string]map[string]*operation // HTTP method -> api-version -> operation
 	// isItem marks templates naming one resource (GET or PUT on a path
 	// ending in a parameter): such a prefix of a request path must exist
-	// in the store before anything below it can be read or written.
-	isItem   bool
+	// in the store before anything below it can be read or written. It is
+	// read without the lock, by requests already routed.
+	isItem   atomic.Bool
 	versions []string // api-versions served at this node, sorted
+	// pending are the documents, not loaded yet, that serve the template
+	// ending here.
+	pending []*lazyDocument
 }
 
 func newNode() *node { return &node{literals: map[string]*node{}} }
 
-// router holds every operation of every served document.
+// serves reports whether a request path may end here.
+func (n *node) serves() bool { return n.ops != nil || len(n.pending) > 0 }
+
+// Document is a service document to serve.
+type Document struct {
+	// Source names it in messages (a file, a service).
+	Source string
+	// Paths are the path templates it serves, known without loading it.
+	// With Paths the document is loaded when a request first reaches one
+	// of them; without, when the server is built.
+	Paths []string
+	// Load returns the document, references resolved.
+	Load func() (*openapi3.T, error)
+}
+
+type lazyDocument struct {
+	Document
+	nodes []*node // where its templates end
+	once  sync.Once
+	err   error
+}
+
+// router holds every operation of every served document, and the
+// templates of the documents not loaded yet.
 type router struct {
+	mu   sync.RWMutex
 	root *node
-	ops  []*operation
 }
 
-// splitPath turns "/a/b/" into ["a","b"]; the root is no segments.
-func splitPath(p string) []string {
-	p = strings.Trim(p, "/")
-	if p == "" {
-		return nil
-	}
-	return strings.Split(p, "/")
+func newRouter() *router { return &router{root: newNode()} }
+
+// route is what a request resolves to.
+type route struct {
+	op *operation // nil when no operation has the method and api-version
+	// scopeExtra is how many segments more than one the template's
+	// opening {scope} parameter spans in the request path.
+	scopeExtra int
+	// found: a template matches the path; then methods and versions are
+	// what it serves, for the errors that say so.
+	found    bool
+	methods  []string
+	versions []string
 }
 
-func parseTemplate(path string) []segment {
-	parts := splitPath(path)
-	segs := make([]segment, len(parts))
-	for i, p := range parts {
-		if strings.HasPrefix(p, "{") && strings.HasSuffix(p, "}") {
-			segs[i] = segment{param: p[1 : len(p)-1]}
-		} else {
-			segs[i] = segment{literal: p}
+// resolve matches a request, first loading the documents that serve its
+// path. A document that fails to load is reported, and not retried. HEAD
+// is served by GET where a path has no HEAD of its own.
+func (rt *router) resolve(segs []string, method, version string) (route, error) {
+	for {
+		rt.mu.RLock()
+		nd, extra := rt.match(segs)
+		var pending []*lazyDocument
+		if nd != nil {
+			pending = slices.Clone(nd.pending)
+		}
+		rt.mu.RUnlock()
+		if nd == nil {
+			return route{}, nil
+		}
+		if len(pending) == 0 {
+			rt.mu.RLock()
+			defer rt.mu.RUnlock()
+			byVersion := nd.ops[method]
+			if method == http.MethodHead && byVersion == nil {
+				byVersion = nd.ops[http.MethodGet]
+			}
+			return route{op: byVersion[version], scopeExtra: extra, found: true, methods: methodsOf(nd), versions: slices.Clone(nd.versions)}, nil
+		}
+		for _, d := range pending {
+			if err := rt.load(d); err != nil {
+				return route{}, err
+			}
 		}
 	}
-	return segs
 }
 
-// addDocument registers every operation of doc. version is used when an
-// operation declares no api-version default of its own.
-func (rt *router) addDocument(doc *openapi3.T, source string) error {
-	if doc == nil || doc.Paths == nil {
-		return fmt.Errorf("emulator: document %s has no paths to serve", source)
+// load reads a pending document once and routes its operations in place
+// of its templates.
+func (rt *router) load(d *lazyDocument) error {
+	d.once.Do(func() {
+		var ops []*operation
+		doc, err := d.Load()
+		if err == nil {
+			ops, err = operationsOf(doc, d.Source)
+		}
+		rt.mu.Lock()
+		defer rt.mu.Unlock()
+		for _, n := range d.nodes {
+			if i := slices.Index(n.pending, d); i >= 0 {
+				n.pending = slices.Delete(n.pending, i, i+1)
+			}
+		}
+		if err != nil {
+			d.err = fmt.Errorf("loading %s: %w", d.Source, err)
+			return
+		}
+		for _, o := range ops {
+			if err := rt.insert(o); err != nil {
+				d.err = fmt.Errorf("%s: %w", d.Source, err)
+				return
+			}
+		}
+	})
+	return d.err
+}
+
+// addPending routes d's templates to d until a request loads it.
+func (rt *router) addPending(d *lazyDocument) {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	for _, p := range d.Paths {
+		path, _, _ := strings.Cut(p, "?")
+		n := rt.walk(pathtemplate.Parse(path), nil)
+		if !slices.Contains(n.pending, d) {
+			n.pending = append(n.pending, d)
+			d.nodes = append(d.nodes, n)
+		}
 	}
-	samples := newSampler(doc)
+}
+
+// walk returns the node a template ends at, creating nodes on the way;
+// visit, when set, sees the node after each segment.
+func (rt *router) walk(segs []pathtemplate.Segment, visit func(i int, n *node)) *node {
+	n := rt.root
+	for i, s := range segs {
+		if s.Param != "" {
+			if n.param == nil {
+				n.param = newNode()
+			}
+			n = n.param
+		} else {
+			k := strings.ToLower(s.Literal)
+			child := n.literals[k]
+			if child == nil {
+				child = newNode()
+				n.literals[k] = child
+			}
+			n = child
+		}
+		if visit != nil {
+			visit(i, n)
+		}
+	}
+	return n
+}
+
+// operationsOf prepares every operation of doc.
+func operationsOf(doc *openapi3.T, source string) ([]*operation, error) {
+	if doc == nil || doc.Paths == nil {
+		return nil, fmt.Errorf("document %s has no paths to serve", source)
+	}
+	samples := example.NewSampler(doc)
+	var ops []*operation
 	for _, key := range doc.Paths.Keys() {
 		item := doc.Paths.Value(key)
 		// Published documents may carry a literal query in the path key
 		// ("/.../backupInstances/?api-version=2022-05-01"); it is not part of the route.
 		path, _, _ := strings.Cut(key, "?")
-		segs := parseTemplate(path)
+		segs := pathtemplate.Parse(path)
 		for method, op := range item.Operations() {
 			method = strings.ToUpper(method)
 			version := apiVersionOf(item, op, doc)
 			if version == "" {
-				return fmt.Errorf("emulator: %s %s in %s declares no api-version (no default on the api-version parameter and no info.version)", method, key, source)
+				return nil, fmt.Errorf("%s %s in %s declares no api-version (no default on the api-version parameter and no info.version)", method, key, source)
 			}
 			o := &operation{
 				id:         op.OperationID,
@@ -139,41 +258,20 @@ func (rt *router) addDocument(doc *openapi3.T, source string) error {
 				o.body = op.RequestBody.Value
 			}
 			if o.kind == kindAction || o.kind == kindSingleton {
-				o.resultBody = successBody(op, samples)
-				o.templated = bytes.Contains(o.resultBody, []byte(placeholderPrefix))
+				o.resultBody = example.SuccessBody(op, samples)
+				o.templated = example.Templated(o.resultBody)
 				o.noContent = o.resultBody == nil && op.Responses != nil && op.Responses.Value("204") != nil
 			}
-			if err := rt.insert(o); err != nil {
-				return fmt.Errorf("emulator: %s: %w", source, err)
-			}
+			ops = append(ops, o)
 		}
 	}
-	return nil
+	return ops, nil
 }
 
+// insert routes an operation; the caller holds the write lock.
 func (rt *router) insert(o *operation) error {
-	if rt.root == nil {
-		rt.root = newNode()
-	}
-	n := rt.root
 	o.nodes = make([]*node, len(o.segments))
-	for i, s := range o.segments {
-		if s.param != "" {
-			if n.param == nil {
-				n.param = newNode()
-			}
-			n = n.param
-		} else {
-			k := strings.ToLower(s.literal)
-			child := n.literals[k]
-			if child == nil {
-				child = newNode()
-				n.literals[k] = child
-			}
-			n = child
-		}
-		o.nodes[i] = n
-	}
+	n := rt.walk(o.segments, func(i int, n *node) { o.nodes[i] = n })
 	if n.ops == nil {
 		n.ops = map[string]map[string]*operation{}
 	}
@@ -189,18 +287,35 @@ func (rt *router) insert(o *operation) error {
 		sort.Strings(n.versions)
 	}
 	last := len(o.segments) - 1
-	if last >= 0 && o.segments[last].param != "" && (o.method == http.MethodGet || o.method == http.MethodPut) {
-		n.isItem = true
+	if last >= 0 && o.segments[last].Param != "" && (o.method == http.MethodGet || o.method == http.MethodPut) {
+		n.isItem.Store(true)
 	}
-	rt.ops = append(rt.ops, o)
 	return nil
+}
+
+// match finds the node for a request path. A parameter opening a template
+// ("/{scope}/providers/Microsoft.Authorization/roleAssignments",
+// "/{resourceId}") stands for an ARM scope or id and may span several
+// segments: extra is how many more than one it spans.
+func (rt *router) match(segs []string) (n *node, extra int) {
+	if n := rt.root.match(segs); n != nil {
+		return n, 0
+	}
+	if p := rt.root.param; p != nil {
+		for k := 2; k <= len(segs); k++ {
+			if n := p.match(segs[k:]); n != nil {
+				return n, k - 1
+			}
+		}
+	}
+	return nil, 0
 }
 
 // match finds the node for a request path; literal segments win over
 // parameters, with backtracking when a literal branch dead-ends.
 func (n *node) match(segs []string) *node {
 	if len(segs) == 0 {
-		if n.ops != nil {
+		if n.serves() {
 			return n
 		}
 		return nil
@@ -214,6 +329,21 @@ func (n *node) match(segs []string) *node {
 		return n.param.match(segs[1:])
 	}
 	return nil
+}
+
+// aligned returns the operation's segments and nodes lined up with a
+// request path whose opening scope parameter spans extra more segments;
+// the scope's inner segments have no node.
+func (o *operation) aligned(extra int) ([]pathtemplate.Segment, []*node) {
+	if extra == 0 {
+		return o.segments, o.nodes
+	}
+	segs := make([]pathtemplate.Segment, 0, len(o.segments)+extra)
+	nodes := make([]*node, extra, len(o.nodes)+extra)
+	for range extra + 1 {
+		segs = append(segs, o.segments[0])
+	}
+	return append(segs, o.segments[1:]...), append(nodes, o.nodes...)
 }
 
 func apiVersionOf(item *openapi3.PathItem, op *openapi3.Operation, doc *openapi3.T) string {
@@ -239,11 +369,11 @@ func apiVersionOf(item *openapi3.PathItem, op *openapi3.Operation, doc *openapi3
 	return ""
 }
 
-func classify(method string, segs []segment, op *openapi3.Operation) opKind {
+func classify(method string, segs []pathtemplate.Segment, op *openapi3.Operation) opKind {
 	if method == http.MethodPost {
 		return kindAction
 	}
-	if len(segs) > 0 && segs[len(segs)-1].param != "" {
+	if len(segs) > 0 && segs[len(segs)-1].Param != "" {
 		return kindItem
 	}
 	if method == http.MethodGet && (op.Extensions["x-ms-pageable"] != nil || hasValueArray(op)) {
@@ -267,32 +397,8 @@ func isPaged(op *openapi3.Operation) bool {
 	return !present || name != nil
 }
 
-func successResponse(op *openapi3.Operation) *openapi3.Response {
-	if op.Responses == nil {
-		return nil
-	}
-	for _, code := range []string{"200", "201"} {
-		if r := op.Responses.Value(code); r != nil && r.Value != nil {
-			return r.Value
-		}
-	}
-	return nil
-}
-
-func successSchema(op *openapi3.Operation) *openapi3.Schema {
-	r := successResponse(op)
-	if r == nil {
-		return nil
-	}
-	mt := r.Content.Get("application/json")
-	if mt == nil || mt.Schema == nil {
-		return nil
-	}
-	return mt.Schema.Value
-}
-
 func hasValueArray(op *openapi3.Operation) bool {
-	s := successSchema(op)
+	s := example.SuccessSchema(op)
 	if s == nil {
 		return false
 	}
@@ -300,36 +406,13 @@ func hasValueArray(op *openapi3.Operation) bool {
 	return v != nil && v.Value != nil && v.Value.Type.Is("array")
 }
 
-// successBody is the body an action answers with: the document's example
-// if it has one, else a value shaped by the response schema.
-func successBody(op *openapi3.Operation, samples *sampler) []byte {
-	r := successResponse(op)
-	if r == nil {
-		return nil
-	}
-	mt := r.Content.Get("application/json")
-	if mt == nil {
-		return nil
-	}
-	var example any
-	switch {
-	case mt.Example != nil:
-		example = mt.Example
-	case len(mt.Examples) > 0:
-		names := slices.Sorted(maps.Keys(mt.Examples))
-		if ex := mt.Examples[names[0]]; ex != nil && ex.Value != nil {
-			example = ex.Value.Value
+// methodsOf lists the HTTP methods served at nd.
+func methodsOf(nd *node) []string {
+	var ms []string
+	for _, m := range []string{"GET", "PUT", "PATCH", "DELETE", "POST", "HEAD"} {
+		if nd.ops[m] != nil {
+			ms = append(ms, m)
 		}
 	}
-	if example == nil && mt.Schema != nil && mt.Schema.Value != nil {
-		example = samples.of(mt.Schema, "", 0, true)
-	}
-	if example == nil {
-		return nil
-	}
-	b, err := json.Marshal(example)
-	if err != nil {
-		return nil
-	}
-	return b
+	return ms
 }

@@ -1,121 +1,233 @@
-package emulator
+// Package arm serves service documents the way Azure Resource Manager
+// does, from a store of resources kept as JSON:
+//   - every request needs "Authorization: Bearer <Config.Token>" (401
+//     AuthenticationFailed) and ?api-version= (400 MissingApiVersionParameter,
+//     or InvalidApiVersionParameter for a version no served document has);
+//     several api-versions of one path may be served side by side;
+//   - path segments match case-insensitively; the subscription, resource
+//     group and each parent resource must exist (404 SubscriptionNotFound,
+//     ResourceGroupNotFound, ParentResourceNotFound, ResourceNotFound);
+//   - lists answer {"value":[...],"nextLink":"<absolute URL>"} with an
+//     opaque $skipToken, Config.PageSize items a page, and every
+//     Config.EmptyPageEvery-th page empty but still pointing on; lists
+//     whose x-ms-pageable nextLinkName is null answer one page; a resource
+//     in a resource group is also listed subscription-wide;
+//   - PUT creates (201) or replaces (200), PATCH merges (RFC 7386),
+//     DELETE removes the resource and everything nested under it (204 when
+//     already gone), POST runs an action; bodies are validated against the
+//     document with kin-openapi's openapi3filter (400 InvalidRequestContent);
+//   - operations marked x-ms-long-running-operation answer 201 (PUT) or 202
+//     (PATCH, DELETE, POST) with absolute Azure-AsyncOperation
+//     (/_emulator/operations/{id}) and Location (/_emulator/operations/{id}/result)
+//     URLs and Retry-After; the status URL says InProgress for
+//     Config.LROPolls polls, then Succeeded, or Failed/Canceled with an
+//     error when the starting request carried LROOutcomeHeader or
+//     Config.LROFailEvery picked it (the change is then not made);
+//   - 409 AnotherOperationInProgress to a write on a resource whose
+//     long-running operation has not yet reported its outcome (unpolled,
+//     it settles after LROPolls+1 Retry-After periods, at least a second
+//     each);
+//   - Config.RefuseSubscriptions answers everything under a subscription
+//     with 409 MissingSubscriptionRegistration or 403 AuthorizationFailed;
+//   - action results the document has no example for are built from the
+//     schema (package example);
+//   - every answer carries x-ms-request-id and
+//     x-ms-ratelimit-remaining-subscription-{reads,writes,deletes}.
+//
+// A service's own behaviour (refusals, read-only properties, the effect
+// of actions) comes from Rules. Documents are loaded when a request first
+// reaches one of their paths, so a server over hundreds of documents
+// starts at once.
+package arm
 
 import (
 	"bytes"
-	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/skyql/skyql/pkg/emulator/internal/jsonhttp"
+	"github.com/skyql/skyql/pkg/emulator/internal/pathtemplate"
+	"github.com/skyql/skyql/pkg/emulator/traffic"
 )
 
-// statusWriter remembers the status code for the log and counters.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
+// LROOutcomeHeader on a request that starts a long-running operation picks
+// how it ends: "Failed" or "Canceled" (anything else, or no header: it
+// succeeds). The operation's status then carries an error, and the
+// request's change is not applied.
+const LROOutcomeHeader = "X-Emulator-LRO-Outcome"
 
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
+// Refusal is how a subscription refuses every request under it.
+type Refusal string
 
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-// Control endpoints: not ARM, not counted, no token, no faults.
+// The refusals a subscription may answer with.
 const (
-	statsPath = "/_emulator/stats"
-	logPath   = "/_emulator/log"
+	// RefuseUnregistered: 409 MissingSubscriptionRegistration, as for a
+	// subscription not registered for the resource provider.
+	RefuseUnregistered Refusal = "MissingSubscriptionRegistration"
+	// RefuseForbidden: 403 AuthorizationFailed, as for a caller without a
+	// role in the subscription.
+	RefuseForbidden Refusal = "AuthorizationFailed"
 )
+
+// Config sets the protocol's knobs; traffic.Config sets faults.
+type Config struct {
+	Token          string // the bearer token requests must carry
+	PageSize       int    // items per list page
+	EmptyPageEvery int    // every Nth page served empty (0: never)
+	LROPolls       int    // polls answering InProgress
+	LROFailEvery   int    // every Nth long-running operation fails (0: never)
+	// RetryAfter paces long-running operations (at least a second a poll
+	// when nobody polls).
+	RetryAfter time.Duration
+	Seed       int64 // drives the GUIDs in action results
+	// RefuseSubscriptions maps subscription ids to the refusal every
+	// request under them gets.
+	RefuseSubscriptions map[string]Refusal
+}
+
+// Server is an ARM endpoint over a Store. It is safe for concurrent use.
+type Server struct {
+	cfg     Config
+	traffic *traffic.Traffic
+	store   *Store
+	rules   []Rule
+	router  *router
+	lros    *lroTable
+	pages   atomic.Uint64 // list pages served, drives EmptyPageEvery
+}
+
+// New serves docs over st. Documents without Paths are loaded now; the
+// others when first needed.
+func New(cfg Config, tr *traffic.Traffic, st *Store, docs []Document, rules []Rule) (*Server, error) {
+	if len(docs) == 0 {
+		return nil, errors.New("no service documents to serve; pass at least one")
+	}
+	for sub, r := range cfg.RefuseSubscriptions {
+		if r != RefuseUnregistered && r != RefuseForbidden {
+			return nil, fmt.Errorf("subscription %s: unknown refusal %q; use %s or %s", sub, r, RefuseUnregistered, RefuseForbidden)
+		}
+	}
+	refused := make(map[string]Refusal, len(cfg.RefuseSubscriptions))
+	for sub, r := range cfg.RefuseSubscriptions {
+		refused[strings.ToLower(sub)] = r
+	}
+	cfg.RefuseSubscriptions = refused
+	s := &Server{cfg: cfg, traffic: tr, store: st, rules: rules, router: newRouter(), lros: newLROTable()}
+	for _, d := range docs {
+		ld := &lazyDocument{Document: d}
+		if len(d.Paths) > 0 {
+			s.router.addPending(ld)
+			continue
+		}
+		if err := s.router.load(ld); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
 
 // ServeHTTP runs one request through faults, authentication, api-version
 // checks and the routing table.
-func (e *Emulator) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
-	switch r.URL.Path {
-	case statsPath:
-		writeJSON(rw, http.StatusOK, e.Stats())
-		return
-	case logPath:
-		writeJSON(rw, http.StatusOK, e.Log())
-		return
-	}
-	if e.generic != nil {
-		e.serveGeneric(rw, r)
-		return
-	}
-	n, w, entry, finish := e.track(rw, r)
-	defer finish()
+func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	call := s.traffic.Begin(rw, r)
+	defer call.End()
+	w := call.W
 
 	// Route first, so faults are counted against the route they hit.
 	isOperation := strings.HasPrefix(r.URL.Path, operationsPrefix)
 	query := r.URL.Query()
 	version := query.Get("api-version")
-	segs := splitPath(r.URL.Path)
-	var nd *node
-	var op *operation
+	segs := pathtemplate.Split(r.URL.Path)
+	var rt route
+	var loadErr error
 	if isOperation {
-		entry.Route = "GET " + operationsPrefix + "{operationId}"
-	} else if nd = e.router.root.match(segs); nd != nil {
-		byVersion := nd.ops[r.Method]
-		if r.Method == http.MethodHead && byVersion == nil {
-			byVersion = nd.ops[http.MethodGet]
-		}
-		if op = byVersion[version]; op != nil {
-			entry.Route = op.routeKey
+		call.Route = "GET " + operationsPrefix + "{operationId}"
+	} else {
+		rt, loadErr = s.router.resolve(segs, r.Method, version)
+		if rt.op != nil {
+			call.Route = rt.op.routeKey
 		}
 	}
 
-	e.setCommonHeaders(w.Header(), r, n)
-	if e.delayAndInjectFault(w, r, n, entry, writeError) {
+	setCommonHeaders(w.Header(), r, call.Seq)
+	if call.Disrupt(writeError) {
 		return
 	}
-	if !e.authorized(r) {
+	if !s.authorized(r) {
 		writeError(w, http.StatusUnauthorized, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing or does not carry the emulator's bearer token (Authorization: Bearer <token>; the token is printed by `skyql sandbox`).")
 		return
 	}
-	base := baseURL(r)
+	base := jsonhttp.BaseURL(r)
 	if isOperation {
-		e.serveOperation(w, r, base)
+		s.serveOperation(w, r, base)
+		return
+	}
+	if s.refuseSubscription(w, segs) {
 		return
 	}
 	if version == "" {
 		writeError(w, http.StatusBadRequest, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.")
 		return
 	}
-	if nd == nil {
+	if loadErr != nil {
+		writeError(w, http.StatusInternalServerError, "InternalServerError", "The emulator could not load the document serving %s: %v", r.URL.Path, loadErr)
+		return
+	}
+	if !rt.found {
 		writeNoRoute(w, r.URL.Path, version)
 		return
 	}
-	if op == nil {
-		if nd.ops[r.Method] == nil && !(r.Method == http.MethodHead && nd.ops[http.MethodGet] != nil) {
-			writeError(w, http.StatusMethodNotAllowed, "MethodNotAllowed", "The HTTP method %s is not supported at %s; the document offers %s.", r.Method, r.URL.Path, strings.Join(methodsOf(nd), ", "))
+	if rt.op == nil {
+		if !containsMethod(rt.methods, r.Method) {
+			writeError(w, http.StatusMethodNotAllowed, "MethodNotAllowed", "The HTTP method %s is not supported at %s; the document offers %s.", r.Method, r.URL.Path, strings.Join(rt.methods, ", "))
 			return
 		}
-		writeError(w, http.StatusBadRequest, "InvalidApiVersionParameter", "The api-version '%s' is invalid. The supported versions are '%s'.", version, strings.Join(nd.versions, ","))
+		writeError(w, http.StatusBadRequest, "InvalidApiVersionParameter", "The api-version '%s' is invalid. The supported versions are '%s'.", version, strings.Join(rt.versions, ","))
 		return
 	}
-	req := &request{e: e, w: w, r: r, op: op, segs: segs, query: query, base: base, seq: n}
+	req := &request{s: s, w: w, r: r, op: rt.op, segs: segs, query: query, base: base, seq: call.Seq}
+	req.segments, req.nodes = rt.op.aligned(rt.scopeExtra)
 	req.serve()
 }
 
-func methodsOf(nd *node) []string {
-	var ms []string
-	for _, m := range []string{"GET", "PUT", "PATCH", "DELETE", "POST", "HEAD"} {
-		if nd.ops[m] != nil {
-			ms = append(ms, m)
+// containsMethod: methods serve method, HEAD being served by GET.
+func containsMethod(methods []string, method string) bool {
+	for _, m := range methods {
+		if m == method || (method == http.MethodHead && m == http.MethodGet) {
+			return true
 		}
 	}
-	return ms
+	return false
+}
+
+// refuseSubscription answers the refusal configured for the subscription
+// the path is under, if any.
+func (s *Server) refuseSubscription(w http.ResponseWriter, segs []string) bool {
+	if len(segs) < 2 || !strings.EqualFold(segs[0], "subscriptions") {
+		return false
+	}
+	sub := segs[1]
+	refusal, ok := s.cfg.RefuseSubscriptions[strings.ToLower(sub)]
+	if !ok {
+		return false
+	}
+	switch refusal {
+	case RefuseUnregistered:
+		namespace := "the resource provider"
+		if i := typeStart(segs); i > 0 && i < len(segs) {
+			namespace = "namespace '" + segs[i] + "'"
+		}
+		writeError(w, http.StatusConflict, string(refusal), "The subscription '%s' is not registered to use %s. Register it (az provider register) and retry; this emulator refuses it because it was started so.", sub, namespace)
+	default:
+		writeError(w, http.StatusForbidden, string(refusal), "The client does not have authorization to perform action over scope '/subscriptions/%s' or the scope is invalid. This emulator refuses every request in this subscription because it was started so.", sub)
+	}
+	return true
 }
 
 func writeNoRoute(w http.ResponseWriter, path, version string) {
@@ -127,17 +239,17 @@ func writeNoRoute(w http.ResponseWriter, path, version string) {
 	writeError(w, http.StatusNotFound, "NotFound", "No served document has the path '%s'.", path)
 }
 
-func (e *Emulator) authorized(r *http.Request) bool {
+func (s *Server) authorized(r *http.Request) bool {
 	h := r.Header.Get("Authorization")
 	const prefix = "bearer "
 	if len(h) <= len(prefix) || !strings.EqualFold(h[:len(prefix)], prefix) {
 		return false
 	}
-	return strings.TrimSpace(h[len(prefix):]) == e.opts.Token
+	return strings.TrimSpace(h[len(prefix):]) == s.cfg.Token
 }
 
 // setCommonHeaders adds the headers every ARM response carries.
-func (e *Emulator) setCommonHeaders(h http.Header, r *http.Request, n uint64) {
+func setCommonHeaders(h http.Header, r *http.Request, n uint64) {
 	rid := fmt.Sprintf("00000000-0000-4000-9000-%012x", n)
 	h.Set("x-ms-request-id", rid)
 	if c := r.Header.Get("x-ms-correlation-request-id"); c != "" {
@@ -162,92 +274,5 @@ func (e *Emulator) setCommonHeaders(h http.Header, r *http.Request, n uint64) {
 	h.Set("x-ms-ratelimit-remaining-subscription-global-"+kind, left)
 }
 
-func baseURL(r *http.Request) string {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		writeError(w, http.StatusInternalServerError, "InternalServerError", "encoding the answer failed: %v", err)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	w.Write(b)
-}
-
-func writeBody(w http.ResponseWriter, status int, body []byte) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(status)
-	w.Write(body)
-}
-
 // pageBuffers recycles the buffers list pages are assembled in.
 var pageBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
-func readAll(r io.Reader) ([]byte, error) {
-	if r == nil {
-		return nil, nil
-	}
-	return io.ReadAll(io.LimitReader(r, 8<<20+1))
-}
-
-// errorWriter writes an error answer in a protocol's own shape.
-type errorWriter func(w http.ResponseWriter, status int, code, format string, args ...any)
-
-// delayAndInjectFault applies the configured latency, then serves the
-// fault (if any) chosen for request n. It reports whether it answered.
-func (e *Emulator) delayAndInjectFault(w *statusWriter, r *http.Request, n uint64, entry *LogEntry, writeErr errorWriter) bool {
-	if d := e.opts.delayFor(n); d > 0 {
-		t := time.NewTimer(d)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-		}
-	}
-	switch e.opts.faultFor(n) {
-	case faultDrop:
-		entry.Fault = "drop"
-		// Aborting the handler makes net/http close the connection
-		// without writing a response, which is what a dropped
-		// connection looks like to the client.
-		panic(http.ErrAbortHandler)
-	case faultThrottle:
-		entry.Fault = "throttle"
-		e.setRetryAfter(w.Header())
-		writeErr(w, http.StatusTooManyRequests, "TooManyRequests", "The request is being throttled (emulator fault injection, request %d). Retry after the Retry-After header's delay.", n)
-		return true
-	case faultFail500:
-		entry.Fault = "fail"
-		writeErr(w, http.StatusInternalServerError, "InternalServerError", "Encountered internal server error (emulator fault injection, request %d). Retry the request.", n)
-		return true
-	case faultFail503:
-		entry.Fault = "fail"
-		writeErr(w, http.StatusServiceUnavailable, "ServiceUnavailable", "The service is temporarily unavailable (emulator fault injection, request %d). Retry the request.", n)
-		return true
-	}
-	return false
-}
-
-// track numbers a request, counts it in flight, and returns the log entry
-// that finish records with its status and duration.
-func (e *Emulator) track(rw http.ResponseWriter, r *http.Request) (n uint64, w *statusWriter, entry *LogEntry, finish func()) {
-	n = e.seq.Add(1)
-	e.stats.enter()
-	w = &statusWriter{ResponseWriter: rw}
-	entry = &LogEntry{Seq: n, Time: time.Now(), Method: r.Method, URL: r.URL.RequestURI()}
-	return n, w, entry, func() {
-		entry.DurationMS = float64(time.Since(entry.Time).Microseconds()) / 1000
-		if entry.Status == 0 && entry.Fault != "drop" {
-			entry.Status = w.status
-		}
-		e.stats.leave(*entry)
-	}
-}

@@ -1,4 +1,4 @@
-package emulator
+package arm
 
 import (
 	"slices"
@@ -24,16 +24,18 @@ func (c *collection) search(sortKey string) int {
 	return sort.Search(len(c.items), func(i int) bool { return c.items[i].sortKey >= sortKey })
 }
 
-// store keeps resources by lower-case id, and an index from lower-case
-// list path to the collection that list pages through.
-type store struct {
+// Store keeps resources by store key (the lower-case ARM id), and an
+// index from lower-case list path to the collection that list pages
+// through. It is safe for concurrent use once seeding is over.
+type Store struct {
 	mu          sync.RWMutex
 	items       map[string]*item
 	collections map[string]*collection
 }
 
-func newStore(capacity int) *store {
-	return &store{items: make(map[string]*item, capacity), collections: map[string]*collection{}}
+// NewStore makes a store sized for about capacity resources.
+func NewStore(capacity int) *Store {
+	return &Store{items: make(map[string]*item, capacity), collections: map[string]*collection{}}
 }
 
 // listKeys are the list paths an item appears in: its own collection
@@ -61,7 +63,11 @@ func listKeys(key string) []string {
 	return keys
 }
 
-func (s *store) get(key string) ([]byte, bool) {
+// Key is the store key of an ARM id.
+func Key(id string) string { return strings.ToLower(id) }
+
+// Get returns the body stored under key.
+func (s *Store) Get(key string) ([]byte, bool) {
 	s.mu.RLock()
 	it := s.items[key]
 	s.mu.RUnlock()
@@ -71,32 +77,34 @@ func (s *store) get(key string) ([]byte, bool) {
 	return it.body, true
 }
 
-func (s *store) exists(key string) bool {
+func (s *Store) exists(key string) bool {
 	s.mu.RLock()
 	_, ok := s.items[key]
 	s.mu.RUnlock()
 	return ok
 }
 
-// seedAdd adds an item without keeping collections sorted; sortAll must
-// run once seeding is over. Seeding many items this way is one sort per
-// collection instead of one insertion per item.
-func (s *store) seedAdd(key, name string, body []byte) {
-	s.seedAddSorted(key, strings.ToLower(name), body)
-}
+// Has reports whether the resource with ARM id id is stored.
+func (s *Store) Has(id string) bool { return s.exists(Key(id)) }
 
-// seedAddSorted is seedAdd for a name that is lower-case already.
-func (s *store) seedAddSorted(key, sortKey string, body []byte) {
-	it := &item{key: key, sortKey: sortKey, body: body}
-	s.items[key] = it
-	for _, lk := range listKeys(key) {
+// Add stores a resource while seeding, without keeping lists sorted: Sort
+// must run once seeding is over, before serving. Seeding many resources
+// this way is one sort per list instead of one insertion per resource.
+func (s *Store) Add(id, name string, body []byte) {
+	if it := s.items[Key(id)]; it != nil {
+		it.body = body // a later sample of the same resource wins
+		return
+	}
+	it := &item{key: Key(id), sortKey: strings.ToLower(name), body: body}
+	s.items[it.key] = it
+	for _, lk := range listKeys(it.key) {
 		c := s.collection(lk)
 		c.items = append(c.items, it)
 	}
 }
 
 // collection returns the list at lk, creating it on first use.
-func (s *store) collection(lk string) *collection {
+func (s *Store) collection(lk string) *collection {
 	c := s.collections[lk]
 	if c == nil {
 		c = &collection{}
@@ -105,7 +113,8 @@ func (s *store) collection(lk string) *collection {
 	return c
 }
 
-func (s *store) sortAll() {
+// Sort orders every list; seeding ends with it.
+func (s *Store) Sort() {
 	bySortKey := func(a, b *item) int { return strings.Compare(a.sortKey, b.sortKey) }
 	for _, c := range s.collections {
 		if !slices.IsSortedFunc(c.items, bySortKey) {
@@ -115,7 +124,7 @@ func (s *store) sortAll() {
 }
 
 // put stores body under key and reports whether the item is new.
-func (s *store) put(key, name string, body []byte) (created bool) {
+func (s *Store) put(key, name string, body []byte) (created bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if it := s.items[key]; it != nil {
@@ -134,8 +143,8 @@ func (s *store) put(key, name string, body []byte) (created bool) {
 	return true
 }
 
-// update swaps in a new body for an existing item; false if it is gone.
-func (s *store) update(key string, body []byte) bool {
+// Update swaps in a new body for the resource at key; false if it is gone.
+func (s *Store) Update(key string, body []byte) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	it := s.items[key]
@@ -147,13 +156,13 @@ func (s *store) update(key string, body []byte) bool {
 }
 
 // remove deletes an item and, as ARM does, everything nested below it.
-func (s *store) remove(key string) bool {
+func (s *Store) remove(key string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.removeLocked(key)
 }
 
-func (s *store) removeLocked(key string) bool {
+func (s *Store) removeLocked(key string) bool {
 	it := s.items[key]
 	if it == nil {
 		return false
@@ -190,7 +199,7 @@ func (s *store) removeLocked(key string) bool {
 // page returns up to size bodies of the list at listKey that sort after
 // the item named after (all from the start when after is ""), and whether
 // more follow.
-func (s *store) page(listKey, after string, size int) (bodies [][]byte, last string, more bool) {
+func (s *Store) page(listKey, after string, size int) (bodies [][]byte, last string, more bool) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	c := s.collections[listKey]
@@ -216,4 +225,34 @@ func (s *store) page(listKey, after string, size int) (bodies [][]byte, last str
 		bodies = append(bodies, it.body)
 	}
 	return bodies, c.items[end-1].sortKey, end < len(c.items)
+}
+
+// Scan calls fn with each resource in the lists whose path ends in
+// listSuffix (e.g. "/backupinstances"), until fn returns false.
+func (s *Store) Scan(listSuffix string, fn func(key string, body []byte) bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for listKey, c := range s.collections {
+		if !strings.HasSuffix(listKey, listSuffix) {
+			continue
+		}
+		for _, it := range c.items {
+			if !fn(it.key, it.body) {
+				return
+			}
+		}
+	}
+}
+
+// Count is how many resources the list at listKey holds, and the first
+// one's name.
+func (s *Store) Count(listKey string) (int, string) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	c := s.collections[listKey]
+	if c == nil || len(c.items) == 0 {
+		return 0, ""
+	}
+	first := c.items[0].key
+	return len(c.items), first[strings.LastIndexByte(first, '/')+1:]
 }

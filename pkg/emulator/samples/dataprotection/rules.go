@@ -1,76 +1,99 @@
-package emulator
+package dataprotection
 
 import (
 	"bytes"
 	"encoding/json"
 	"net/http"
 	"strings"
-	"time"
+
+	"github.com/skyql/skyql/pkg/emulator/arm"
 )
 
-// This file holds the writes the emulator refuses because of the state of
-// other resources or operations, the way ARM and Data Protection do.
+// Rules is what Data Protection does beyond generic ARM:
+//   - 400 UserErrorDppDatasourceAlreadyProtected to a backup instance, or
+//     a validateForBackup, naming a datasource another instance protects
+//     (a datasource is protected by one instance only, in any vault);
+//   - 409 Conflict to deleting a backup vault that holds backup instances;
+//   - a new backup instance is ProtectionConfigured, with policy version
+//     1.0 unless given;
+//   - stopProtection, suspendBackups, resumeProtection and resumeBackups
+//     change the instance's protection state.
+type Rules struct{}
 
-// refuseWhileBusy answers 409 AnotherOperationInProgress to a write on a
-// resource whose long-running operation has not finished. Reads, lists
-// and actions that start no operation (queries such as
-// findRestorableTimeRanges) pass.
-func (q *request) refuseWhileBusy() bool {
-	n := len(q.segs)
+const (
+	instanceType = "microsoft.dataprotection/backupvaults/backupinstances"
+	vaultType    = "microsoft.dataprotection/backupvaults"
+)
+
+// Admit refuses the writes Data Protection refuses and fills in a new
+// backup instance's read-only state.
+func (Rules) Admit(st *arm.Store, w *arm.Write) error {
+	typ := strings.ToLower(w.Type)
 	switch {
-	case q.op.kind == kindAction && q.op.lro:
-		n--
-	case q.op.kind == kindItem || q.op.kind == kindSingleton:
-		if m := q.r.Method; m != http.MethodPut && m != http.MethodPatch && m != http.MethodDelete {
-			return false
+	case w.Method == http.MethodPut && typ == instanceType:
+		props, _ := w.Body["properties"].(map[string]any)
+		if err := refuseProtected(st, datasourceOf(props), w.Key); err != nil {
+			return err
 		}
-	default:
-		return false
+		if props != nil {
+			applyInstanceDefaults(props)
+		}
+	case w.Method == http.MethodPost && strings.EqualFold(w.Action, "validateForBackup"):
+		instance, _ := w.Body["backupInstance"].(map[string]any)
+		return refuseProtected(st, datasourceOf(instance), "")
+	case w.Method == http.MethodDelete && typ == vaultType:
+		if count, first := st.Count(w.Key + "/backupinstances"); count > 0 {
+			name := w.Key[strings.LastIndexByte(w.Key, '/')+1:]
+			return arm.Errorf(http.StatusConflict, "Conflict",
+				"Backup vault '%s' cannot be deleted as there are existing resources within the vault: %d backup instances (the first is '%s'). Delete its backup instances (DELETE .../backupVaults/%s/backupInstances/{name}), then delete the vault.",
+				name, count, first, name)
+		}
 	}
-	op := q.e.lros.inProgress(q.prefixKey(n), q.e.opts.LROPolls, time.Now())
-	if op == nil {
-		return false
-	}
-	writeError(q.w, http.StatusConflict, "AnotherOperationInProgress",
-		"Another operation is in progress on '/%s': operation %s (%s, started %s) has not finished. Poll %s until its status is Succeeded, Failed or Canceled, then retry.",
-		strings.Join(q.segs[:n], "/"), op.id, op.method, op.started.Format(time.RFC3339), statusURL(q.base, op))
-	return true
+	return nil
 }
 
-// refuseProtectedDatasource answers Data Protection's 400
+// Applied records an action's effect on its backup instance.
+func (Rules) Applied(st *arm.Store, w *arm.Write) {
+	if w.Method != http.MethodPost || strings.ToLower(w.Type) != instanceType {
+		return
+	}
+	states, ok := instanceActionStates[strings.ToLower(w.Action)]
+	if !ok {
+		return
+	}
+	body, ok := st.Get(w.Key)
+	if !ok {
+		return
+	}
+	var m map[string]any
+	if json.Unmarshal(body, &m) != nil {
+		return
+	}
+	props, ok := m["properties"].(map[string]any)
+	if !ok {
+		return
+	}
+	props["currentProtectionState"] = states[0]
+	props["protectionStatus"] = map[string]any{"status": states[1]}
+	if updated, err := json.Marshal(m); err == nil {
+		st.Update(w.Key, updated)
+	}
+}
+
+// refuseProtected is Data Protection's 400
 // UserErrorDppDatasourceAlreadyProtected when a backup instance other than
-// the one at except already protects the datasource resourceID. A
-// datasource can be protected by one backup instance only, in any vault.
-func (q *request) refuseProtectedDatasource(resourceID, except string) bool {
+// the one at except already protects the datasource resourceID.
+func refuseProtected(st *arm.Store, resourceID, except string) error {
 	if resourceID == "" {
-		return false
+		return nil
 	}
-	name, vaultID, found := q.e.store.datasourceHolder(resourceID, except)
+	name, vaultID, found := datasourceHolder(st, resourceID, except)
 	if !found {
-		return false
+		return nil
 	}
-	writeError(q.w, http.StatusBadRequest, "UserErrorDppDatasourceAlreadyProtected",
+	return arm.Errorf(http.StatusBadRequest, "UserErrorDppDatasourceAlreadyProtected",
 		"Datasource is already protected under the Backup vault %s (backup instance %s). Delete the backup instance %s from that vault to re-protect the datasource %s in any other vault.",
 		vaultID, name, name, resourceID)
-	return true
-}
-
-// refuseVaultWithInstances answers 409 Conflict to deleting a backup
-// vault that still holds backup instances: unlike most ARM parents, a
-// vault is not deleted with its protected items.
-func (q *request) refuseVaultWithInstances() bool {
-	n := len(q.segs)
-	if n < 2 || !strings.EqualFold(q.segs[n-2], "backupVaults") {
-		return false
-	}
-	count, first := q.e.store.collectionSize(q.key + "/backupinstances")
-	if count == 0 {
-		return false
-	}
-	writeError(q.w, http.StatusConflict, "Conflict",
-		"Backup vault '%s' cannot be deleted as there are existing resources within the vault: %d backup instances (the first is '%s'). Delete its backup instances (DELETE .../backupVaults/%s/backupInstances/{name}), then delete the vault.",
-		q.segs[n-1], count, first, q.segs[n-1])
-	return true
 }
 
 // datasourceOf is properties.dataSourceInfo.resourceID of a backup
@@ -81,64 +104,54 @@ func datasourceOf(props map[string]any) string {
 	return id
 }
 
-// validateForBackupDatasource is the datasource a validateForBackup
-// request body ({"backupInstance":{...}}) names.
-func validateForBackupDatasource(body []byte) string {
-	var v struct {
-		BackupInstance map[string]any `json:"backupInstance"`
-	}
-	if json.Unmarshal(body, &v) != nil {
-		return ""
-	}
-	return datasourceOf(v.BackupInstance)
-}
-
 // datasourceHolder finds the backup instance, other than the one stored
 // at except, whose dataSourceInfo.resourceID is resourceID (compared
 // case-insensitively, as ARM ids are). It scans every vault's instances:
 // a byte search for the id's last segment skips most bodies undecoded.
-func (s *store) datasourceHolder(resourceID, except string) (name, vaultID string, found bool) {
+func datasourceHolder(st *arm.Store, resourceID, except string) (name, vaultID string, found bool) {
 	needle := []byte(strings.ToLower(resourceID[strings.LastIndexByte(resourceID, '/')+1:]))
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	for listKey, c := range s.collections {
-		if !strings.HasSuffix(listKey, "/backupinstances") {
-			continue
+	st.Scan("/backupinstances", func(key string, body []byte) bool {
+		if key == except || !containsFold(body, needle) {
+			return true
 		}
-		for _, it := range c.items {
-			if it.key == except || !containsFold(it.body, needle) {
-				continue
-			}
-			var bi struct {
-				ID         string `json:"id"`
-				Name       string `json:"name"`
-				Properties struct {
-					DataSourceInfo struct {
-						ResourceID string `json:"resourceID"`
-					} `json:"dataSourceInfo"`
-				} `json:"properties"`
-			}
-			if json.Unmarshal(it.body, &bi) != nil || !strings.EqualFold(bi.Properties.DataSourceInfo.ResourceID, resourceID) {
-				continue
-			}
-			vault, _, _ := strings.Cut(bi.ID, "/backupInstances/")
-			return bi.Name, vault, true
+		var bi struct {
+			ID         string `json:"id"`
+			Name       string `json:"name"`
+			Properties struct {
+				DataSourceInfo struct {
+					ResourceID string `json:"resourceID"`
+				} `json:"dataSourceInfo"`
+			} `json:"properties"`
 		}
-	}
-	return "", "", false
+		if json.Unmarshal(body, &bi) != nil || !strings.EqualFold(bi.Properties.DataSourceInfo.ResourceID, resourceID) {
+			return true
+		}
+		vaultID, _, _ = strings.Cut(bi.ID, "/backupInstances/")
+		name, found = bi.Name, true
+		return false
+	})
+	return name, vaultID, found
 }
 
-// collectionSize is how many items the list at listKey holds, and the
-// first one's name.
-func (s *store) collectionSize(listKey string) (int, string) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	c := s.collections[listKey]
-	if c == nil || len(c.items) == 0 {
-		return 0, ""
+// applyInstanceDefaults fills the read-only properties the service sets
+// on a backup instance it accepted.
+func applyInstanceDefaults(props map[string]any) {
+	props["currentProtectionState"] = "ProtectionConfigured"
+	props["protectionStatus"] = map[string]any{"status": "ProtectionConfigured"}
+	if pi, ok := props["policyInfo"].(map[string]any); ok {
+		if _, has := pi["policyVersion"]; !has {
+			pi["policyVersion"] = "1.0"
+		}
 	}
-	first := c.items[0].key
-	return len(c.items), first[strings.LastIndexByte(first, '/')+1:]
+}
+
+// instanceActionStates: what a backup instance action leaves behind
+// (currentProtectionState, protectionStatus.status).
+var instanceActionStates = map[string][2]string{
+	"stopprotection":   {"ProtectionStopped", "ProtectionStopped"},
+	"suspendbackups":   {"BackupSchedulesSuspended", "ProtectionConfigured"},
+	"resumeprotection": {"ProtectionConfigured", "ProtectionConfigured"},
+	"resumebackups":    {"ProtectionConfigured", "ProtectionConfigured"},
 }
 
 // containsFold reports whether b contains lowerNeedle, ASCII case ignored.
