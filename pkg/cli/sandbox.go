@@ -34,10 +34,15 @@ func newSandboxCommand(opts *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "sandbox",
 		Short: "Serve the local Azure Resource Manager emulator",
-		Long: `Serve the bundled Azure provider's documents from a local, stateful Azure
-Resource Manager emulator on loopback, filled with sample subscriptions,
-resource groups, backup vaults, backup instances, policies and virtual
-machines. It prints the endpoint and the test token, and runs until Ctrl-C.
+		Long: `Serve every service of the installed Azure provider (pulled into --app-dir,
+else the bundled one) from a local, stateful Azure Resource Manager emulator
+on loopback. Each service document is parsed when a request first reaches
+it, so the sandbox starts at once. It holds sample subscriptions, resource
+groups, backup vaults, backup instances, policies, virtual machines and
+disks (sized by --size), and an inventory over subscriptions 1 and 2: storage
+accounts, virtual networks, network security groups, key vaults, SQL
+servers, web apps, AKS clusters and role assignments. It prints the endpoint
+and the test token, and runs until Ctrl-C.
 
 The default dataset always has subscription ` + emulator.DefaultSubscriptionID + `,
 resource group ` + emulator.DefaultResourceGroup + ` and vault ` + emulator.DefaultVault + `.`,
@@ -48,7 +53,7 @@ resource group ` + emulator.DefaultResourceGroup + ` and vault ` + emulator.Defa
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			return runSandbox(ctx, f, cmd.OutOrStdout())
+			return runSandbox(ctx, opts, f, cmd.OutOrStdout())
 		},
 	}
 	fl := cmd.Flags()
@@ -98,22 +103,17 @@ func (f *sandboxFlags) options() (emulator.Options, error) {
 	return o, nil
 }
 
-func runSandbox(ctx context.Context, f *sandboxFlags, out io.Writer) error {
+func runSandbox(ctx context.Context, opts *globalOptions, f *sandboxFlags, out io.Writer) error {
 	o, err := f.options()
 	if err != nil {
 		return err
 	}
-	var services []*provider.Service
-	if f.src != "" {
-		services, err = loadServicesFrom(f.src)
-	} else {
-		services, err = azureServices(newCatalog(""))
-	}
+	started := time.Now()
+	p, err := sandboxProvider(opts, f.src)
 	if err != nil {
 		return err
 	}
-	started := time.Now()
-	em, err := emulator.New(services, o)
+	em, err := emulator.ServeProvider(p, o)
 	if err != nil {
 		return usageError{err}
 	}
@@ -125,7 +125,10 @@ func runSandbox(ctx context.Context, f *sandboxFlags, out io.Writer) error {
 	d := o.Dataset
 	fmt.Fprintf(out, `skyql sandbox: Azure Resource Manager emulator at %s (ready in %s)
   token:    %s
-  dataset:  %d subscription(s) x %d resource group(s) x %d vault(s) x %d backup instance(s), %d VM(s) per group
+  provider: %s %s (%d services, each parsed when first used)
+  dataset:  %d subscription(s) x %d resource group(s) x %d vault(s) x %d backup instance(s), %d VM(s) per group,
+            and an inventory of storage accounts, networks, key vaults, SQL servers, web apps, AKS clusters
+            and role assignments over subscriptions %s and %s
   try:      export AZ_ACCESS_TOKEN=%s
             skyql exec --endpoint azure=%s \
               --auth '{"azure":{"type":"api_key","valuePrefix":"Bearer ","credentialsenvvar":"AZ_ACCESS_TOKEN"}}' \
@@ -133,7 +136,8 @@ func runSandbox(ctx context.Context, f *sandboxFlags, out io.Writer) error {
   stats:    %s/_emulator/stats   log: %s/_emulator/log
 Press Ctrl-C to stop.
 `, url, time.Since(started).Round(time.Millisecond), em.Token(),
-		d.Subscriptions, d.ResourceGroups, d.Vaults, d.Instances, d.VirtualMachines,
+		p.Name, p.Version, len(p.ServiceNames()),
+		d.Subscriptions, d.ResourceGroups, d.Vaults, d.Instances, d.VirtualMachines, emulator.SubscriptionID(0), emulator.SubscriptionID(1),
 		em.Token(), url, emulator.DefaultSubscriptionID, emulator.DefaultResourceGroup, emulator.DefaultVault, url, url)
 	<-ctx.Done()
 	st := em.Stats()
@@ -141,19 +145,19 @@ Press Ctrl-C to stop.
 	return nil
 }
 
-// loadServicesFrom loads every service of the provider version directory dir.
-func loadServicesFrom(dir string) ([]*provider.Service, error) {
-	p, err := provider.LoadDir(dir)
-	if err != nil {
-		return nil, fmt.Errorf("--src: %w", err)
-	}
-	var services []*provider.Service
-	for _, name := range p.ServiceNames() {
-		s, err := p.Service(name)
+// sandboxProvider is the provider version directory src, or else the
+// Azure provider installed in the app directory or bundled.
+func sandboxProvider(opts *globalOptions, src string) (*provider.Provider, error) {
+	if src != "" {
+		p, err := provider.LoadDir(src)
 		if err != nil {
-			return nil, fmt.Errorf("--src: %w", err)
+			return nil, usageError{fmt.Errorf("--src: %w", err)}
 		}
-		services = append(services, s)
+		return p, nil
 	}
-	return services, nil
+	appDir, err := opts.appDirectory()
+	if err != nil {
+		appDir = "" // no app directory: the bundled provider only
+	}
+	return newCatalog(appDir).Open("azure")
 }

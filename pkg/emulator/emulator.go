@@ -201,12 +201,19 @@ func New(services []*provider.Service, opts Options) (*Emulator, error) {
 // first reaches one of their paths, so it starts at once whatever the
 // number of services; any other provider's are parsed now.
 func ServeProvider(p *provider.Provider, opts Options) (*Emulator, error) {
-	var docs []arm.Document
+	var (
+		docs  []arm.Document
+		isARM bool
+	)
 	for _, name := range p.ServiceNames() {
 		paths, err := p.ServicePaths(name)
-		if err != nil || !armPaths(paths) {
-			return New(servicesOf(p), opts) // not lazily routable: parse everything
+		if err != nil {
+			return New(servicesOf(p), opts) // not routable without parsing: parse everything
 		}
+		if len(paths) == 0 {
+			continue // nothing to serve
+		}
+		isARM = isARM || armPaths(paths)
 		docs = append(docs, arm.Document{Source: p.Name + "." + name, Paths: paths, Load: func() (*openapi3.T, error) {
 			s, err := p.Service(name)
 			if err != nil {
@@ -219,22 +226,25 @@ func ServeProvider(p *provider.Provider, opts Options) (*Emulator, error) {
 			return full.Doc, nil
 		}})
 	}
+	if !isARM {
+		return New(servicesOf(p), opts)
+	}
 	if err := opts.normalize(); err != nil {
 		return nil, err
 	}
 	return newARM(docs, opts, traffic.New(opts.trafficConfig()))
 }
 
-// armPaths: every template is an ARM one, under /subscriptions, /providers
-// or a {scope}, so requests can be routed by template alone.
+// armPaths: some template is an Azure Resource Manager one, under
+// /subscriptions or /providers.
 func armPaths(paths []string) bool {
 	for _, p := range paths {
 		lower := strings.ToLower(p)
-		if !strings.HasPrefix(lower, "/subscriptions") && !strings.HasPrefix(lower, "/providers/") && !strings.HasPrefix(lower, "/{") {
-			return false
+		if strings.HasPrefix(lower, "/subscriptions/") || strings.HasPrefix(lower, "/providers/") {
+			return true
 		}
 	}
-	return true
+	return false
 }
 
 // servicesOf lists p's services; one that fails to load is left for New's

@@ -276,8 +276,18 @@ func TestOptionsAreChecked(t *testing.T) {
 	}
 }
 
+// TestServesGeneratedAzureProvider: ServeProvider, the sandbox's way,
+// serves every service of the generated provider from the sample data.
 func TestServesGeneratedAzureProvider(t *testing.T) {
-	e, base := startEmulatorWith(t, generatedAzureServices(t), Options{})
+	p, err := provider.LoadDir(generatedAzure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := ServeProvider(p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := startOnLoopback(t, e)
 	sub := "/subscriptions/" + DefaultSubscriptionID
 	d := DefaultDataset()
 	for _, c := range []struct {

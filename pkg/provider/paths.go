@@ -57,7 +57,10 @@ func scanPathKeys(data []byte) ([]string, error) {
 				break // the next top-level key ends paths
 			}
 			if bytes.HasPrefix(line, []byte("paths:")) {
-				if rest := bytes.TrimSpace(line[len("paths:"):]); len(rest) > 0 && rest[0] != '#' {
+				switch rest := bytes.TrimSpace(line[len("paths:"):]); {
+				case string(rest) == "{}" || string(rest) == "null":
+					return nil, nil // no paths
+				case len(rest) > 0 && rest[0] != '#':
 					return nil, fmt.Errorf("paths is written in flow style (%s); only block style can be scanned", rest)
 				}
 				inPaths = true

@@ -32,7 +32,10 @@ components:
 	if !slices.Equal(got, want) {
 		t.Fatalf("paths = %q, want %q", got, want)
 	}
-	if _, err := scanPathKeys([]byte("openapi: 3.0.3\npaths: {}\n")); err == nil {
+	if got, err := scanPathKeys([]byte("openapi: 3.0.3\npaths: {}\n")); err != nil || len(got) != 0 {
+		t.Errorf("empty paths: %q, %v", got, err)
+	}
+	if _, err := scanPathKeys([]byte("openapi: 3.0.3\npaths: {/a: {}}\n")); err == nil {
 		t.Error("a flow-style paths mapping was scanned; want an error so the caller parses the document")
 	}
 }

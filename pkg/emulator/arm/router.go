@@ -175,10 +175,7 @@ func (rt *router) load(d *lazyDocument) error {
 			return
 		}
 		for _, o := range ops {
-			if err := rt.insert(o); err != nil {
-				d.err = fmt.Errorf("%s: %w", d.Source, err)
-				return
-			}
+			rt.insert(o)
 		}
 	})
 	return d.err
@@ -269,7 +266,7 @@ func operationsOf(doc *openapi3.T, source string) ([]*operation, error) {
 }
 
 // insert routes an operation; the caller holds the write lock.
-func (rt *router) insert(o *operation) error {
+func (rt *router) insert(o *operation) {
 	o.nodes = make([]*node, len(o.segments))
 	n := rt.walk(o.segments, func(i int, n *node) { o.nodes[i] = n })
 	if n.ops == nil {
@@ -278,8 +275,10 @@ func (rt *router) insert(o *operation) error {
 	if n.ops[o.method] == nil {
 		n.ops[o.method] = map[string]*operation{}
 	}
-	if prev := n.ops[o.method][o.apiVersion]; prev != nil {
-		return fmt.Errorf("%s %s at api-version %s is declared twice (%s and %s); serve one document per api-version", o.method, o.template, o.apiVersion, prev.id, o.id)
+	if n.ops[o.method][o.apiVersion] != nil {
+		// Published documents do declare one operation under two path
+		// keys (parameters named apart); the first answers for both.
+		return
 	}
 	n.ops[o.method][o.apiVersion] = o
 	if !slices.Contains(n.versions, o.apiVersion) {
@@ -290,7 +289,6 @@ func (rt *router) insert(o *operation) error {
 	if last >= 0 && o.segments[last].Param != "" && (o.method == http.MethodGet || o.method == http.MethodPut) {
 		n.isItem.Store(true)
 	}
-	return nil
 }
 
 // match finds the node for a request path. A parameter opening a template
