@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -172,5 +173,56 @@ func TestRefusedSubscriptions(t *testing.T) {
 	if _, err := New(Config{RefuseSubscriptions: map[string]Refusal{testSub: "Nope"}}, traffic.New(traffic.Config{}), testStore(),
 		[]Document{{Source: "storage", Load: func() (*openapi3.T, error) { return doc, nil }}}, nil); err == nil {
 		t.Error("an unknown refusal was accepted")
+	}
+}
+
+// TestGenericResourceLists: /subscriptions/{s}/resources and the resource
+// group's list hold every top-level resource, filtered by resourceType.
+func TestGenericResourceLists(t *testing.T) {
+	doc := armDocument(t, "2015-11-01",
+		"/subscriptions/{subscriptionId}/resources",
+		"/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/resources")
+	ts := serve(t, Config{}, Document{Source: "resources", Load: func() (*openapi3.T, error) { return doc, nil }})
+	sub := ts.URL + "/subscriptions/" + testSub
+	for _, c := range []struct {
+		path string
+		want int
+	}{
+		{"/resources?api-version=2015-11-01", 2},
+		{"/resourceGroups/rg1/resources?api-version=2015-11-01", 2},
+		{"/resources?api-version=2015-11-01&$filter=" + url.QueryEscape("resourceType eq 'Microsoft.Storage/storageAccounts'"), 1},
+		{"/resources?api-version=2015-11-01&$filter=" + url.QueryEscape("resourceType eq 'Microsoft.KeyVault/vaults'"), 0},
+	} {
+		status, body := get(t, sub+c.path)
+		if v, _ := body["value"].([]any); status != 200 || len(v) != c.want {
+			t.Errorf("GET %s: %d %v, want %d items", c.path, status, body, c.want)
+		}
+	}
+	if status, body := get(t, sub+"/resources?api-version=2015-11-01&$filter=location+eq+'eastus'"); status != 400 || !strings.Contains(fmt.Sprint(body), "resourceType eq") {
+		t.Errorf("an unsupported filter: %d %v", status, body)
+	}
+}
+
+// TestPagesSpanRepeatedNames: a subscription-wide list whose resource
+// groups hold same-named resources pages through every one of them.
+func TestPagesSpanRepeatedNames(t *testing.T) {
+	st := NewStore(8)
+	for _, rg := range []string{"rg-a", "rg-b", "rg-c"} {
+		id := "/subscriptions/" + testSub + "/resourceGroups/" + rg + "/providers/Microsoft.Compute/virtualMachines/vm-web-01"
+		st.Add(id, "vm-web-01", []byte(`{"id":"`+id+`"}`))
+	}
+	st.Sort()
+	list := Key("/subscriptions/" + testSub + "/providers/Microsoft.Compute/virtualMachines")
+	var got []string
+	after, more := "", true
+	for more {
+		var bodies [][]byte
+		bodies, after, more = st.page(list, after, 1, nil)
+		for _, b := range bodies {
+			got = append(got, string(b))
+		}
+	}
+	if len(got) != 3 || got[0] == got[1] || got[1] == got[2] {
+		t.Errorf("pages of one item: %q; want the three virtual machines once each", got)
 	}
 }

@@ -102,7 +102,7 @@ func resultURL(base string, op *lro) string {
 }
 
 // lroOutcome decides how a starting operation ends: the request header
-// wins, then Options.LROFailEvery.
+// wins, then Config.LROFailEvery.
 func (s *Server) lroOutcome(r *http.Request) string {
 	switch strings.ToLower(r.Header.Get(LROOutcomeHeader)) {
 	case "failed":
@@ -142,7 +142,7 @@ func lroError(op *lro) *armErrorDetail {
 	if op.outcome == "Canceled" {
 		return &armErrorDetail{Code: "OperationCanceled", Message: fmt.Sprintf("Operation %s was canceled, as the request asked with %s.", op.id, LROOutcomeHeader)}
 	}
-	return &armErrorDetail{Code: "OperationFailed", Message: fmt.Sprintf("Operation %s failed, as requested (header %s or Options.LROFailEvery); nothing was changed.", op.id, LROOutcomeHeader)}
+	return &armErrorDetail{Code: "OperationFailed", Message: fmt.Sprintf("Operation %s failed, as requested (header %s or the LRO fail-every option); nothing was changed.", op.id, LROOutcomeHeader)}
 }
 
 // serveOperation answers a status URL (".../operations/{id}") or a result

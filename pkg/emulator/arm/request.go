@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -175,7 +176,11 @@ func (q *request) list() {
 		// An empty page that still points on, from where this one began.
 		last, more = after, true
 	} else {
-		bodies, last, more = s.store.page(q.key, after, size)
+		keep, ok := q.resourceFilter()
+		if !ok {
+			return
+		}
+		bodies, last, more = s.store.page(q.key, after, size, keep)
 	}
 	buf := pageBuffers.Get().(*bytes.Buffer)
 	buf.Reset()
@@ -195,6 +200,35 @@ func (q *request) list() {
 	buf.WriteByte('}')
 	jsonhttp.WriteBody(q.w, http.StatusOK, buf.Bytes())
 	pageBuffers.Put(buf)
+}
+
+// resourceTypeFilter is the one $filter the generic resource lists take
+// here: Key Vault's Vaults_List asks for its vaults that way.
+var resourceTypeFilter = regexp.MustCompile(`(?i)^\s*resourceType\s+eq\s+'([^']+)'\s*$`)
+
+// resourceFilter is the $filter of a generic resource list
+// (/subscriptions/{s}/resources, .../resourceGroups/{rg}/resources) as a
+// test of store keys; nil for no filter or another list. On a filter it
+// cannot apply it has answered 400 and returns ok=false.
+func (q *request) resourceFilter() (keep func(key string) bool, ok bool) {
+	n := len(q.segs)
+	generic := n >= 3 && strings.EqualFold(q.segs[n-1], "resources") &&
+		(n == 3 && strings.EqualFold(q.segs[0], "subscriptions") || n == 5 && isResourceGroupDepth(q.segs, 3))
+	filter := q.query.Get("$filter")
+	if !generic || filter == "" {
+		return nil, true
+	}
+	m := resourceTypeFilter.FindStringSubmatch(filter)
+	if m == nil {
+		writeError(q.w, http.StatusBadRequest, "InvalidFilter", "The $filter %q is not supported by the emulator; it filters resource lists by resourceType eq '<Namespace/type>' only.", filter)
+		return nil, false
+	}
+	// Keys here are /subscriptions/s/resourcegroups/rg/providers/ns/type/name.
+	suffix := "/providers/" + strings.ToLower(m[1]) + "/"
+	return func(key string) bool {
+		i := strings.Index(key, "/providers/")
+		return i >= 0 && strings.HasPrefix(key[i:], suffix) && strings.Count(key[i+len(suffix):], "/") == 0
+	}, true
 }
 
 // nextLink is the absolute URL of the page after the item sorted as last:

@@ -10,18 +10,37 @@ import (
 // item is one stored resource. body is immutable once stored: a write
 // swaps in a new slice, so readers may use it after releasing the lock.
 type item struct {
-	key     string // lower-case resource id: the store key
-	sortKey string // lower-case name: collections are ordered by it
-	body    []byte // the resource as JSON, exactly what GET answers
+	key  string // lower-case resource id: the store key
+	name string // lower-case name
+	body []byte // the resource as JSON, exactly what GET answers
+}
+
+// Lists are ordered by name, then by key: names repeat in a list that
+// spans resource groups or types, and a page must end at a unique place.
+func compareItems(a, b *item) int {
+	if c := strings.Compare(a.name, b.name); c != 0 {
+		return c
+	}
+	return strings.Compare(a.key, b.key)
+}
+
+// position is where an item sorts, as a page token carries it.
+func (it *item) position() string { return it.name + "\x00" + it.key }
+
+// positionItem is an item that sorts at position pos.
+func positionItem(pos string) *item {
+	name, key, _ := strings.Cut(pos, "\x00")
+	return &item{name: name, key: key}
 }
 
 // collection is the ordered list of items one list URL pages through.
 type collection struct {
-	items []*item // sorted by sortKey
+	items []*item // sorted by compareItems
 }
 
-func (c *collection) search(sortKey string) int {
-	return sort.Search(len(c.items), func(i int) bool { return c.items[i].sortKey >= sortKey })
+// search is the index of the first item that does not sort before it.
+func (c *collection) search(it *item) int {
+	return sort.Search(len(c.items), func(i int) bool { return compareItems(c.items[i], it) >= 0 })
 }
 
 // Store keeps resources by store key (the lower-case ARM id), and an
@@ -41,7 +60,9 @@ func NewStore(capacity int) *Store {
 // listKeys are the list paths an item appears in: its own collection
 // (".../backupVaults/v/backupInstances"), and for a top-level resource in a
 // resource group also the subscription-wide list
-// ("/subscriptions/s/providers/microsoft.dataprotection/backupvaults").
+// ("/subscriptions/s/providers/microsoft.dataprotection/backupvaults") and
+// the generic resource lists of its subscription and resource group
+// ("/subscriptions/s/resources", "/subscriptions/s/resourcegroups/rg/resources").
 func listKeys(key string) []string {
 	i := strings.LastIndexByte(key, '/')
 	if i < 0 {
@@ -58,7 +79,8 @@ func listKeys(key string) []string {
 	}
 	parts := strings.Split(strings.TrimPrefix(key, "/"), "/")
 	if len(parts) == 8 && parts[0] == "subscriptions" && parts[2] == "resourcegroups" && parts[4] == "providers" {
-		keys = append(keys, "/subscriptions/"+parts[1]+"/providers/"+parts[5]+"/"+parts[6])
+		sub := "/subscriptions/" + parts[1]
+		keys = append(keys, sub+"/providers/"+parts[5]+"/"+parts[6], sub+"/resources", sub+"/resourcegroups/"+parts[3]+"/resources")
 	}
 	return keys
 }
@@ -91,11 +113,12 @@ func (s *Store) Has(id string) bool { return s.exists(Key(id)) }
 // must run once seeding is over, before serving. Seeding many resources
 // this way is one sort per list instead of one insertion per resource.
 func (s *Store) Add(id, name string, body []byte) {
-	if it := s.items[Key(id)]; it != nil {
+	key := Key(id)
+	if it := s.items[key]; it != nil {
 		it.body = body // a later sample of the same resource wins
 		return
 	}
-	it := &item{key: Key(id), sortKey: strings.ToLower(name), body: body}
+	it := &item{key: key, name: strings.ToLower(name), body: body}
 	s.items[it.key] = it
 	for _, lk := range listKeys(it.key) {
 		c := s.collection(lk)
@@ -115,10 +138,10 @@ func (s *Store) collection(lk string) *collection {
 
 // Sort orders every list; seeding ends with it.
 func (s *Store) Sort() {
-	bySortKey := func(a, b *item) int { return strings.Compare(a.sortKey, b.sortKey) }
+
 	for _, c := range s.collections {
-		if !slices.IsSortedFunc(c.items, bySortKey) {
-			slices.SortFunc(c.items, bySortKey)
+		if !slices.IsSortedFunc(c.items, compareItems) {
+			slices.SortFunc(c.items, compareItems)
 		}
 	}
 }
@@ -131,11 +154,11 @@ func (s *Store) put(key, name string, body []byte) (created bool) {
 		it.body = body
 		return false
 	}
-	it := &item{key: key, sortKey: strings.ToLower(name), body: body}
+	it := &item{key: key, name: strings.ToLower(name), body: body}
 	s.items[key] = it
 	for _, lk := range listKeys(key) {
 		c := s.collection(lk)
-		i := c.search(it.sortKey)
+		i := c.search(it)
 		c.items = append(c.items, nil)
 		copy(c.items[i+1:], c.items[i:])
 		c.items[i] = it
@@ -173,8 +196,8 @@ func (s *Store) removeLocked(key string) bool {
 		if c == nil {
 			continue
 		}
-		i := c.search(it.sortKey)
-		for ; i < len(c.items) && c.items[i].sortKey == it.sortKey; i++ {
+		i := c.search(it)
+		for ; i < len(c.items) && c.items[i].key == it.key; i++ {
 			if c.items[i] == it {
 				c.items = append(c.items[:i], c.items[i+1:]...)
 				break
@@ -196,10 +219,11 @@ func (s *Store) removeLocked(key string) bool {
 	return true
 }
 
-// page returns up to size bodies of the list at listKey that sort after
-// the item named after (all from the start when after is ""), and whether
+// page returns up to size bodies (all for 0) of the list at listKey that
+// sort after position after (from the start when after is ""),
+// keeping only the items whose keys keep accepts (nil: all), and whether
 // more follow.
-func (s *Store) page(listKey, after string, size int) (bodies [][]byte, last string, more bool) {
+func (s *Store) page(listKey, after string, size int, keep func(key string) bool) (bodies [][]byte, last string, more bool) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	c := s.collections[listKey]
@@ -208,23 +232,26 @@ func (s *Store) page(listKey, after string, size int) (bodies [][]byte, last str
 	}
 	start := 0
 	if after != "" {
-		start = c.search(after)
-		if start < len(c.items) && c.items[start].sortKey == after {
+		pos := positionItem(after)
+		start = c.search(pos)
+		if start < len(c.items) && c.items[start].key == pos.key {
 			start++
 		}
 	}
-	end := len(c.items)
-	if size > 0 && start+size < end {
-		end = start + size
-	}
-	if start >= end {
-		return nil, "", false
-	}
-	bodies = make([][]byte, 0, end-start)
-	for _, it := range c.items[start:end] {
+	for _, it := range c.items[min(start, len(c.items)):] {
+		if keep != nil && !keep(it.key) {
+			continue
+		}
+		if size > 0 && len(bodies) == size {
+			return bodies, last, true
+		}
+		if bodies == nil {
+			bodies = make([][]byte, 0, min(max(size, 1), len(c.items)-start))
+		}
 		bodies = append(bodies, it.body)
+		last = it.position()
 	}
-	return bodies, c.items[end-1].sortKey, end < len(c.items)
+	return bodies, last, false
 }
 
 // Scan calls fn with each resource in the lists whose path ends in
