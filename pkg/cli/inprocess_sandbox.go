@@ -43,7 +43,7 @@ func startSandbox(_ context.Context, stderr io.Writer, cat *catalog) (*inProcess
 	if err != nil {
 		return nil, fmt.Errorf("starting the sandbox: %w", err)
 	}
-	fmt.Fprintf(stderr, "skyql: sandbox: querying the bundled Azure emulator at %s (sample data, subscriptions %s and %s), not Azure\n",
+	fmt.Fprintf(stderr, "skyql: sandbox: querying the local Azure emulator at %s (sample data, subscriptions %s and %s), not Azure\n",
 		url, emulator.SubscriptionID(0), emulator.SubscriptionID(1))
 	return &inProcessSandbox{url: url, auth: bearerToken(em.Token()), close: em.Close}, nil
 }
