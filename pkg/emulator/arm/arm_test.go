@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -80,19 +81,23 @@ func serve(t *testing.T, cfg Config, docs ...Document) *httptest.Server {
 	return ts
 }
 
+// get sends an authorized GET and decodes the JSON answer; it reports a
+// failure with t.Error, so goroutines may call it, and returns status 0.
 func get(t *testing.T, url string) (int, map[string]any) {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, url, nil)
 	req.Header.Set("Authorization", "Bearer "+testToken)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		t.Fatal(err)
+		t.Error(err)
+		return 0, nil
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
 	var body map[string]any
 	if err := json.Unmarshal(data, &body); err != nil {
-		t.Fatalf("GET %s: %d, not JSON: %s", url, resp.StatusCode, data)
+		t.Errorf("GET %s: %d, not JSON: %s", url, resp.StatusCode, data)
+		return 0, nil
 	}
 	return resp.StatusCode, body
 }
@@ -110,12 +115,16 @@ func TestDocumentsLoadWhenFirstReached(t *testing.T) {
 		t.Fatal("documents were loaded before any request")
 	}
 	base := ts.URL + "/subscriptions/" + testSub
-	for range 3 {
-		status, body := get(t, base+"/providers/Microsoft.Storage/storageAccounts?api-version=2023-05-01")
-		if v, _ := body["value"].([]any); status != 200 || len(v) != 1 {
-			t.Fatalf("list: %d %v", status, body)
-		}
+	var wg sync.WaitGroup
+	for range 8 { // at once: the document is still loaded once
+		wg.Go(func() {
+			status, body := get(t, base+"/providers/Microsoft.Storage/storageAccounts?api-version=2023-05-01")
+			if v, _ := body["value"].([]any); status != 200 || len(v) != 1 {
+				t.Errorf("list: %d %v", status, body)
+			}
+		})
 	}
+	wg.Wait()
 	if status, body := get(t, base+"/resourceGroups/RG1/providers/microsoft.storage/storageAccounts/st1?api-version=2023-05-01"); status != 200 || body["name"] != "st1" {
 		t.Errorf("get: %d %v", status, body)
 	}
@@ -224,5 +233,24 @@ func TestPagesSpanRepeatedNames(t *testing.T) {
 	}
 	if len(got) != 3 || got[0] == got[1] || got[1] == got[2] {
 		t.Errorf("pages of one item: %q; want the three virtual machines once each", got)
+	}
+}
+
+// TestDocumentThatFailsToLoad: every request reaching a document that
+// cannot be loaded is answered 500 naming it; the others are served.
+func TestDocumentThatFailsToLoad(t *testing.T) {
+	storage := armDocument(t, "2023-05-01", "/subscriptions/{subscriptionId}/providers/Microsoft.Storage/storageAccounts")
+	broken := Document{Source: "broken.yaml", Paths: []string{"/subscriptions/{subscriptionId}/providers/Microsoft.Broken/things"},
+		Load: func() (*openapi3.T, error) { return nil, fmt.Errorf("not a valid OpenAPI 3 document") }}
+	var loads atomic.Int32
+	ts := serve(t, Config{}, broken, countingDocument("storage", storage, &loads))
+	for range 2 {
+		status, body := get(t, ts.URL+"/subscriptions/"+testSub+"/providers/Microsoft.Broken/things?api-version=1")
+		if status != 500 || !strings.Contains(fmt.Sprint(body), "broken.yaml") {
+			t.Errorf("a path of the broken document: %d %v", status, body)
+		}
+	}
+	if status, _ := get(t, ts.URL+"/subscriptions/"+testSub+"/providers/Microsoft.Storage/storageAccounts?api-version=2023-05-01"); status != 200 {
+		t.Errorf("the other document answered %d", status)
 	}
 }

@@ -123,28 +123,27 @@ type route struct {
 }
 
 // resolve matches a request, first loading the documents that serve its
-// path. A document that fails to load is reported, and not retried. HEAD
-// is served by GET where a path has no HEAD of its own.
+// path. A document that fails to load fails every request that reaches
+// it. HEAD is served by GET where a path has no HEAD of its own.
 func (rt *router) resolve(segs []string, method, version string) (route, error) {
 	for {
 		rt.mu.RLock()
 		nd, extra := rt.match(segs)
-		var pending []*lazyDocument
+		var (
+			r       route
+			pending []*lazyDocument
+		)
 		if nd != nil {
 			pending = slices.Clone(nd.pending)
-		}
-		rt.mu.RUnlock()
-		if nd == nil {
-			return route{}, nil
-		}
-		if len(pending) == 0 {
-			rt.mu.RLock()
-			defer rt.mu.RUnlock()
 			byVersion := nd.ops[method]
 			if method == http.MethodHead && byVersion == nil {
 				byVersion = nd.ops[http.MethodGet]
 			}
-			return route{op: byVersion[version], scopeExtra: extra, found: true, methods: methodsOf(nd), versions: slices.Clone(nd.versions)}, nil
+			r = route{op: byVersion[version], scopeExtra: extra, found: true, methods: methodsOf(nd), versions: slices.Clone(nd.versions)}
+		}
+		rt.mu.RUnlock()
+		if len(pending) == 0 {
+			return r, nil
 		}
 		for _, d := range pending {
 			if err := rt.load(d); err != nil {
@@ -158,10 +157,14 @@ func (rt *router) resolve(segs []string, method, version string) (route, error) 
 // of its templates.
 func (rt *router) load(d *lazyDocument) error {
 	d.once.Do(func() {
-		var ops []*operation
 		doc, err := d.Load()
+		var ops []*operation
 		if err == nil {
 			ops, err = operationsOf(doc, d.Source)
+		}
+		if err != nil {
+			d.err = fmt.Errorf("loading %s: %w", d.Source, err)
+			return // still pending: every request that reaches it says so
 		}
 		rt.mu.Lock()
 		defer rt.mu.Unlock()
@@ -169,10 +172,6 @@ func (rt *router) load(d *lazyDocument) error {
 			if i := slices.Index(n.pending, d); i >= 0 {
 				n.pending = slices.Delete(n.pending, i, i+1)
 			}
-		}
-		if err != nil {
-			d.err = fmt.Errorf("loading %s: %w", d.Source, err)
-			return
 		}
 		for _, o := range ops {
 			rt.insert(o)
