@@ -219,22 +219,28 @@ func Templated(body []byte) bool { return bytes.Contains(body, []byte(placeholde
 
 // Fill replaces body's placeholders with the target's values.
 func Fill(body []byte, t Target) []byte {
-	sub := ""
-	if rest, ok := strings.CutPrefix(strings.ToLower(t.ID), "/subscriptions/"); ok {
-		sub, _, _ = strings.Cut(t.ID[len("/subscriptions/"):len("/subscriptions/")+len(rest)], "/")
-	}
 	r := strings.NewReplacer(
 		placeholderTargetID, jsonhttp.StringContent(t.ID),
 		placeholderName, jsonhttp.StringContent(t.Name),
 		placeholderType, jsonhttp.StringContent(t.Type),
 		placeholderGUID, t.GUID,
-		placeholderSubscription, jsonhttp.StringContent(sub),
+		placeholderSubscription, jsonhttp.StringContent(subscriptionOf(t.ID)),
 	)
 	return []byte(r.Replace(string(body)))
 }
 
-// SuccessResponse is the operation's 200 or 201 response, nil when it has neither.
-func SuccessResponse(op *openapi3.Operation) *openapi3.Response {
+// subscriptionOf is the subscription an ARM id is in, else the sample
+// data's default one.
+func subscriptionOf(id string) string {
+	parts := strings.SplitN(strings.TrimPrefix(id, "/"), "/", 3)
+	if len(parts) >= 2 && strings.EqualFold(parts[0], "subscriptions") {
+		return parts[1]
+	}
+	return samples.DefaultSubscriptionID
+}
+
+// successResponse is the operation's 200 or 201 response, nil when it has neither.
+func successResponse(op *openapi3.Operation) *openapi3.Response {
 	if op.Responses == nil {
 		return nil
 	}
@@ -248,7 +254,7 @@ func SuccessResponse(op *openapi3.Operation) *openapi3.Response {
 
 // SuccessSchema is the JSON schema of the operation's success response.
 func SuccessSchema(op *openapi3.Operation) *openapi3.Schema {
-	r := SuccessResponse(op)
+	r := successResponse(op)
 	if r == nil {
 		return nil
 	}
@@ -262,7 +268,7 @@ func SuccessSchema(op *openapi3.Operation) *openapi3.Schema {
 // SuccessBody is the body an action answers with: the document's example
 // if it has one, else a value shaped by the response schema.
 func SuccessBody(op *openapi3.Operation, samples *Sampler) []byte {
-	r := SuccessResponse(op)
+	r := successResponse(op)
 	if r == nil {
 		return nil
 	}
