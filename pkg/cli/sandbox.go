@@ -125,7 +125,7 @@ func runSandbox(ctx context.Context, opts *globalOptions, f *sandboxFlags, out i
 	d := o.Dataset
 	fmt.Fprintf(out, `skyql sandbox: Azure Resource Manager emulator at %s (ready in %s)
   token:    %s
-  provider: %s %s (%d services, each parsed when first used)
+  provider: %s %s (%d services)
   dataset:  %d subscription(s) x %d resource group(s) x %d vault(s) x %d backup instance(s), %d VM(s) per group,
             and an inventory of storage accounts, networks, key vaults, SQL servers, web apps, AKS clusters
             and role assignments over subscriptions %s and %s
