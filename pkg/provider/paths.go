@@ -1,9 +1,10 @@
 package provider
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
-	"io/fs"
+	"io"
 	"slices"
 	"strconv"
 )
@@ -20,11 +21,12 @@ func (p *Provider) ServicePaths(name string) ([]string, error) {
 		return nil, &NotFoundError{Kind: "service", Name: p.Name + "." + name,
 			Suggestion: suggestQualified(p.Name+".", name, p.ServiceNames())}
 	}
-	data, err := fs.ReadFile(p.fsys, e.file)
+	f, err := p.fsys.Open(e.file)
 	if err != nil {
 		return nil, fmt.Errorf("service %s.%s: %w", p.Name, e.Name, err)
 	}
-	paths, err := scanPathKeys(data)
+	defer f.Close()
+	paths, err := scanPathKeys(f)
 	if err != nil {
 		return nil, &DocumentError{File: e.file, Path: "paths", Msg: err.Error()}
 	}
@@ -32,21 +34,18 @@ func (p *Provider) ServicePaths(name string) ([]string, error) {
 }
 
 // scanPathKeys reads the keys of a block-style YAML document's top-level
-// "paths:" mapping: the lines indented one level below it.
-func scanPathKeys(data []byte) ([]string, error) {
+// "paths:" mapping: the lines indented one level below it. It stops
+// reading where the mapping ends, before the (larger) components.
+func scanPathKeys(r io.Reader) ([]string, error) {
 	var (
 		paths   []string
 		inPaths bool
 		indent  = -1
 	)
-	for len(data) > 0 {
-		line := data
-		if i := bytes.IndexByte(data, '\n'); i >= 0 {
-			line, data = data[:i], data[i+1:]
-		} else {
-			data = nil
-		}
-		line = bytes.TrimRight(line, " \r")
+	lines := bufio.NewScanner(r)
+	lines.Buffer(make([]byte, 0, 64<<10), 16<<20)
+	for lines.Scan() {
+		line := bytes.TrimRight(lines.Bytes(), " \r")
 		trimmed := bytes.TrimLeft(line, " ")
 		if len(trimmed) == 0 || trimmed[0] == '#' {
 			continue
@@ -81,6 +80,9 @@ func scanPathKeys(data []byte) ([]string, error) {
 			return nil, err
 		}
 		paths = append(paths, key)
+	}
+	if err := lines.Err(); err != nil {
+		return nil, err
 	}
 	if !inPaths {
 		return nil, fmt.Errorf("no top-level paths mapping found")
