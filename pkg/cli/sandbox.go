@@ -27,6 +27,7 @@ type sandboxFlags struct {
 	retryAfter                time.Duration
 	seed                      int64
 	token                     string
+	refuse                    []string // SUBSCRIPTION=unregistered|forbidden
 }
 
 func newSandboxCommand(opts *globalOptions) *cobra.Command {
@@ -48,7 +49,8 @@ The default dataset always has subscription ` + emulator.DefaultSubscriptionID +
 resource group ` + emulator.DefaultResourceGroup + ` and vault ` + emulator.DefaultVault + `.`,
 		Example: `  skyql sandbox
   skyql sandbox --addr 127.0.0.1:8443 --size vault:20000 --page-size 100
-  skyql sandbox --latency 20ms --jitter 30ms --throttle 5% --fail-every 50`,
+  skyql sandbox --latency 20ms --jitter 30ms --throttle 5% --fail-every 50
+  skyql sandbox --refuse-subscription 00000000-0000-0000-0000-000000000002=forbidden`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
@@ -68,6 +70,7 @@ resource group ` + emulator.DefaultResourceGroup + ` and vault ` + emulator.Defa
 	fl.IntVar(&f.failEvery, "fail-every", 0, "start a burst of 500/503 answers every Nth request")
 	fl.IntVar(&f.failBurst, "fail-burst", 1, "length of each 500/503 burst (alternating 500 and 503)")
 	fl.IntVar(&f.dropEvery, "drop-every", 0, "close the connection without answering every Nth request")
+	fl.StringArrayVar(&f.refuse, "refuse-subscription", nil, "answer every request in a subscription with 409 MissingSubscriptionRegistration (ID=unregistered) or 403 AuthorizationFailed (ID=forbidden); repeatable")
 	fl.DurationVar(&f.retryAfter, "retry-after", time.Second, "Retry-After sent on 429s and long-running operations")
 	fl.Int64Var(&f.seed, "seed", 0, "seed for the dataset and the random faults")
 	fl.StringVar(&f.token, "token", emulator.DefaultToken, "bearer token requests must carry")
@@ -84,6 +87,18 @@ func (f *sandboxFlags) options() (emulator.Options, error) {
 		PageSize: f.pageSize, EmptyPageEvery: f.emptyPageEvery, LROPolls: f.lroPolls,
 		Latency: f.latency, Jitter: f.jitter, FailEvery: f.failEvery, FailBurst: f.failBurst,
 		DropEvery: f.dropEvery, RetryAfter: f.retryAfter, Seed: f.seed, Token: f.token, Dataset: size,
+	}
+	refusals := map[string]emulator.Refusal{"unregistered": emulator.RefuseUnregistered, "forbidden": emulator.RefuseForbidden}
+	for _, r := range f.refuse {
+		sub, kind, _ := strings.Cut(r, "=")
+		refusal, ok := refusals[strings.ToLower(kind)]
+		if sub == "" || !ok {
+			return o, usageError{fmt.Errorf("--refuse-subscription %q: use SUBSCRIPTION_ID=unregistered (409 MissingSubscriptionRegistration) or SUBSCRIPTION_ID=forbidden (403 AuthorizationFailed)", r)}
+		}
+		if o.RefuseSubscriptions == nil {
+			o.RefuseSubscriptions = map[string]emulator.Refusal{}
+		}
+		o.RefuseSubscriptions[sub] = refusal
 	}
 	if t := strings.TrimSpace(f.throttle); t != "" {
 		if pct, ok := strings.CutSuffix(t, "%"); ok {

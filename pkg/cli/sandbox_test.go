@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/skyql/skyql/pkg/emulator"
 )
 
 func TestSandboxRefusesNonLoopbackAddress(t *testing.T) {
@@ -40,6 +42,16 @@ func TestSandboxFlagsBecomeOptions(t *testing.T) {
 	f.throttle, f.size = "", "3xbad"
 	if _, err := f.options(); err == nil {
 		t.Error("--size 3xbad accepted")
+	}
+	f.size, f.refuse = "default", []string{"sub-a=forbidden", "sub-b=Unregistered"}
+	if o, err = f.options(); err != nil || o.RefuseSubscriptions["sub-a"] != emulator.RefuseForbidden || o.RefuseSubscriptions["sub-b"] != emulator.RefuseUnregistered {
+		t.Errorf("--refuse-subscription: %+v, %v", o.RefuseSubscriptions, err)
+	}
+	for _, bad := range []string{"sub-a", "=forbidden", "sub-a=gone"} {
+		f.refuse = []string{bad}
+		if _, err := f.options(); err == nil {
+			t.Errorf("--refuse-subscription %q accepted", bad)
+		}
 	}
 }
 
