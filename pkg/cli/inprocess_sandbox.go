@@ -7,7 +7,6 @@ import (
 	"net/http"
 
 	"github.com/skyql/skyql/pkg/emulator"
-	"github.com/skyql/skyql/pkg/provider"
 )
 
 // inProcessSandbox is the emulator that --sandbox starts for one command.
@@ -31,33 +30,17 @@ func (bearerToken) AuthorizeDryRun(req *http.Request) {
 	req.Header.Set("Authorization", "Bearer ***")
 }
 
-// azureServices loads every service of the Azure provider the catalog
-// resolves, which the emulator serves.
-func azureServices(cat *catalog) ([]*provider.Service, error) {
-	p, err := cat.Open("azure")
-	if err != nil {
-		return nil, err
-	}
-	var services []*provider.Service
-	for _, name := range p.ServiceNames() {
-		s, err := p.Service(name)
-		if err != nil {
-			return nil, err
-		}
-		services = append(services, s)
-	}
-	return services, nil
-}
-
 // startSandbox serves the default dataset on a free loopback port and says
 // so on stderr, so nobody mistakes its rows for a real subscription's. It
-// serves the documents the session queries with (cat's), parsed once for both.
+// serves every service of the Azure provider the session queries with
+// (cat's: pulled or embedded), each document parsed once for both, and
+// only when first used.
 func startSandbox(_ context.Context, stderr io.Writer, cat *catalog) (*inProcessSandbox, error) {
-	services, err := azureServices(cat)
+	p, err := cat.Open("azure")
 	if err != nil {
 		return nil, fmt.Errorf("starting the sandbox: %w", err)
 	}
-	em, err := emulator.New(services, emulator.Options{})
+	em, err := emulator.ServeProvider(p, emulator.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("starting the sandbox: %w", err)
 	}
@@ -65,7 +48,7 @@ func startSandbox(_ context.Context, stderr io.Writer, cat *catalog) (*inProcess
 	if err != nil {
 		return nil, fmt.Errorf("starting the sandbox: %w", err)
 	}
-	fmt.Fprintf(stderr, "skyql: sandbox: querying the bundled Azure emulator at %s (sample data, subscription %s), not Azure\n",
-		url, emulator.DefaultSubscriptionID)
+	fmt.Fprintf(stderr, "skyql: sandbox: querying the local Azure emulator at %s (sample data, subscriptions %s and %s), not Azure\n",
+		url, emulator.SubscriptionID(0), emulator.SubscriptionID(1))
 	return &inProcessSandbox{url: url, auth: bearerToken(em.Token()), close: em.Close}, nil
 }

@@ -24,6 +24,7 @@ type sandboxFlags struct {
 	retryAfter                time.Duration
 	seed                      int64
 	token                     string
+	refuse                    []string // SUBSCRIPTION=unregistered|forbidden
 }
 
 func newSandboxCommand(opts *globalOptions) *cobra.Command {
@@ -31,21 +32,27 @@ func newSandboxCommand(opts *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "sandbox",
 		Short: "Serve the local Azure Resource Manager emulator",
-		Long: `Serve the bundled Azure provider's documents from a local, stateful Azure
-Resource Manager emulator on loopback, filled with sample subscriptions,
-resource groups, backup vaults, backup instances, policies and virtual
-machines. It prints the endpoint and the test token, and runs until Ctrl-C.
+		Long: `Serve every service of the installed Azure provider (pulled into --app-dir,
+else the bundled one) from a local, stateful Azure Resource Manager emulator
+on loopback. Each service document is parsed when a request first reaches
+it, so the sandbox starts at once. It holds sample subscriptions, resource
+groups, backup vaults, backup instances, policies, virtual machines and
+disks (sized by --size), and an inventory over subscriptions 1 and 2: storage
+accounts, virtual networks, network security groups, key vaults, SQL
+servers, web apps, AKS clusters and role assignments. It prints the endpoint
+and the test token, and runs until Ctrl-C.
 
 The default dataset always has subscription ` + emulator.DefaultSubscriptionID + `,
 resource group ` + emulator.DefaultResourceGroup + ` and vault ` + emulator.DefaultVault + `.`,
 		Example: `  skyql sandbox
   skyql sandbox --addr 127.0.0.1:8443 --size vault:20000 --page-size 100
-  skyql sandbox --latency 20ms --jitter 30ms --throttle 5% --fail-every 50`,
+  skyql sandbox --latency 20ms --jitter 30ms --throttle 5% --fail-every 50
+  skyql sandbox --refuse-subscription 00000000-0000-0000-0000-000000000002=forbidden`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := untilTerminated(cmd.Context(), terminationSignals...)
 			defer stop()
-			return runSandbox(ctx, f, cmd.OutOrStdout())
+			return runSandbox(ctx, opts, f, cmd.OutOrStdout())
 		},
 	}
 	fl := cmd.Flags()
@@ -60,6 +67,7 @@ resource group ` + emulator.DefaultResourceGroup + ` and vault ` + emulator.Defa
 	fl.IntVar(&f.failEvery, "fail-every", 0, "start a burst of 500/503 answers every Nth request")
 	fl.IntVar(&f.failBurst, "fail-burst", 1, "length of each 500/503 burst (alternating 500 and 503)")
 	fl.IntVar(&f.dropEvery, "drop-every", 0, "close the connection without answering every Nth request")
+	fl.StringArrayVar(&f.refuse, "refuse-subscription", nil, "answer every request in a subscription with 409 MissingSubscriptionRegistration (ID=unregistered) or 403 AuthorizationFailed (ID=forbidden); repeatable")
 	fl.DurationVar(&f.retryAfter, "retry-after", time.Second, "Retry-After sent on 429s and long-running operations")
 	fl.Int64Var(&f.seed, "seed", 0, "seed for the dataset and the random faults")
 	fl.StringVar(&f.token, "token", emulator.DefaultToken, "bearer token requests must carry")
@@ -76,6 +84,18 @@ func (f *sandboxFlags) options() (emulator.Options, error) {
 		PageSize: f.pageSize, EmptyPageEvery: f.emptyPageEvery, LROPolls: f.lroPolls,
 		Latency: f.latency, Jitter: f.jitter, FailEvery: f.failEvery, FailBurst: f.failBurst,
 		DropEvery: f.dropEvery, RetryAfter: f.retryAfter, Seed: f.seed, Token: f.token, Dataset: size,
+	}
+	refusals := map[string]emulator.Refusal{"unregistered": emulator.RefuseUnregistered, "forbidden": emulator.RefuseForbidden}
+	for _, r := range f.refuse {
+		sub, kind, _ := strings.Cut(r, "=")
+		refusal, ok := refusals[strings.ToLower(kind)]
+		if sub == "" || !ok {
+			return o, usageError{fmt.Errorf("--refuse-subscription %q: use SUBSCRIPTION_ID=unregistered (409 MissingSubscriptionRegistration) or SUBSCRIPTION_ID=forbidden (403 AuthorizationFailed)", r)}
+		}
+		if o.RefuseSubscriptions == nil {
+			o.RefuseSubscriptions = map[string]emulator.Refusal{}
+		}
+		o.RefuseSubscriptions[sub] = refusal
 	}
 	if t := strings.TrimSpace(f.throttle); t != "" {
 		if pct, ok := strings.CutSuffix(t, "%"); ok {
@@ -95,22 +115,17 @@ func (f *sandboxFlags) options() (emulator.Options, error) {
 	return o, nil
 }
 
-func runSandbox(ctx context.Context, f *sandboxFlags, out io.Writer) error {
+func runSandbox(ctx context.Context, opts *globalOptions, f *sandboxFlags, out io.Writer) error {
 	o, err := f.options()
 	if err != nil {
 		return err
 	}
-	var services []*provider.Service
-	if f.src != "" {
-		services, err = loadServicesFrom(f.src)
-	} else {
-		services, err = azureServices(newCatalog(""))
-	}
+	started := time.Now()
+	p, err := sandboxProvider(opts, f.src)
 	if err != nil {
 		return err
 	}
-	started := time.Now()
-	em, err := emulator.New(services, o)
+	em, err := emulator.ServeProvider(p, o)
 	if err != nil {
 		return usageError{err}
 	}
@@ -122,7 +137,10 @@ func runSandbox(ctx context.Context, f *sandboxFlags, out io.Writer) error {
 	d := o.Dataset
 	fmt.Fprintf(out, `skyql sandbox: Azure Resource Manager emulator at %s (ready in %s)
   token:    %s
-  dataset:  %d subscription(s) x %d resource group(s) x %d vault(s) x %d backup instance(s), %d VM(s) per group
+  provider: %s %s (%d services)
+  dataset:  %d subscription(s) x %d resource group(s) x %d vault(s) x %d backup instance(s), %d VM(s) per group,
+            and an inventory of storage accounts, networks, key vaults, SQL servers, web apps, AKS clusters
+            and role assignments over subscriptions %s and %s
   try:      export AZ_ACCESS_TOKEN=%s
             skyql exec --endpoint azure=%s \
               --auth '{"azure":{"type":"api_key","valuePrefix":"Bearer ","credentialsenvvar":"AZ_ACCESS_TOKEN"}}' \
@@ -130,7 +148,8 @@ func runSandbox(ctx context.Context, f *sandboxFlags, out io.Writer) error {
   stats:    %s/_emulator/stats   log: %s/_emulator/log
 Press Ctrl-C to stop.
 `, url, time.Since(started).Round(time.Millisecond), em.Token(),
-		d.Subscriptions, d.ResourceGroups, d.Vaults, d.Instances, d.VirtualMachines,
+		p.Name, p.Version, len(p.ServiceNames()),
+		d.Subscriptions, d.ResourceGroups, d.Vaults, d.Instances, d.VirtualMachines, emulator.SubscriptionID(0), emulator.SubscriptionID(1),
 		em.Token(), url, emulator.DefaultSubscriptionID, emulator.DefaultResourceGroup, emulator.DefaultVault, url, url)
 	<-ctx.Done()
 	st := em.Stats()
@@ -138,19 +157,19 @@ Press Ctrl-C to stop.
 	return nil
 }
 
-// loadServicesFrom loads every service of the provider version directory dir.
-func loadServicesFrom(dir string) ([]*provider.Service, error) {
-	p, err := provider.LoadDir(dir)
-	if err != nil {
-		return nil, fmt.Errorf("--src: %w", err)
-	}
-	var services []*provider.Service
-	for _, name := range p.ServiceNames() {
-		s, err := p.Service(name)
+// sandboxProvider is the provider version directory src, or else the
+// Azure provider installed in the app directory or bundled.
+func sandboxProvider(opts *globalOptions, src string) (*provider.Provider, error) {
+	if src != "" {
+		p, err := provider.LoadDir(src)
 		if err != nil {
-			return nil, fmt.Errorf("--src: %w", err)
+			return nil, usageError{fmt.Errorf("--src: %w", err)}
 		}
-		services = append(services, s)
+		return p, nil
 	}
-	return services, nil
+	appDir, err := opts.appDirectory()
+	if err != nil {
+		appDir = "" // no app directory: the bundled provider only
+	}
+	return newCatalog(appDir).Open("azure")
 }

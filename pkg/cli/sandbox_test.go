@@ -1,8 +1,16 @@
 package cli
 
 import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/skyql/skyql/pkg/emulator"
 )
 
 func TestSandboxRefusesNonLoopbackAddress(t *testing.T) {
@@ -34,5 +42,55 @@ func TestSandboxFlagsBecomeOptions(t *testing.T) {
 	f.throttle, f.size = "", "3xbad"
 	if _, err := f.options(); err == nil {
 		t.Error("--size 3xbad accepted")
+	}
+	f.size, f.refuse = "default", []string{"sub-a=forbidden", "sub-b=Unregistered"}
+	if o, err = f.options(); err != nil || o.RefuseSubscriptions["sub-a"] != emulator.RefuseForbidden || o.RefuseSubscriptions["sub-b"] != emulator.RefuseUnregistered {
+		t.Errorf("--refuse-subscription: %+v, %v", o.RefuseSubscriptions, err)
+	}
+	for _, bad := range []string{"sub-a", "=forbidden", "sub-a=gone"} {
+		f.refuse = []string{bad}
+		if _, err := f.options(); err == nil {
+			t.Errorf("--refuse-subscription %q accepted", bad)
+		}
+	}
+}
+
+// TestSandboxServesThePulledProvider: `skyql sandbox` serves the Azure
+// provider pulled into --app-dir, which is newer than the bundled one.
+func TestSandboxServesThePulledProvider(t *testing.T) {
+	appDir := t.TempDir()
+	pulled := filepath.Join(appDir, "src", "azure", "v0.2.0")
+	if err := os.CopyFS(pulled, os.DirFS("../../registry/src/azure/v0.1.0")); err != nil {
+		t.Fatal(err)
+	}
+	manifest := filepath.Join(pulled, "provider.yaml")
+	data, err := os.ReadFile(manifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(manifest, bytes.Replace(data, []byte("version: v0.1.0"), []byte("version: v0.2.0"), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	out, w := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- runSandbox(ctx, &globalOptions{appDir: appDir}, &sandboxFlags{addr: "127.0.0.1:0", size: "vault:1"}, w)
+		w.Close()
+	}()
+	lines := bufio.NewScanner(out)
+	var provider string
+	for provider == "" && lines.Scan() {
+		if rest, ok := strings.CutPrefix(strings.TrimSpace(lines.Text()), "provider:"); ok {
+			provider = strings.TrimSpace(rest)
+		}
+	}
+	cancel()
+	go io.Copy(io.Discard, out)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(provider, "azure v0.2.0") {
+		t.Errorf("the sandbox serves %q, want the pulled azure v0.2.0", provider)
 	}
 }

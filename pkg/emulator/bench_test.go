@@ -2,9 +2,11 @@ package emulator
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
 	"testing"
 
 	"github.com/skyql/skyql/pkg/provider"
@@ -91,4 +93,22 @@ func BenchmarkListPagesParallel(b *testing.B) {
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "pages/s")
 	b.ReportMetric(float64(e.Stats().MaxInFlight), "max-in-flight")
+}
+
+// BenchmarkServeProvider: the sandbox's start-up over the generated Azure
+// provider: routes from the scanned path templates and the seeded store,
+// no document parsed. SKYQL_BENCH_PROVIDER names another provider
+// version directory to measure (e.g. one generated from every Azure spec).
+func BenchmarkServeProvider(b *testing.B) {
+	dir := cmp.Or(os.Getenv("SKYQL_BENCH_PROVIDER"), generatedAzure)
+	b.ReportAllocs()
+	for b.Loop() {
+		p, err := provider.LoadDir(dir)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := ServeProvider(p, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

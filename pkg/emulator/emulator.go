@@ -1,74 +1,53 @@
-// Package emulator is a local, stateful Azure Resource Manager emulator. It
-// serves any service document skyql loads (pkg/provider) on loopback: lists
-// with nextLink paging, item CRUD, POST actions, long-running operations
-// the way ARM runs them, ARM error bodies, and seeded, deterministic fault
-// injection (throttling, 5xx bursts, latency, dropped connections). A
-// generated dataset of subscriptions, resource groups, backup vaults,
-// backup instances, policies and virtual machines fills it at start.
+// Package emulator is a local, stateful Azure Resource Manager emulator
+// behind `skyql sandbox` and --sandbox. It serves the documents skyql
+// loads (pkg/provider) on loopback, filled with sample data. Its parts:
 //
-// Reads do no schema work: every stored resource is kept as its JSON bytes,
-// and a page is those bytes concatenated.
+//   - arm: the ARM protocol over a store of resources: api-version, ARM
+//     errors, ancestry checks, nextLink paging, long-running operations,
+//     conflicts, subscription refusals; documents are loaded when a
+//     request first reaches one of their paths;
+//   - rest: plain REST APIs (documents whose operations take no
+//     api-version, such as ones generated from a plain OpenAPI 3 spec);
+//   - traffic: latency, injected faults (429s, 5xx bursts, dropped
+//     connections), counters and the request log, for both;
+//   - example: bodies built from a document's examples and schemas;
+//   - samples: subscriptions, resource groups, virtual machines and the
+//     inventory of the resources people list first, declared per ARM
+//     type in samples/inventory/*.yaml;
+//   - samples/dataprotection: backup vaults, policies and instances, and
+//     Data Protection's own rules.
 //
-// What it answers, as ARM does:
-//   - every request needs "Authorization: Bearer <Options.Token>" (401
-//     AuthenticationFailed) and ?api-version= (400 MissingApiVersionParameter,
-//     or InvalidApiVersionParameter for a version no served document has);
-//     several api-versions of one path may be served side by side;
-//   - path segments match case-insensitively; the subscription, resource
-//     group and each parent resource must exist (404 SubscriptionNotFound,
-//     ResourceGroupNotFound, ParentResourceNotFound, ResourceNotFound);
-//   - lists answer {"value":[...],"nextLink":"<absolute URL>"} with an
-//     opaque $skipToken, Options.PageSize items a page, and every
-//     Options.EmptyPageEvery-th page empty but still pointing on; lists
-//     whose x-ms-pageable nextLinkName is null answer one page;
-//   - PUT creates (201) or replaces (200), PATCH merges (RFC 7386),
-//     DELETE removes the resource and everything nested under it (204 when
-//     already gone), POST runs an action; bodies are validated against the
-//     document with kin-openapi's openapi3filter (400 InvalidRequestContent);
-//   - operations marked x-ms-long-running-operation answer 201 (PUT) or 202
-//     (PATCH, DELETE, POST) with absolute Azure-AsyncOperation
-//     (/_emulator/operations/{id}) and Location (/_emulator/operations/{id}/result)
-//     URLs and Retry-After; the status URL says InProgress for
-//     Options.LROPolls polls, then Succeeded, or Failed/Canceled with an
-//     error when the starting request carried LROOutcomeHeader or
-//     Options.LROFailEvery picked it (the change is then not made);
-//   - conflicts: 409 AnotherOperationInProgress to a write on a resource
-//     whose long-running operation has not yet reported its outcome
-//     (unpolled, it settles after LROPolls+1 Retry-After periods, at
-//     least a second each); Data Protection's 400
-//     UserErrorDppDatasourceAlreadyProtected to a backup instance or
-//     validateForBackup naming a datasource another instance protects;
-//     409 Conflict to deleting a backup vault that holds backup instances;
-//   - action results the document has no example for are built from the
-//     schema: a polymorphic type's first subtype with its discriminator
-//     value, ids as GUIDs (fresh per request, drawn from Seed) or the
-//     target's ARM id, names and types the target's;
-//   - faults, decided by the request's sequence number and Options.Seed:
-//     429 TooManyRequests with Retry-After, 500/503 bursts, dropped
-//     connections, added latency; every answer carries x-ms-request-id and
-//     x-ms-ratelimit-remaining-subscription-{reads,writes,deletes}.
+// Several subscriptions: Options.Dataset.Subscriptions (the inventory
+// always spans subscriptions 1 and 2). To test a caller that fans out over
+// subscriptions, Options.RefuseSubscriptions makes one answer every
+// request with 409 MissingSubscriptionRegistration (RefuseUnregistered)
+// or 403 AuthorizationFailed (RefuseForbidden):
 //
-// Documents whose operations take no api-version (providers generated from
-// plain OpenAPI 3 specs) are served as a generic REST API instead: auth per
-// the document's security scheme, seeded collections, lists paged as each
-// method's pagination config says (body token, Link or named header, page
-// number); see generic.go.
+//	emulator.Options{RefuseSubscriptions: map[string]emulator.Refusal{
+//		emulator.SubscriptionID(1): emulator.RefuseForbidden,
+//	}}
 //
 // GET /_emulator/stats (Stats as JSON) and GET /_emulator/log (the recent
 // requests) need no token and are not counted.
 package emulator
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"github.com/skyql/skyql/pkg/emulator/arm"
+	"github.com/skyql/skyql/pkg/emulator/rest"
+	"github.com/skyql/skyql/pkg/emulator/samples"
+	"github.com/skyql/skyql/pkg/emulator/samples/dataprotection"
+	"github.com/skyql/skyql/pkg/emulator/traffic"
 	"github.com/skyql/skyql/pkg/provider"
 )
 
@@ -77,10 +56,50 @@ import (
 const DefaultToken = "skyql-emulator-token"
 
 // LROOutcomeHeader on a request that starts a long-running operation picks
-// how it ends: "Failed" or "Canceled" (anything else, or no header: it
-// succeeds). The operation's status then carries an error, and the
-// request's change is not applied.
-const LROOutcomeHeader = "X-Emulator-LRO-Outcome"
+// how it ends: "Failed" or "Canceled".
+const LROOutcomeHeader = arm.LROOutcomeHeader
+
+// DefaultItemsPerCollection is how many items each collection of a plain
+// REST API holds.
+const DefaultItemsPerCollection = rest.DefaultItemsPerCollection
+
+// The sample dataset's fixed names (see samples.DatasetSize).
+const (
+	DefaultSubscriptionID = samples.DefaultSubscriptionID
+	DefaultTenantID       = samples.DefaultTenantID
+	DefaultResourceGroup  = samples.DefaultResourceGroup
+	DefaultLocation       = samples.DefaultLocation
+	DefaultVault          = samples.DefaultVault
+	DefaultPolicy         = samples.DefaultPolicy
+	DefaultVM             = samples.DefaultVM
+)
+
+// DatasetSize sizes the sample data; see samples.DatasetSize.
+type DatasetSize = samples.DatasetSize
+
+// DefaultDataset, SingleVault, ParseDatasetSize and SubscriptionID are
+// samples', here so callers need one import.
+var (
+	DefaultDataset   = samples.DefaultDataset
+	SingleVault      = samples.SingleVault
+	ParseDatasetSize = samples.ParseDatasetSize
+	SubscriptionID   = samples.SubscriptionID
+)
+
+// Refusal is how a subscription refuses every request under it.
+type Refusal = arm.Refusal
+
+// The refusals of Options.RefuseSubscriptions.
+const (
+	RefuseUnregistered = arm.RefuseUnregistered // 409 MissingSubscriptionRegistration
+	RefuseForbidden    = arm.RefuseForbidden    // 403 AuthorizationFailed
+)
+
+// Stats are the emulator's counters; LogEntry is one logged request.
+type (
+	Stats    = traffic.Stats
+	LogEntry = traffic.LogEntry
+)
 
 // Options configure an Emulator. The zero value serves the default dataset
 // with 100 items per page, no faults and no latency.
@@ -114,6 +133,9 @@ type Options struct {
 	FailStatus int
 	// DropEvery closes the connection without an answer on every Nth request.
 	DropEvery int
+	// RefuseSubscriptions answers every ARM request under a subscription
+	// (keyed by id) with a refusal.
+	RefuseSubscriptions map[string]Refusal
 	// Seed drives the dataset and the random faults; the same seed and the
 	// same request order give the same answers.
 	Seed int64
@@ -123,33 +145,26 @@ type Options struct {
 	Dataset DatasetSize
 	// LogSize is how many recent requests the request log keeps (default 1000).
 	LogSize int
-	// ItemsPerCollection sizes the data of a generic (non-ARM) API: items in
-	// each collection (default DefaultItemsPerCollection). See generic.go.
+	// ItemsPerCollection sizes the data of a plain REST API: items in
+	// each collection (default DefaultItemsPerCollection).
 	ItemsPerCollection int
 }
 
-// Emulator is a running ARM emulator. It is safe for concurrent use.
+// Emulator is a running emulator. It is safe for concurrent use.
 type Emulator struct {
-	opts   Options
-	router *router
-	store  *store
-	lros   *lroTable
-	stats  *recorder
-	seq    atomic.Uint64 // request sequence number, drives faults
-	pages  atomic.Uint64 // list pages served, drives EmptyPageEvery
+	opts    Options
+	traffic *traffic.Traffic
+	api     http.Handler
 
 	mu     sync.Mutex
 	server *http.Server
-
-	// generic, when set, serves a non-ARM API instead of router and store.
-	generic *genericAPI
 }
 
-// New builds an emulator serving the given service documents and seeds its
-// store. Several api-versions of one service may be served together; a
+// New builds an emulator serving the given services, parsed now, and
+// seeds it. Several api-versions of one service may be served together; a
 // request picks one with ?api-version=.
 func New(services []*provider.Service, opts Options) (*Emulator, error) {
-	full := make([]*provider.Service, 0, len(services))
+	var full []*provider.Service
 	for _, s := range services {
 		if s == nil {
 			continue
@@ -162,47 +177,109 @@ func New(services []*provider.Service, opts Options) (*Emulator, error) {
 		}
 		full = append(full, f)
 	}
-	if isGenericAPI(full) {
-		return newGenericEmulator(full, opts)
+	if err := opts.normalize(); err != nil {
+		return nil, err
 	}
-	docs := make([]document, 0, len(full))
-	for _, s := range full {
-		docs = append(docs, document{doc: s.Doc, source: s.File})
+	tr := traffic.New(opts.trafficConfig())
+	if len(full) > 0 && rest.Plain(full) {
+		srv, err := rest.New(rest.Config{Token: opts.Token, PageSize: opts.PageSize, ItemsPerCollection: opts.ItemsPerCollection, Seed: opts.Seed}, tr, full)
+		if err != nil {
+			return nil, fmt.Errorf("emulator: %w", err)
+		}
+		return &Emulator{opts: opts, traffic: tr, api: srv}, nil
 	}
-	return newEmulator(docs, opts)
+	docs := make([]arm.Document, len(full))
+	for i, s := range full {
+		doc := s.Doc
+		docs[i] = arm.Document{Source: s.File, Load: func() (*openapi3.T, error) { return doc, nil }}
+	}
+	return newARM(docs, opts, tr)
 }
 
-// document is one OpenAPI document to serve and where it came from.
-type document struct {
-	doc    *openapi3.T
-	source string
-}
-
-func newEmulator(docs []document, opts Options) (*Emulator, error) {
-	if len(docs) == 0 {
-		return nil, errors.New("emulator: no service documents to serve; pass at least one loaded service")
+// ServeProvider builds an emulator serving every service of p. An Azure
+// Resource Manager provider's documents are parsed only when a request
+// first reaches one of their paths, so it starts at once whatever the
+// number of services; any other provider's are parsed now.
+func ServeProvider(p *provider.Provider, opts Options) (*Emulator, error) {
+	var (
+		docs  []arm.Document
+		isARM bool
+	)
+	for _, name := range p.ServiceNames() {
+		paths, err := p.ServicePaths(name)
+		if err != nil {
+			return New(servicesOf(p), opts) // not routable without parsing: parse everything
+		}
+		if len(paths) == 0 {
+			continue // nothing to serve
+		}
+		isARM = isARM || armPaths(paths)
+		docs = append(docs, arm.Document{Source: p.Name + "." + name, Paths: paths, Load: func() (*openapi3.T, error) {
+			s, err := p.Service(name)
+			if err != nil {
+				return nil, err
+			}
+			full, err := s.Full()
+			if err != nil {
+				return nil, err
+			}
+			return full.Doc, nil
+		}})
+	}
+	if !isARM {
+		return New(servicesOf(p), opts)
 	}
 	if err := opts.normalize(); err != nil {
 		return nil, err
 	}
-	rt := &router{}
-	for _, d := range docs {
-		if err := rt.addDocument(d.doc, d.source); err != nil {
-			return nil, err
+	return newARM(docs, opts, traffic.New(opts.trafficConfig()))
+}
+
+// armPaths: some template is an Azure Resource Manager one, under
+// /subscriptions or /providers.
+func armPaths(paths []string) bool {
+	for _, p := range paths {
+		lower := strings.ToLower(p)
+		if strings.HasPrefix(lower, "/subscriptions/") || strings.HasPrefix(lower, "/providers/") {
+			return true
 		}
 	}
-	e := &Emulator{
-		opts:   opts,
-		router: rt,
-		lros:   newLROTable(),
-		stats:  newRecorder(opts.LogSize),
+	return false
+}
+
+// servicesOf lists p's services; one that fails to load is left for New's
+// error.
+func servicesOf(p *provider.Provider) []*provider.Service {
+	var out []*provider.Service
+	for _, name := range p.ServiceNames() {
+		s, err := p.Service(name)
+		if err != nil {
+			continue
+		}
+		out = append(out, s)
 	}
-	st, err := seed(opts.Dataset, opts.Seed)
+	return out
+}
+
+func newARM(docs []arm.Document, opts Options, tr *traffic.Traffic) (*Emulator, error) {
+	if len(docs) == 0 {
+		return nil, errors.New("emulator: no service documents to serve; pass at least one loaded service")
+	}
+	d := opts.Dataset
+	st := arm.NewStore(d.Subscriptions*d.ResourceGroups*d.Vaults*(d.Instances+4) + 256)
+	if err := samples.Seed(st, d, opts.Seed); err != nil {
+		return nil, fmt.Errorf("emulator: %w", err)
+	}
+	dataprotection.Seed(st, d, opts.Seed)
+	st.Sort()
+	cfg := arm.Config{Token: opts.Token, PageSize: opts.PageSize, EmptyPageEvery: opts.EmptyPageEvery,
+		LROPolls: opts.LROPolls, LROFailEvery: opts.LROFailEvery, RetryAfter: opts.RetryAfter, Seed: opts.Seed,
+		RefuseSubscriptions: opts.RefuseSubscriptions}
+	srv, err := arm.New(cfg, tr, st, docs, []arm.Rule{dataprotection.Rules{}})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("emulator: %w", err)
 	}
-	e.store = st
-	return e, nil
+	return &Emulator{opts: opts, traffic: tr, api: srv}, nil
 }
 
 func (o *Options) normalize() error {
@@ -247,7 +324,44 @@ func (o *Options) normalize() error {
 	if o.Dataset == (DatasetSize{}) {
 		o.Dataset = DefaultDataset()
 	}
-	return o.Dataset.validate()
+	if err := o.Dataset.Validate(); err != nil {
+		return fmt.Errorf("emulator: %w", err)
+	}
+	return nil
+}
+
+func (o *Options) trafficConfig() traffic.Config {
+	return traffic.Config{Latency: o.Latency, Jitter: o.Jitter, ThrottleEvery: o.ThrottleEvery, ThrottleRate: o.ThrottleRate,
+		FailEvery: o.FailEvery, FailBurst: o.FailBurst, FailStatus: o.FailStatus, DropEvery: o.DropEvery,
+		RetryAfter: o.RetryAfter, Seed: o.Seed, LogSize: o.LogSize}
+}
+
+// Control endpoints: not served by the API, not counted, no token, no faults.
+const (
+	statsPath = "/_emulator/stats"
+	logPath   = "/_emulator/log"
+)
+
+// ServeHTTP answers the control endpoints, and hands everything else to
+// the API.
+func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var v any
+	switch r.URL.Path {
+	case statsPath:
+		v = e.Stats()
+	case logPath:
+		v = e.Log()
+	default:
+		e.api.ServeHTTP(w, r)
+		return
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, "encoding the answer failed: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Write(b)
 }
 
 // Handler serves the emulator; use it with httptest or your own server.
@@ -258,7 +372,7 @@ func (e *Emulator) Token() string { return e.opts.Token }
 
 // Start listens on addr, which must be a loopback address
 // ("127.0.0.1:0", "[::1]:8443", "localhost:9000"), and serves in the
-// background. It returns the base URL to point ARM clients at.
+// background. It returns the base URL to point clients at.
 func (e *Emulator) Start(addr string) (string, error) {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
@@ -298,7 +412,7 @@ func (e *Emulator) Close() error {
 }
 
 // Stats returns a snapshot of the counters.
-func (e *Emulator) Stats() Stats { return e.stats.snapshot() }
+func (e *Emulator) Stats() Stats { return e.traffic.Stats() }
 
 // Log returns the most recent requests, oldest first.
-func (e *Emulator) Log() []LogEntry { return e.stats.log() }
+func (e *Emulator) Log() []LogEntry { return e.traffic.Log() }

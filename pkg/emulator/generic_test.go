@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/skyql/skyql/pkg/emulator/rest"
 	"github.com/skyql/skyql/pkg/provider"
 )
 
@@ -24,7 +25,7 @@ func startGeneric(t *testing.T, services []*provider.Service, opts Options) (*Em
 	if err != nil {
 		t.Fatal(err)
 	}
-	if em.generic == nil {
+	if _, ok := em.api.(*rest.Server); !ok {
 		t.Fatal("documents without api-version were not served as a generic API")
 	}
 	srv := httptest.NewServer(em)

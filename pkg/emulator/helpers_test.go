@@ -72,12 +72,18 @@ func startEmulatorWith(tb testing.TB, services []*provider.Service, opts Options
 	if err != nil {
 		tb.Fatal(err)
 	}
+	return e, startOnLoopback(tb, e)
+}
+
+// startOnLoopback starts e for one test and returns its base URL.
+func startOnLoopback(tb testing.TB, e *Emulator) string {
+	tb.Helper()
 	base, err := e.Start("127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { e.Close() })
-	return e, base
+	return base
 }
 
 // vaultPath is the default vault's ARM path.
@@ -126,18 +132,23 @@ func call(tb testing.TB, method, url, token, body string) rawResponse {
 // errorCode decodes an ARM error body's code.
 func errorCode(tb testing.TB, body []byte) string {
 	tb.Helper()
-	var e armError
+	var e struct {
+		Error struct{ Code string }
+	}
 	if err := json.Unmarshal(body, &e); err != nil {
 		tb.Fatalf("not an ARM error body: %v: %s", err, body)
 	}
 	return e.Error.Code
 }
 
+// generatedAzure is the provider skyql generated and embeds.
+const generatedAzure = "../../registry/src/azure/v0.1.0"
+
 // generatedAzureServices loads every service of the provider documents
 // skyql generated (registry/src/azure/v0.1.0), the ones `skyql sandbox` serves.
 func generatedAzureServices(tb testing.TB) []*provider.Service {
 	tb.Helper()
-	p, err := provider.LoadDir("../../registry/src/azure/v0.1.0")
+	p, err := provider.LoadDir(generatedAzure)
 	if err != nil {
 		tb.Fatalf("loading the generated Azure provider: %v", err)
 	}

@@ -1,4 +1,4 @@
-package emulator
+package arm
 
 import (
 	"bytes"
@@ -8,24 +8,33 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
+
+	"github.com/skyql/skyql/pkg/emulator/example"
+	"github.com/skyql/skyql/pkg/emulator/internal/jsonhttp"
+	"github.com/skyql/skyql/pkg/emulator/internal/pathtemplate"
+	"github.com/skyql/skyql/pkg/emulator/internal/seeded"
 )
 
 // request is one routed ARM request.
 type request struct {
-	e     *Emulator
-	w     http.ResponseWriter
-	r     *http.Request
-	op    *operation
-	segs  []string
-	query url.Values
-	base  string
-	seq   uint64 // the request's sequence number
-	key   string // lower-case request path: the store key
+	s  *Server
+	w  http.ResponseWriter
+	r  *http.Request
+	op *operation
+	// segments and nodes are the operation's, lined up with segs.
+	segments []pathtemplate.Segment
+	nodes    []*node
+	segs     []string
+	query    url.Values
+	base     string
+	seq      uint64 // the request's sequence number
+	key      string // lower-case request path: the store key
 }
 
 func (q *request) serve() {
@@ -73,10 +82,10 @@ func isResourceGroupDepth(segs []string, i int) bool {
 func (q *request) checkAncestors() bool {
 	for i := 0; i+1 < len(q.segs); i++ {
 		sub, rg := isSubscriptionDepth(q.segs, i), isResourceGroupDepth(q.segs, i)
-		if !sub && !rg && !q.op.nodes[i].isItem {
+		if !sub && !rg && (q.nodes[i] == nil || !q.nodes[i].isItem.Load()) {
 			continue
 		}
-		if q.e.store.exists(q.prefixKey(i + 1)) {
+		if q.s.store.exists(q.prefixKey(i + 1)) {
 			continue
 		}
 		switch {
@@ -123,7 +132,7 @@ func (q *request) notFound(n int) {
 }
 
 func (q *request) get() {
-	body, ok := q.e.store.get(q.key)
+	body, ok := q.s.store.Get(q.key)
 	if !ok && q.op.kind == kindSingleton && q.op.resultBody != nil {
 		body, ok = q.result(), true
 	}
@@ -135,11 +144,11 @@ func (q *request) get() {
 		q.w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	writeBody(q.w, http.StatusOK, body)
+	jsonhttp.WriteBody(q.w, http.StatusOK, body)
 }
 
 func (q *request) list() {
-	e := q.e
+	s := q.s
 	after := ""
 	for k, v := range q.query {
 		if strings.EqualFold(k, "$skipToken") && len(v) > 0 && v[0] != "" {
@@ -153,21 +162,25 @@ func (q *request) list() {
 	}
 	size := 0
 	if q.op.paged {
-		size = e.opts.PageSize
+		size = s.cfg.PageSize
 	}
-	n := e.pages.Add(1)
-	e.stats.pages.Add(1)
+	n := s.pages.Add(1)
 	var (
 		bodies [][]byte
 		last   string
 		more   bool
 	)
-	if q.op.paged && e.opts.EmptyPageEvery > 0 && n%uint64(e.opts.EmptyPageEvery) == 0 {
+	empty := q.op.paged && s.cfg.EmptyPageEvery > 0 && n%uint64(s.cfg.EmptyPageEvery) == 0
+	s.traffic.PageServed(empty)
+	if empty {
 		// An empty page that still points on, from where this one began.
-		e.stats.emptyPages.Add(1)
 		last, more = after, true
 	} else {
-		bodies, last, more = e.store.page(q.key, after, size)
+		keep, ok := q.resourceFilter()
+		if !ok {
+			return
+		}
+		bodies, last, more = s.store.page(q.key, after, size, keep)
 	}
 	buf := pageBuffers.Get().(*bytes.Buffer)
 	buf.Reset()
@@ -185,8 +198,37 @@ func (q *request) list() {
 		buf.Write(link)
 	}
 	buf.WriteByte('}')
-	writeBody(q.w, http.StatusOK, buf.Bytes())
+	jsonhttp.WriteBody(q.w, http.StatusOK, buf.Bytes())
 	pageBuffers.Put(buf)
+}
+
+// resourceTypeFilter is the one $filter the generic resource lists take
+// here: Key Vault's Vaults_List asks for its vaults that way.
+var resourceTypeFilter = regexp.MustCompile(`(?i)^\s*resourceType\s+eq\s+'([^']+)'\s*$`)
+
+// resourceFilter is the $filter of a generic resource list
+// (/subscriptions/{s}/resources, .../resourceGroups/{rg}/resources) as a
+// test of store keys; nil for no filter or another list. On a filter it
+// cannot apply it has answered 400 and returns ok=false.
+func (q *request) resourceFilter() (keep func(key string) bool, ok bool) {
+	n := len(q.segs)
+	generic := n >= 3 && strings.EqualFold(q.segs[n-1], "resources") &&
+		(n == 3 && strings.EqualFold(q.segs[0], "subscriptions") || n == 5 && isResourceGroupDepth(q.segs, 3))
+	filter := q.query.Get("$filter")
+	if !generic || filter == "" {
+		return nil, true
+	}
+	m := resourceTypeFilter.FindStringSubmatch(filter)
+	if m == nil {
+		writeError(q.w, http.StatusBadRequest, "InvalidFilter", "The $filter %q is not supported by the emulator; it filters resource lists by resourceType eq '<Namespace/type>' only.", filter)
+		return nil, false
+	}
+	// Keys here are /subscriptions/s/resourcegroups/rg/providers/ns/type/name.
+	suffix := "/providers/" + strings.ToLower(m[1]) + "/"
+	return func(key string) bool {
+		i := strings.Index(key, "/providers/")
+		return i >= 0 && strings.HasPrefix(key[i:], suffix) && strings.Count(key[i+len(suffix):], "/") == 0
+	}, true
 }
 
 // nextLink is the absolute URL of the page after the item sorted as last:
@@ -205,12 +247,12 @@ func (q *request) nextLink(last string) string {
 // readBody reads and validates the request body against the operation's
 // schema; on failure it has answered 400 and returns ok=false.
 func (q *request) readBody() (data []byte, ok bool) {
-	data, err := readAll(q.r.Body)
+	data, err := jsonhttp.ReadBody(q.r.Body)
 	if err != nil {
 		writeError(q.w, http.StatusBadRequest, "InvalidRequestContent", "The request content could not be read: %v", err)
 		return nil, false
 	}
-	if len(data) > 8<<20 {
+	if len(data) > jsonhttp.MaxBody {
 		writeError(q.w, http.StatusRequestEntityTooLarge, "RequestContentTooLarge", "The request content is larger than ARM's 8 MB limit.")
 		return nil, false
 	}
@@ -258,20 +300,6 @@ func validationMessage(err error) string {
 	return err.Error()
 }
 
-func decodeObject(data []byte) (map[string]any, error) {
-	m := map[string]any{}
-	if len(bytes.TrimSpace(data)) == 0 {
-		return m, nil
-	}
-	if err := json.Unmarshal(data, &m); err != nil {
-		return nil, err
-	}
-	if m == nil {
-		return nil, errors.New("the body is null; send a JSON object")
-	}
-	return m, nil
-}
-
 // identity is the id, name and type ARM reports for the resource at the
 // request path: literals spelled as the document spells them, names as
 // the caller sent them.
@@ -283,10 +311,10 @@ func (q *request) identity() (id, name, typ string) {
 // (n = len-1: the resource an action runs on).
 func (q *request) identityOf(n int) (id, name, typ string) {
 	var b strings.Builder
-	for i, s := range q.op.segments[:n] {
+	for i, s := range q.segments[:n] {
 		b.WriteByte('/')
-		if s.literal != "" {
-			b.WriteString(s.literal)
+		if s.Literal != "" {
+			b.WriteString(s.Literal)
 		} else {
 			b.WriteString(q.segs[i])
 		}
@@ -296,9 +324,9 @@ func (q *request) identityOf(n int) (id, name, typ string) {
 	start := typeStart(q.segs[:n])
 	switch {
 	case start > 0 && start < n:
-		parts := []string{q.op.segments[start].literal}
+		parts := []string{q.segments[start].Literal}
 		for i := start + 1; i < n; i++ {
-			if l := q.op.segments[i].literal; l != "" {
+			if l := q.segments[i].Literal; l != "" {
 				parts = append(parts, l)
 			}
 		}
@@ -314,7 +342,7 @@ func (q *request) put() {
 	if !ok {
 		return
 	}
-	m, err := decodeObject(data)
+	m, err := jsonhttp.DecodeObject(data)
 	if err != nil {
 		writeError(q.w, http.StatusBadRequest, "InvalidRequestContent", "The request content was invalid and could not be deserialized: %v", err)
 		return
@@ -330,12 +358,12 @@ func (q *request) put() {
 		"lastModifiedBy": "emulator@skyql.local", "lastModifiedByType": "User", "lastModifiedAt": now,
 	}
 	props, _ := m["properties"].(map[string]any)
-	if strings.ToLower(typ) == backupInstanceType && q.refuseProtectedDatasource(datasourceOf(props), q.key) {
-		return
-	}
 	if props != nil {
 		props["provisioningState"] = "Succeeded"
-		applyTypeDefaults(typ, props)
+	}
+	w := &Write{Method: http.MethodPut, Key: q.key, Type: typ, Body: m}
+	if !q.admit(w) {
+		return
 	}
 	stored, err := json.Marshal(m)
 	if err != nil {
@@ -343,42 +371,44 @@ func (q *request) put() {
 		return
 	}
 	status := http.StatusCreated
-	if q.e.store.exists(q.key) {
+	if q.s.store.exists(q.key) {
 		status = http.StatusOK
 	}
 	if !q.op.lro {
-		q.e.store.put(q.key, name, stored)
-		writeBody(q.w, status, stored)
+		q.s.store.put(q.key, name, stored)
+		q.applied(w)
+		jsonhttp.WriteBody(q.w, status, stored)
 		return
 	}
-	outcome := q.e.lroOutcome(q.r)
+	outcome := q.s.lroOutcome(q.r)
 	if outcome == "Succeeded" {
-		q.e.store.put(q.key, name, stored)
+		q.s.store.put(q.key, name, stored)
+		q.applied(w)
 	}
 	op := q.startLRO(q.key, outcome, http.StatusOK, stored)
-	q.e.setLROHeaders(q.w.Header(), q.base, op, false)
+	q.s.setLROHeaders(q.w.Header(), q.base, op, false)
 	initial := stored
 	if props != nil {
 		// The first answer shows the operation under way, as ARM does.
 		props["provisioningState"] = "Accepted"
 		initial, _ = json.Marshal(m)
 	}
-	writeBody(q.w, status, initial)
+	jsonhttp.WriteBody(q.w, status, initial)
 }
 
 // startLRO starts a long-running operation changing the resource at target.
 func (q *request) startLRO(target, outcome string, resultStatus int, resultBody []byte) *lro {
-	e := q.e
-	e.stats.lrosStarted.Add(1)
+	s := q.s
+	s.traffic.LROStarted()
 	// Unpolled, an operation settles after the time a client honouring
 	// Retry-After would take to see it finish (at least a second a poll).
-	step := max(e.opts.RetryAfter, time.Second)
-	settles := time.Now().Add(time.Duration(e.opts.LROPolls+1) * step)
-	return e.lros.start(q.op.apiVersion, q.r.Method, target, outcome, settles, resultStatus, resultBody)
+	step := max(s.cfg.RetryAfter, time.Second)
+	settles := time.Now().Add(time.Duration(s.cfg.LROPolls+1) * step)
+	return s.lros.start(q.op.apiVersion, q.r.Method, target, outcome, settles, resultStatus, resultBody)
 }
 
 func (q *request) patch() {
-	current, ok := q.e.store.get(q.key)
+	current, ok := q.s.store.Get(q.key)
 	if !ok {
 		q.notFound(len(q.segs))
 		return
@@ -387,17 +417,17 @@ func (q *request) patch() {
 	if !ok {
 		return
 	}
-	patch, err := decodeObject(data)
+	patch, err := jsonhttp.DecodeObject(data)
 	if err != nil {
 		writeError(q.w, http.StatusBadRequest, "InvalidRequestContent", "The request content was invalid and could not be deserialized: %v", err)
 		return
 	}
-	m, err := decodeObject(current)
+	m, err := jsonhttp.DecodeObject(current)
 	if err != nil {
 		writeError(q.w, http.StatusInternalServerError, "InternalServerError", "the stored resource is not a JSON object: %v", err)
 		return
 	}
-	mergePatch(m, patch)
+	jsonhttp.MergePatch(m, patch)
 	id, name, typ := q.identity()
 	m["id"], m["name"] = id, name
 	if typ != "" {
@@ -412,57 +442,43 @@ func (q *request) patch() {
 		return
 	}
 	if !q.op.lro {
-		q.e.store.update(q.key, updated)
-		writeBody(q.w, http.StatusOK, updated)
+		q.s.store.Update(q.key, updated)
+		jsonhttp.WriteBody(q.w, http.StatusOK, updated)
 		return
 	}
-	outcome := q.e.lroOutcome(q.r)
+	outcome := q.s.lroOutcome(q.r)
 	if outcome == "Succeeded" {
-		q.e.store.update(q.key, updated)
+		q.s.store.Update(q.key, updated)
 	}
 	op := q.startLRO(q.key, outcome, http.StatusOK, updated)
-	q.e.setLROHeaders(q.w.Header(), q.base, op, true)
+	q.s.setLROHeaders(q.w.Header(), q.base, op, true)
 	q.w.WriteHeader(http.StatusAccepted)
 }
 
-// mergePatch applies an RFC 7386 JSON merge patch: objects merge, null
-// deletes, anything else replaces.
-func mergePatch(target, patch map[string]any) {
-	for k, v := range patch {
-		if v == nil {
-			delete(target, k)
-			continue
-		}
-		if pm, ok := v.(map[string]any); ok {
-			if tm, ok := target[k].(map[string]any); ok {
-				mergePatch(tm, pm)
-				continue
-			}
-		}
-		target[k] = v
-	}
-}
-
 func (q *request) remove() {
-	if !q.e.store.exists(q.key) {
+	if !q.s.store.exists(q.key) {
 		// ARM answers a delete of something already gone with 204.
 		q.w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	if q.refuseVaultWithInstances() {
+	_, _, typ := q.identity()
+	w := &Write{Method: http.MethodDelete, Key: q.key, Type: typ}
+	if !q.admit(w) {
 		return
 	}
 	if !q.op.lro {
-		q.e.store.remove(q.key)
+		q.s.store.remove(q.key)
+		q.applied(w)
 		q.w.WriteHeader(http.StatusOK)
 		return
 	}
-	outcome := q.e.lroOutcome(q.r)
+	outcome := q.s.lroOutcome(q.r)
 	if outcome == "Succeeded" {
-		q.e.store.remove(q.key)
+		q.s.store.remove(q.key)
+		q.applied(w)
 	}
 	op := q.startLRO(q.key, outcome, http.StatusNoContent, nil)
-	q.e.setLROHeaders(q.w.Header(), q.base, op, true)
+	q.s.setLROHeaders(q.w.Header(), q.base, op, true)
 	q.w.WriteHeader(http.StatusAccepted)
 }
 
@@ -471,18 +487,20 @@ func (q *request) action() {
 	if !ok {
 		return
 	}
-	name := q.segs[len(q.segs)-1]
-	if strings.EqualFold(name, "validateForBackup") && q.refuseProtectedDatasource(validateForBackupDatasource(data), "") {
+	target := q.prefixKey(len(q.segs) - 1)
+	_, _, typ := q.identityOf(len(q.segs) - 1)
+	sent, _ := jsonhttp.DecodeObject(data) // an action's body need not be an object
+	w := &Write{Method: http.MethodPost, Key: target, Type: typ, Action: q.segs[len(q.segs)-1], Body: sent}
+	if !q.admit(w) {
 		return
 	}
-	target := q.prefixKey(len(q.segs) - 1)
 	result := q.result()
 	outcome := "Succeeded"
 	if q.op.lro {
-		outcome = q.e.lroOutcome(q.r)
+		outcome = q.s.lroOutcome(q.r)
 	}
 	if outcome == "Succeeded" {
-		q.e.applyAction(target, name)
+		q.applied(w)
 	}
 	status := http.StatusOK
 	if result == nil && q.op.noContent {
@@ -493,10 +511,46 @@ func (q *request) action() {
 			q.w.WriteHeader(status)
 			return
 		}
-		writeBody(q.w, status, result)
+		jsonhttp.WriteBody(q.w, status, result)
 		return
 	}
 	op := q.startLRO(target, outcome, status, result)
-	q.e.setLROHeaders(q.w.Header(), q.base, op, true)
+	q.s.setLROHeaders(q.w.Header(), q.base, op, true)
 	q.w.WriteHeader(http.StatusAccepted)
+}
+
+// admit runs the rules over a write; on a refusal it has answered.
+func (q *request) admit(w *Write) bool {
+	for _, rule := range q.s.rules {
+		err := rule.Admit(q.s.store, w)
+		if err == nil {
+			continue
+		}
+		var refusal *Error
+		if errors.As(err, &refusal) {
+			writeError(q.w, refusal.Status, refusal.Code, "%s", refusal.Message)
+		} else {
+			writeError(q.w, http.StatusInternalServerError, "InternalServerError", "%v", err)
+		}
+		return false
+	}
+	return true
+}
+
+// applied tells the rules a write took effect.
+func (q *request) applied(w *Write) {
+	for _, rule := range q.s.rules {
+		rule.Applied(q.s.store, w)
+	}
+}
+
+// result is the operation's result body, its placeholders filled with the
+// resource the request ran on and a GUID drawn from the seed and the
+// request's sequence number.
+func (q *request) result() []byte {
+	if !q.op.templated || len(q.segs) < 2 {
+		return q.op.resultBody
+	}
+	id, name, typ := q.identityOf(len(q.segs) - 1)
+	return example.Fill(q.op.resultBody, example.Target{ID: id, Name: name, Type: typ, GUID: seeded.GUID(q.s.cfg.Seed, q.seq, 11)})
 }

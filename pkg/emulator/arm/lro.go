@@ -1,10 +1,9 @@
-package emulator
+package arm
 
 import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -103,16 +102,16 @@ func resultURL(base string, op *lro) string {
 }
 
 // lroOutcome decides how a starting operation ends: the request header
-// wins, then Options.LROFailEvery.
-func (e *Emulator) lroOutcome(r *http.Request) string {
+// wins, then Config.LROFailEvery.
+func (s *Server) lroOutcome(r *http.Request) string {
 	switch strings.ToLower(r.Header.Get(LROOutcomeHeader)) {
 	case "failed":
 		return "Failed"
 	case "canceled", "cancelled":
 		return "Canceled"
 	}
-	if every := e.opts.LROFailEvery; every > 0 {
-		if n := e.stats.lrosStarted.Load() + 1; n%int64(every) == 0 {
+	if every := s.cfg.LROFailEvery; every > 0 {
+		if n := s.traffic.LROsStarted() + 1; n%int64(every) == 0 {
 			return "Failed"
 		}
 	}
@@ -120,18 +119,12 @@ func (e *Emulator) lroOutcome(r *http.Request) string {
 }
 
 // setLROHeaders adds the polling headers of an accepted operation.
-func (e *Emulator) setLROHeaders(h http.Header, base string, op *lro, withLocation bool) {
+func (s *Server) setLROHeaders(h http.Header, base string, op *lro, withLocation bool) {
 	h.Set("Azure-AsyncOperation", statusURL(base, op))
 	if withLocation {
 		h.Set("Location", resultURL(base, op))
 	}
-	e.setRetryAfter(h)
-}
-
-func (e *Emulator) setRetryAfter(h http.Header) {
-	d := e.opts.RetryAfter
-	h.Set("Retry-After", strconv.Itoa(int(d/time.Second)))
-	h.Set("retry-after-ms", strconv.FormatInt(d.Milliseconds(), 10))
+	s.traffic.SetRetryAfter(h)
 }
 
 // operationStatus is the body an Azure-AsyncOperation URL answers with.
@@ -149,29 +142,29 @@ func lroError(op *lro) *armErrorDetail {
 	if op.outcome == "Canceled" {
 		return &armErrorDetail{Code: "OperationCanceled", Message: fmt.Sprintf("Operation %s was canceled, as the request asked with %s.", op.id, LROOutcomeHeader)}
 	}
-	return &armErrorDetail{Code: "OperationFailed", Message: fmt.Sprintf("Operation %s failed, as requested (header %s or Options.LROFailEvery); nothing was changed.", op.id, LROOutcomeHeader)}
+	return &armErrorDetail{Code: "OperationFailed", Message: fmt.Sprintf("Operation %s failed, as requested (header %s or the LRO fail-every option); nothing was changed.", op.id, LROOutcomeHeader)}
 }
 
 // serveOperation answers a status URL (".../operations/{id}") or a result
 // URL (".../operations/{id}/result").
-func (e *Emulator) serveOperation(w http.ResponseWriter, r *http.Request, base string) {
+func (s *Server) serveOperation(w http.ResponseWriter, r *http.Request, base string) {
 	rest := strings.TrimPrefix(r.URL.Path, operationsPrefix)
 	id, sub, _ := strings.Cut(rest, "/")
 	if r.Method != http.MethodGet || (sub != "" && sub != "result") {
 		writeError(w, http.StatusNotFound, "NotFound", "No operation endpoint at %s %s: poll the Azure-AsyncOperation or Location URL with GET.", r.Method, r.URL.Path)
 		return
 	}
-	op, done := e.lros.poll(id, e.opts.LROPolls)
+	op, done := s.lros.poll(id, s.cfg.LROPolls)
 	if op == nil {
 		writeError(w, http.StatusNotFound, "OperationNotFound", "Operation %q does not exist on this emulator (it forgets operations when it restarts).", id)
 		return
 	}
-	e.stats.lroPolls.Add(1)
+	s.traffic.LROPolled()
 	h := w.Header()
 	if sub == "result" {
 		if !done {
 			h.Set("Location", resultURL(base, op))
-			e.setRetryAfter(h)
+			s.traffic.SetRetryAfter(h)
 			w.WriteHeader(http.StatusAccepted)
 			return
 		}
@@ -203,7 +196,7 @@ func (e *Emulator) serveOperation(w http.ResponseWriter, r *http.Request, base s
 			st.Error = lroError(op)
 		}
 	} else {
-		e.setRetryAfter(h)
+		s.traffic.SetRetryAfter(h)
 	}
 	body, _ := json.Marshal(st)
 	h.Set("Content-Type", "application/json; charset=utf-8")

@@ -1,7 +1,9 @@
-package emulator
+package traffic
 
 import (
 	"time"
+
+	"github.com/skyql/skyql/pkg/emulator/internal/seeded"
 )
 
 // fault is what the injector decided for one request.
@@ -15,34 +17,20 @@ const (
 	faultFail503
 )
 
-// mix is splitmix64: a fixed function of (seed, request number, purpose),
-// so faults and jitter repeat exactly for the same seed and request order
-// no matter how requests interleave on goroutines.
-func mix(seed int64, n uint64, purpose uint64) uint64 {
-	z := uint64(seed) ^ (n * 0x9e3779b97f4a7c15) ^ (purpose * 0xbf58476d1ce4e5b9)
-	z += 0x9e3779b97f4a7c15
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
-	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
-	return z ^ (z >> 31)
-}
-
-// unit maps a mixed value to [0, 1).
-func unit(v uint64) float64 { return float64(v>>11) / (1 << 53) }
-
 const (
 	purposeThrottle = 1
 	purposeJitter   = 2
 )
 
 // faultFor decides request n's fault (n counts from 1).
-func (o *Options) faultFor(n uint64) fault {
+func (o *Config) faultFor(n uint64) fault {
 	if o.DropEvery > 0 && n%uint64(o.DropEvery) == 0 {
 		return faultDrop
 	}
 	if o.ThrottleEvery > 0 && n%uint64(o.ThrottleEvery) == 0 {
 		return faultThrottle
 	}
-	if o.ThrottleRate > 0 && unit(mix(o.Seed, n, purposeThrottle)) < o.ThrottleRate {
+	if o.ThrottleRate > 0 && seeded.Unit(seeded.Mix(o.Seed, n, purposeThrottle)) < o.ThrottleRate {
 		return faultThrottle
 	}
 	if o.FailEvery > 0 && n >= uint64(o.FailEvery) {
@@ -60,10 +48,10 @@ func (o *Options) faultFor(n uint64) fault {
 }
 
 // delayFor is request n's added latency.
-func (o *Options) delayFor(n uint64) time.Duration {
+func (o *Config) delayFor(n uint64) time.Duration {
 	d := o.Latency
 	if o.Jitter > 0 {
-		d += time.Duration(unit(mix(o.Seed, n, purposeJitter)) * float64(o.Jitter))
+		d += time.Duration(seeded.Unit(seeded.Mix(o.Seed, n, purposeJitter)) * float64(o.Jitter))
 	}
 	return d
 }

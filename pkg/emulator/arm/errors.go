@@ -1,4 +1,4 @@
-package emulator
+package arm
 
 import (
 	"encoding/json"
@@ -25,4 +25,19 @@ func writeError(w http.ResponseWriter, status int, code, format string, args ...
 	h.Set("x-ms-error-code", code)
 	w.WriteHeader(status)
 	w.Write(body)
+}
+
+// Error is an ARM error answer: a status and the body's code and message.
+// Rules return it to refuse a write.
+type Error struct {
+	Status  int
+	Code    string
+	Message string
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+// Errorf builds an Error.
+func Errorf(status int, code, format string, args ...any) *Error {
+	return &Error{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
 }

@@ -1,4 +1,23 @@
-package emulator
+// Package rest serves provider documents of plain REST APIs (no
+// api-version, e.g. generated from a plain OpenAPI 3 spec) from seeded,
+// stateful collections:
+//
+//   - no api-version, no ARM ancestry checks; paths match the documents' templates
+//     exactly (literals case-sensitively);
+//   - auth follows the document's security scheme, else the provider's config.auth:
+//     an API key in the scheme's header or query parameter, a bearer token, or basic
+//     auth with any user name, each carrying Config.Token; none when neither says;
+//   - every collection (a GET whose last path segment is a literal and whose
+//     method has rows) holds Config.ItemsPerCollection items built from the row
+//     schema with varied, deterministic values; nested collections
+//     (/owners/{ownerId}/pets) are filled under each parent item;
+//   - lists page as the method's pagination config says: a token or the next URL in
+//     the body, a Link (RFC 8288) or named header (x-next), or page numbers; the page
+//     size is the request's size parameter (limit, per_page, ...) or
+//     Config.PageSize; a query parameter named like a row property filters on it;
+//   - POST to a collection creates (201), GET/PUT/PATCH/DELETE an item reads,
+//     replaces or creates, merges, removes it; errors are {"code","message"}.
+package rest
 
 import (
 	"encoding/base64"
@@ -15,33 +34,20 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"github.com/skyql/skyql/pkg/emulator/example"
+	"github.com/skyql/skyql/pkg/emulator/internal/jsonhttp"
+	"github.com/skyql/skyql/pkg/emulator/internal/pathtemplate"
+	"github.com/skyql/skyql/pkg/emulator/internal/seeded"
+	"github.com/skyql/skyql/pkg/emulator/traffic"
 	"github.com/skyql/skyql/pkg/provider"
 )
-
-// A generic (non-ARM) API is served when no operation of the documents has an
-// api-version parameter, e.g. a provider generated from a plain OpenAPI 3 spec:
-//
-//   - no api-version, no ARM ancestry checks; paths match the documents' templates
-//     exactly (literals case-sensitively);
-//   - auth follows the document's security scheme, else the provider's config.auth:
-//     an API key in the scheme's header or query parameter, a bearer token, or basic
-//     auth with any user name, each carrying Options.Token; none when neither says;
-//   - every collection (a GET whose last path segment is a literal and whose
-//     method has rows) holds Options.ItemsPerCollection items built from the row
-//     schema with varied, deterministic values; nested collections
-//     (/owners/{ownerId}/pets) are filled under each parent item;
-//   - lists page as the method's pagination config says: a token or the next URL in
-//     the body, a Link (RFC 8288) or named header (x-next), or page numbers; the page
-//     size is the request's size parameter (limit, per_page, ...) or
-//     Options.PageSize; a query parameter named like a row property filters on it;
-//   - POST to a collection creates (201), GET/PUT/PATCH/DELETE an item reads,
-//     replaces or creates, merges, removes it; errors are {"code","message"}.
 
 // DefaultItemsPerCollection is how many items each collection of a generic API holds.
 const DefaultItemsPerCollection = 45
 
-// isGenericAPI: none of the services' operations takes an api-version parameter.
-func isGenericAPI(services []*provider.Service) bool {
+// Plain reports whether no operation of the services takes an api-version
+// parameter: a plain REST API, not Azure Resource Manager.
+func Plain(services []*provider.Service) bool {
 	found := false
 	for _, s := range services {
 		if s == nil || s.Doc == nil || s.Doc.Paths == nil {
@@ -67,7 +73,7 @@ func isGenericAPI(services []*provider.Service) bool {
 type genericRoute struct {
 	method   string
 	template string
-	segs     []segment
+	segs     []pathtemplate.Segment
 	op       *openapi3.Operation
 	// m is the provider method bound to the operation, when a resource names it.
 	m *provider.Method
@@ -77,7 +83,7 @@ type genericRoute struct {
 	isItem     bool
 	auth       *genericAuth
 	// actionBody is the documented success body of an operation the
-	// emulator keeps no state for, with placeholders (see samples.go).
+	// emulator keeps no state for, with placeholders (example.Fill).
 	actionBody []byte
 }
 
@@ -88,12 +94,22 @@ type genericAuth struct {
 	name string // api_key: the header or query parameter
 }
 
-// genericAPI is the state of a generic emulator.
-type genericAPI struct {
-	routes []*genericRoute
-	mu     sync.RWMutex
-	data   map[string]*genericCollection // concrete collection path -> items
-	nextID map[string]int
+// Config sets what requests must carry and how much data there is.
+type Config struct {
+	Token              string // the credential requests must carry
+	PageSize           int    // items per page when a request names no size
+	ItemsPerCollection int    // items seeded in each collection (0: DefaultItemsPerCollection)
+	Seed               int64  // drives the seeded values
+}
+
+// Server serves plain REST documents. It is safe for concurrent use.
+type Server struct {
+	cfg     Config
+	traffic *traffic.Traffic
+	routes  []*genericRoute
+	mu      sync.RWMutex
+	data    map[string]*genericCollection // concrete collection path -> items
+	nextID  map[string]int
 }
 
 type genericCollection struct {
@@ -101,17 +117,15 @@ type genericCollection struct {
 	items []map[string]any
 }
 
-func newGenericEmulator(services []*provider.Service, opts Options) (*Emulator, error) {
-	if opts.ItemsPerCollection < 0 {
-		return nil, fmt.Errorf("emulator: ItemsPerCollection must not be negative, got %d", opts.ItemsPerCollection)
+// New serves the services' documents, which must be fully loaded.
+func New(cfg Config, tr *traffic.Traffic, services []*provider.Service) (*Server, error) {
+	if cfg.ItemsPerCollection < 0 {
+		return nil, fmt.Errorf("ItemsPerCollection must not be negative, got %d", cfg.ItemsPerCollection)
 	}
-	if opts.ItemsPerCollection == 0 {
-		opts.ItemsPerCollection = DefaultItemsPerCollection
+	if cfg.ItemsPerCollection == 0 {
+		cfg.ItemsPerCollection = DefaultItemsPerCollection
 	}
-	if err := opts.normalize(); err != nil {
-		return nil, err
-	}
-	g := &genericAPI{data: map[string]*genericCollection{}, nextID: map[string]int{}}
+	g := &Server{cfg: cfg, traffic: tr, data: map[string]*genericCollection{}, nextID: map[string]int{}}
 	for _, s := range services {
 		if s == nil {
 			continue
@@ -120,11 +134,11 @@ func newGenericEmulator(services []*provider.Service, opts Options) (*Emulator, 
 			return nil, err
 		}
 	}
-	g.seed(opts.ItemsPerCollection, opts.Seed)
-	return &Emulator{opts: opts, stats: newRecorder(opts.LogSize), generic: g}, nil
+	g.seed(cfg.ItemsPerCollection, cfg.Seed)
+	return g, nil
 }
 
-func (g *genericAPI) addService(s *provider.Service) error {
+func (g *Server) addService(s *provider.Service) error {
 	methods := map[string]*provider.Method{} // "METHOD path" -> method
 	for _, rname := range s.ResourceNames() {
 		r, err := s.Resource(rname)
@@ -136,40 +150,28 @@ func (g *genericAPI) addService(s *provider.Service) error {
 		}
 	}
 	docAuth := authOfDocument(s)
-	samples := newSampler(s.Doc)
+	samples := example.NewSampler(s.Doc)
 	for _, key := range s.Doc.Paths.Keys() {
 		path, _, _ := strings.Cut(key, "?")
 		item := s.Doc.Paths.Value(key)
-		segs := parseTemplate(path)
+		segs := pathtemplate.Parse(path)
 		for method, op := range item.Operations() {
 			method = strings.ToUpper(method)
 			rt := &genericRoute{method: method, template: path, segs: segs, op: op, m: methods[method+" "+path], auth: docAuth,
-				actionBody: successBody(op, samples)}
+				actionBody: example.SuccessBody(op, samples)}
 			if op.Security != nil {
 				rt.auth = authOfRequirements(s.Doc, *op.Security, docAuth)
 			}
-			rt.isItem = len(segs) > 0 && segs[len(segs)-1].param != ""
+			rt.isItem = len(segs) > 0 && segs[len(segs)-1].Param != ""
 			rt.collection = path
 			if rt.isItem {
-				rt.collection = "/" + templateString(segs[:len(segs)-1])
+				rt.collection = "/" + pathtemplate.String(segs[:len(segs)-1])
 			}
 			g.routes = append(g.routes, rt)
 		}
 	}
 	sort.SliceStable(g.routes, func(i, j int) bool { return g.routes[i].template < g.routes[j].template })
 	return nil
-}
-
-func templateString(segs []segment) string {
-	parts := make([]string, len(segs))
-	for i, s := range segs {
-		if s.param != "" {
-			parts[i] = "{" + s.param + "}"
-		} else {
-			parts[i] = s.literal
-		}
-	}
-	return strings.Join(parts, "/")
 }
 
 // authOfDocument reads the scheme the document's security requires, else the
@@ -260,7 +262,7 @@ func (a *genericAuth) describe() string {
 }
 
 // match finds the route for a method and path, and the path's parameter values.
-func (g *genericAPI) match(method string, segs []string) (*genericRoute, map[string]string, bool) {
+func (g *Server) match(method string, segs []string) (*genericRoute, map[string]string, bool) {
 	pathFound := false
 	for _, rt := range g.routes {
 		if len(rt.segs) != len(segs) {
@@ -269,13 +271,13 @@ func (g *genericAPI) match(method string, segs []string) (*genericRoute, map[str
 		params := map[string]string{}
 		ok := true
 		for i, s := range rt.segs {
-			if s.param != "" {
+			if s.Param != "" {
 				if segs[i] == "" {
 					ok = false
 					break
 				}
-				params[s.param] = segs[i]
-			} else if s.literal != segs[i] {
+				params[s.Param] = segs[i]
+			} else if s.Literal != segs[i] {
 				ok = false
 				break
 			}
@@ -291,17 +293,17 @@ func (g *genericAPI) match(method string, segs []string) (*genericRoute, map[str
 	return nil, nil, pathFound
 }
 
-// serveGeneric is ServeHTTP for a generic API: faults, latency and counters as for
-// ARM, then auth and the route.
-func (e *Emulator) serveGeneric(rw http.ResponseWriter, r *http.Request) {
-	n, w, entry, finish := e.track(rw, r)
-	defer finish()
-	segs := splitPath(r.URL.Path)
-	rt, params, pathFound := e.generic.match(r.Method, segs)
+// ServeHTTP runs one request through faults, auth and the route.
+func (g *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	call := g.traffic.Begin(rw, r)
+	defer call.End()
+	w := call.W
+	segs := pathtemplate.Split(r.URL.Path)
+	rt, params, pathFound := g.match(r.Method, segs)
 	if rt != nil {
-		entry.Route = rt.method + " " + rt.template
+		call.Route = rt.method + " " + rt.template
 	}
-	if e.delayAndInjectFault(w, r, n, entry, func(w http.ResponseWriter, status int, _ string, format string, args ...any) {
+	if call.Disrupt(func(w http.ResponseWriter, status int, _ string, format string, args ...any) {
 		writeGenericError(w, status, format, args...)
 	}) {
 		return
@@ -314,22 +316,22 @@ func (e *Emulator) serveGeneric(rw http.ResponseWriter, r *http.Request) {
 		writeGenericError(w, http.StatusNotFound, "No served document has the path %s.", r.URL.Path)
 		return
 	}
-	if !rt.auth.authorized(r, e.opts.Token) {
+	if !rt.auth.authorized(r, g.cfg.Token) {
 		writeGenericError(w, http.StatusUnauthorized, "Unauthorized: send %s carrying the emulator's token (printed by `skyql sandbox`).", rt.auth.describe())
 		return
 	}
-	q := &genericRequest{e: e, g: e.generic, w: w, r: r, rt: rt, params: params, segs: segs}
+	q := &genericRequest{g: g, seq: call.Seq, w: w, r: r, rt: rt, params: params, segs: segs}
 	q.serve()
 }
 
 func writeGenericError(w http.ResponseWriter, status int, format string, args ...any) {
 	body, _ := json.Marshal(map[string]any{"code": status, "message": fmt.Sprintf(format, args...)})
-	writeBody(w, status, body)
+	jsonhttp.WriteBody(w, status, body)
 }
 
 type genericRequest struct {
-	e      *Emulator
-	g      *genericAPI
+	g      *Server
+	seq    uint64
 	w      http.ResponseWriter
 	r      *http.Request
 	rt     *genericRoute
@@ -400,7 +402,7 @@ func (q *genericRequest) get() {
 		writeGenericError(q.w, http.StatusInternalServerError, "encoding the item failed: %v", err)
 		return
 	}
-	writeBody(q.w, http.StatusOK, body)
+	jsonhttp.WriteBody(q.w, http.StatusOK, body)
 }
 
 // itemBody encodes one item as the route's success response declares it: an
@@ -428,12 +430,12 @@ func genericSuccessSchema(op *openapi3.Operation) *openapi3.Schema {
 }
 
 func (q *genericRequest) readObject() (map[string]any, bool) {
-	data, err := readAll(q.r.Body)
+	data, err := jsonhttp.ReadBody(q.r.Body)
 	if err != nil {
 		writeGenericError(q.w, http.StatusBadRequest, "The request body could not be read: %v", err)
 		return nil, false
 	}
-	m, err := decodeObject(data)
+	m, err := jsonhttp.DecodeObject(data)
 	if err != nil {
 		writeGenericError(q.w, http.StatusBadRequest, "The request body is not a JSON object: %v", err)
 		return nil, false
@@ -464,11 +466,11 @@ func (q *genericRequest) create() {
 		q.w.WriteHeader(http.StatusCreated)
 		return
 	}
-	writeBody(q.w, http.StatusCreated, out)
+	jsonhttp.WriteBody(q.w, http.StatusCreated, out)
 }
 
 // newID continues the collection's ids: the next integer when ids are numbers.
-func (g *genericAPI) newID(c *genericCollection, key string) any {
+func (g *Server) newID(c *genericCollection, key string) any {
 	n := len(c.items) + g.nextID[key]
 	if len(c.items) > 0 {
 		if _, numeric := c.items[0][c.idKey].(int); numeric {
@@ -484,7 +486,7 @@ func (g *genericAPI) newID(c *genericCollection, key string) any {
 	return fmt.Sprintf("item-%d", n)
 }
 
-func (g *genericAPI) collection(key string, rt *genericRoute) *genericCollection {
+func (g *Server) collection(key string, rt *genericRoute) *genericCollection {
 	c := g.data[key]
 	if c == nil {
 		c = &genericCollection{idKey: idKeyFor(rowSchemaOf(g.listRoute(rt.collection)), lastParam(g, rt.collection))}
@@ -512,7 +514,7 @@ func (q *genericRequest) write(merge bool) {
 		c.items = append(c.items, body)
 		i, status = len(c.items)-1, http.StatusCreated
 	case merge:
-		mergePatch(c.items[i], body)
+		jsonhttp.MergePatch(c.items[i], body)
 	default:
 		body[c.idKey] = c.items[i][c.idKey]
 		c.items[i] = body
@@ -523,7 +525,7 @@ func (q *genericRequest) write(merge bool) {
 		writeGenericError(q.w, http.StatusInternalServerError, "encoding the item failed: %v", err)
 		return
 	}
-	writeBody(q.w, status, out)
+	jsonhttp.WriteBody(q.w, status, out)
 }
 
 // typedID keeps numeric ids numeric when the collection's ids are.
@@ -567,13 +569,8 @@ func (q *genericRequest) action() {
 	}
 	if body := q.rt.actionBody; body != nil {
 		segs := strings.Split(strings.Trim(q.r.URL.Path, "/"), "/")
-		fill := strings.NewReplacer(
-			placeholderTargetID, jsonStringContent(q.r.URL.Path),
-			placeholderName, jsonStringContent(segs[len(segs)-1]),
-			placeholderType, "",
-			placeholderGUID, guid(q.e.opts.Seed, q.e.seq.Add(1), 11),
-		)
-		writeBody(q.w, http.StatusOK, []byte(fill.Replace(string(body))))
+		target := example.Target{ID: q.r.URL.Path, Name: segs[len(segs)-1], GUID: seeded.GUID(q.g.cfg.Seed, q.seq, 11)}
+		jsonhttp.WriteBody(q.w, http.StatusOK, example.Fill(body, target))
 		return
 	}
 	q.w.WriteHeader(http.StatusNoContent)
@@ -589,14 +586,14 @@ func (q *genericRequest) list() {
 		items = filterItems(c.items, query, q.rt.op)
 	}
 	q.g.mu.RUnlock()
-	q.e.stats.pages.Add(1)
+	q.g.traffic.PageServed(false)
 
 	var p *provider.Pagination
 	objectKey := ""
 	if m != nil {
 		p, objectKey = m.Pagination, m.Response.ObjectKey
 	}
-	size := q.e.opts.PageSize
+	size := q.g.cfg.PageSize
 	if name := pageSizeParam(q.rt.op, p); name != "" {
 		if n, err := strconv.Atoi(query.Get(name)); err == nil && n > 0 {
 			size = min(n, 1000)
@@ -668,7 +665,7 @@ const emulatorCursorParam = "cursor"
 func (q *genericRequest) urlWith(param, value string) string {
 	v := q.r.URL.Query()
 	v.Set(param, value)
-	return baseURL(q.r) + q.r.URL.EscapedPath() + "?" + v.Encode()
+	return jsonhttp.BaseURL(q.r) + q.r.URL.EscapedPath() + "?" + v.Encode()
 }
 
 // writeList puts the rows where objectKey says, with extra body fields (a next
@@ -701,7 +698,7 @@ func (q *genericRequest) writeList(items []map[string]any, objectKey string, ext
 		writeGenericError(q.w, http.StatusInternalServerError, "encoding the page failed: %v", err)
 		return
 	}
-	writeBody(q.w, http.StatusOK, out)
+	jsonhttp.WriteBody(q.w, http.StatusOK, out)
 }
 
 // pageSizeNames are query parameters that set a page's size.

@@ -1,37 +1,48 @@
-package emulator
+// Package example builds the bodies an emulator answers with when it keeps
+// no state for an operation: the document's own example for the success
+// response, else a value shaped by the response schema. Values that name
+// the resource a request ran on are left as placeholders, filled per
+// request by Fill.
+package example
 
 import (
+	"bytes"
 	"encoding/json"
 	"maps"
 	"slices"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/skyql/skyql/pkg/emulator/internal/jsonhttp"
+	"github.com/skyql/skyql/pkg/emulator/samples"
 )
 
 // Result bodies built from a schema name the resource the request ran on
 // and carry a fresh GUID (a job id, say). They are built once per
 // operation with these placeholders, which each request fills.
 const (
-	placeholderPrefix   = "{{emulator."
-	placeholderTargetID = placeholderPrefix + "targetId}}"
-	placeholderName     = placeholderPrefix + "targetName}}"
-	placeholderType     = placeholderPrefix + "targetType}}"
-	placeholderGUID     = placeholderPrefix + "guid}}"
+	placeholderPrefix       = "{{emulator."
+	placeholderTargetID     = placeholderPrefix + "targetId}}"
+	placeholderName         = placeholderPrefix + "targetName}}"
+	placeholderType         = placeholderPrefix + "targetType}}"
+	placeholderGUID         = placeholderPrefix + "guid}}"
+	placeholderSubscription = placeholderPrefix + "subscriptionId}}"
 )
 
 // sampleTime is the instant sampled date-time values carry.
 const sampleTime = "2024-01-15T09:00:00Z"
 
-// sampler builds plausible values for a document's schemas.
-type sampler struct {
+// Sampler builds plausible values for a document's schemas.
+type Sampler struct {
 	// subtypes maps a polymorphic base schema's $ref to the component
 	// schemas that derive from it (allOf), in name order.
 	subtypes map[string][]*openapi3.SchemaRef
 }
 
-func newSampler(doc *openapi3.T) *sampler {
-	smp := &sampler{subtypes: map[string][]*openapi3.SchemaRef{}}
+// NewSampler indexes doc's polymorphic schemas.
+func NewSampler(doc *openapi3.T) *Sampler {
+	smp := &Sampler{subtypes: map[string][]*openapi3.SchemaRef{}}
 	if doc.Components == nil {
 		return smp
 	}
@@ -58,7 +69,7 @@ func newSampler(doc *openapi3.T) *sampler {
 // first value; strings are shaped by their format, else by the property's
 // name. Depth is capped because Azure schemas are recursive (errors
 // contain errors).
-func (smp *sampler) of(ref *openapi3.SchemaRef, name string, depth int, pickSubtype bool) any {
+func (smp *Sampler) of(ref *openapi3.SchemaRef, name string, depth int, pickSubtype bool) any {
 	if ref == nil || ref.Value == nil || depth > 6 {
 		return nil
 	}
@@ -179,13 +190,13 @@ func sampleString(name, format string) string {
 	case lower == "type" || strings.HasSuffix(lower, "resourcetype"):
 		return placeholderType
 	case lower == "tenantid":
-		return DefaultTenantID
+		return samples.DefaultTenantID
 	case lower == "subscriptionid":
-		return DefaultSubscriptionID
+		return placeholderSubscription
 	case strings.HasSuffix(lower, "id"):
 		return placeholderGUID
 	case strings.HasSuffix(lower, "location"):
-		return DefaultLocation
+		return samples.DefaultLocation
 	case strings.HasSuffix(lower, "time") || strings.HasSuffix(lower, "date") || strings.HasSuffix(lower, "datetime"):
 		return sampleTime
 	case strings.HasSuffix(lower, "uri") || strings.HasSuffix(lower, "url"):
@@ -196,25 +207,94 @@ func sampleString(name, format string) string {
 	return "string"
 }
 
-// result is the operation's result body, its placeholders filled with the
-// resource the request ran on and a GUID drawn from the seed and the
-// request's sequence number.
-func (q *request) result() []byte {
-	if !q.op.templated || len(q.segs) < 2 {
-		return q.op.resultBody
-	}
-	id, name, typ := q.identityOf(len(q.segs) - 1)
-	r := strings.NewReplacer(
-		placeholderTargetID, jsonStringContent(id),
-		placeholderName, jsonStringContent(name),
-		placeholderType, jsonStringContent(typ),
-		placeholderGUID, guid(q.e.opts.Seed, q.seq, 11),
-	)
-	return []byte(r.Replace(string(q.op.resultBody)))
+// Target is the resource a request ran on, which placeholders name.
+type Target struct {
+	ID, Name, Type string
+	// GUID fills values that are fresh per request (a job id, say).
+	GUID string
 }
 
-// jsonStringContent is s escaped for use inside a JSON string literal.
-func jsonStringContent(s string) string {
-	b, _ := json.Marshal(s)
-	return string(b[1 : len(b)-1])
+// Templated reports whether body holds placeholders Fill must replace.
+func Templated(body []byte) bool { return bytes.Contains(body, []byte(placeholderPrefix)) }
+
+// Fill replaces body's placeholders with the target's values.
+func Fill(body []byte, t Target) []byte {
+	r := strings.NewReplacer(
+		placeholderTargetID, jsonhttp.StringContent(t.ID),
+		placeholderName, jsonhttp.StringContent(t.Name),
+		placeholderType, jsonhttp.StringContent(t.Type),
+		placeholderGUID, t.GUID,
+		placeholderSubscription, jsonhttp.StringContent(subscriptionOf(t.ID)),
+	)
+	return []byte(r.Replace(string(body)))
+}
+
+// subscriptionOf is the subscription an ARM id is in, else the sample
+// data's default one.
+func subscriptionOf(id string) string {
+	parts := strings.SplitN(strings.TrimPrefix(id, "/"), "/", 3)
+	if len(parts) >= 2 && strings.EqualFold(parts[0], "subscriptions") {
+		return parts[1]
+	}
+	return samples.DefaultSubscriptionID
+}
+
+// successResponse is the operation's 200 or 201 response, nil when it has neither.
+func successResponse(op *openapi3.Operation) *openapi3.Response {
+	if op.Responses == nil {
+		return nil
+	}
+	for _, code := range []string{"200", "201"} {
+		if r := op.Responses.Value(code); r != nil && r.Value != nil {
+			return r.Value
+		}
+	}
+	return nil
+}
+
+// SuccessSchema is the JSON schema of the operation's success response.
+func SuccessSchema(op *openapi3.Operation) *openapi3.Schema {
+	r := successResponse(op)
+	if r == nil {
+		return nil
+	}
+	mt := r.Content.Get("application/json")
+	if mt == nil || mt.Schema == nil {
+		return nil
+	}
+	return mt.Schema.Value
+}
+
+// SuccessBody is the body an action answers with: the document's example
+// if it has one, else a value shaped by the response schema.
+func SuccessBody(op *openapi3.Operation, samples *Sampler) []byte {
+	r := successResponse(op)
+	if r == nil {
+		return nil
+	}
+	mt := r.Content.Get("application/json")
+	if mt == nil {
+		return nil
+	}
+	var example any
+	switch {
+	case mt.Example != nil:
+		example = mt.Example
+	case len(mt.Examples) > 0:
+		names := slices.Sorted(maps.Keys(mt.Examples))
+		if ex := mt.Examples[names[0]]; ex != nil && ex.Value != nil {
+			example = ex.Value.Value
+		}
+	}
+	if example == nil && mt.Schema != nil && mt.Schema.Value != nil {
+		example = samples.of(mt.Schema, "", 0, true)
+	}
+	if example == nil {
+		return nil
+	}
+	b, err := json.Marshal(example)
+	if err != nil {
+		return nil
+	}
+	return b
 }

@@ -1,4 +1,4 @@
-package emulator
+package rest
 
 import (
 	"fmt"
@@ -8,6 +8,10 @@ import (
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/skyql/skyql/pkg/emulator/internal/pathtemplate"
+	"github.com/skyql/skyql/pkg/emulator/internal/seeded"
+	"github.com/skyql/skyql/pkg/emulator/samples"
 )
 
 // maxSeededParents bounds how many parent items get a nested collection each.
@@ -15,7 +19,7 @@ const maxSeededParents = 3
 
 // seed fills every collection with n items; nested collections (a template with
 // parameters) are filled under the first maxSeededParents items of their parent.
-func (g *genericAPI) seed(n int, seedValue int64) {
+func (g *Server) seed(n int, seedValue int64) {
 	var lists []*genericRoute
 	for _, rt := range g.routes {
 		if rt.method == "GET" && !rt.isItem && rowSchemaOf(rt) != nil {
@@ -44,13 +48,13 @@ func (g *genericAPI) seed(n int, seedValue int64) {
 
 // concretePaths expands a collection template's parameters with the ids of
 // the parent collections' items.
-func (g *genericAPI) concretePaths(segs []segment) []string {
+func (g *Server) concretePaths(segs []pathtemplate.Segment) []string {
 	paths := []string{""}
 	for _, s := range segs {
 		var next []string
 		for _, p := range paths {
-			if s.param == "" {
-				next = append(next, p+"/"+s.literal)
+			if s.Param == "" {
+				next = append(next, p+"/"+s.Literal)
 				continue
 			}
 			parent := g.data[p]
@@ -70,7 +74,7 @@ func (g *genericAPI) concretePaths(segs []segment) []string {
 }
 
 // listRoute is the GET of a collection template.
-func (g *genericAPI) listRoute(template string) *genericRoute {
+func (g *Server) listRoute(template string) *genericRoute {
 	for _, rt := range g.routes {
 		if rt.method == "GET" && !rt.isItem && rt.template == template {
 			return rt
@@ -81,10 +85,10 @@ func (g *genericAPI) listRoute(template string) *genericRoute {
 
 // lastParam is the parameter that names an item of the collection
 // (/pets/{petId} -> petId), or "".
-func lastParam(g *genericAPI, collection string) string {
+func lastParam(g *Server, collection string) string {
 	for _, rt := range g.routes {
 		if rt.isItem && rt.collection == collection {
-			return rt.segs[len(rt.segs)-1].param
+			return rt.segs[len(rt.segs)-1].Param
 		}
 	}
 	return ""
@@ -137,9 +141,9 @@ func schemaProperties(s *openapi3.Schema) map[string]*openapi3.SchemaRef {
 
 // collectionWord names the collection's items in generated values: the last
 // literal, singular ("pets" -> "pet").
-func collectionWord(segs []segment) string {
+func collectionWord(segs []pathtemplate.Segment) string {
 	for i := len(segs) - 1; i >= 0; i-- {
-		if l := segs[i].literal; l != "" {
+		if l := segs[i].Literal; l != "" {
 			l = strings.ToLower(l)
 			if len(l) > 3 && strings.HasSuffix(l, "s") && !strings.HasSuffix(l, "ss") {
 				l = l[:len(l)-1]
@@ -178,7 +182,7 @@ func sampleField(name string, s *openapi3.Schema, i int, word string, seedValue 
 	if s == nil || depth > 4 {
 		return nil
 	}
-	r := mix(seedValue, uint64(i)+1, nameHash(name)^salt)
+	r := seeded.Mix(seedValue, uint64(i)+1, nameHash(name)^salt)
 	if len(s.Enum) > 0 {
 		return s.Enum[(i+int(nameHash(name)%7))%len(s.Enum)]
 	}
@@ -201,11 +205,11 @@ func sampleField(name string, s *openapi3.Schema, i int, word string, seedValue 
 	case s.Type.Is("string"):
 		switch s.Format {
 		case "date-time":
-			return seedTime.Add(time.Duration(i) * time.Hour).Format(time.RFC3339)
+			return samples.Time.Add(time.Duration(i) * time.Hour).Format(time.RFC3339)
 		case "date":
-			return seedTime.AddDate(0, 0, i).Format("2006-01-02")
+			return samples.Time.AddDate(0, 0, i).Format("2006-01-02")
 		case "uuid":
-			return guid(seedValue, uint64(i)+1, salt%1000)
+			return seeded.GUID(seedValue, uint64(i)+1, salt%1000)
 		case "email":
 			return fmt.Sprintf("%s%d@example.com", word, i+1)
 		case "uri", "url":
