@@ -95,7 +95,7 @@ func (s *Session) runSelect(ctx context.Context, sel *parser.Select, w output.Wr
 // or when isJSON says it is one of the JSON columns the views show as text
 // (expressions, which SQLite gives no declared type).
 func (s *Session) query(ctx context.Context, query string, isJSON func(column string) bool, w output.Writer) error {
-	rows, err := s.cfg.Store.DB().QueryContext(ctx, query)
+	rows, err := s.cfg.Store.Query(ctx, query)
 	if err != nil {
 		return fmt.Errorf("query failed: %w", err)
 	}
@@ -118,7 +118,7 @@ func (s *Session) query(ctx context.Context, query string, isJSON func(column st
 	scanned := make(chan error, 1)
 	go func() {
 		defer close(batches)
-		scanned <- scanRows(rows, len(cols), batches, stop)
+		scanned <- scanRows(rows.Rows, len(cols), batches, stop)
 	}()
 	var writeErr error
 	for batch := range batches {
@@ -235,7 +235,7 @@ type fetched struct {
 // statement reads only through JSON functions (see store.BindView).
 func (s *Session) fetchPlan(ctx context.Context, plan *planner.Plan, jsonOnly func(column string) bool) (fetched, error) {
 	f := fetched{textJSON: map[string]bool{}, views: map[string]string{}}
-	viewCalls := map[string][]int64{} // one view per resource, over every reference's calls
+	viewCalls := map[string][]store.CallRef{} // one view per resource, over every reference's calls
 	for _, t := range plan.Tables {
 		tbl, err := s.cfg.Store.EnsureTable(ctx, t.Resource.ID, tableColumns(t.Resource))
 		if err != nil {
@@ -262,9 +262,7 @@ func (s *Session) fetchPlan(ctx context.Context, plan *planner.Plan, jsonOnly fu
 		f.total += len(calls)
 		f.failures = append(f.failures, fails...)
 		f.calls = append(f.calls, refs...)
-		for _, r := range refs {
-			viewCalls[t.ViewName] = append(viewCalls[t.ViewName], r.ID)
-		}
+		viewCalls[t.ViewName] = append(viewCalls[t.ViewName], refs...)
 		if f.views[t.ViewName], err = s.cfg.Store.BindView(ctx, t.ViewName, tbl, viewCalls[t.ViewName], jsonOnly); err != nil {
 			return f, err
 		}
@@ -275,69 +273,53 @@ func (s *Session) fetchPlan(ctx context.Context, plan *planner.Plan, jsonOnly fu
 	return f, nil
 }
 
-// fetchCalls serves what it can from the cache and fetches the rest,
-// streaming pages into the table. It returns the calls whose rows the
-// query may read (complete ones, and with --allow-partial the partial ones).
+// fetchCalls has the store materialize the calls' rows in tbl: served
+// from the cache, fetched, or shared with another session fetching them.
+// It returns the calls whose rows the query may read (complete ones, and
+// with --allow-partial the partial ones).
 func (s *Session) fetchCalls(ctx context.Context, t *planner.Table, tbl *store.Table, calls []*executor.Call) ([]store.CallRef, []CallFailure, error) {
-	var refs []store.CallRef
-	var toFetch []*executor.Call
-	var begin []store.NewCall
-	seen := map[string]bool{}
-	for _, c := range calls {
+	requests := make([]store.Call, len(calls))
+	for i, c := range calls {
 		key, err := cacheKey(c)
 		if err != nil {
 			return nil, nil, err
 		}
-		if seen[key] {
-			continue
-		}
-		seen[key] = true
-		st, ok, err := s.cfg.Store.Lookup(ctx, tbl, key)
-		if err != nil {
-			return nil, nil, err
-		}
-		if ok && st.Fresh {
-			refs = append(refs, st.CallRef)
-			continue
-		}
-		toFetch = append(toFetch, c)
-		begin = append(begin, store.NewCall{Key: key, Description: c.Describe()})
+		requests[i] = store.Call{Key: key, Description: c.Describe(), Params: c.Params}
 	}
-	if len(toFetch) == 0 {
-		return refs, nil, nil
-	}
-	fetchRefs, err := s.cfg.Store.BeginCalls(ctx, tbl, begin)
+	results, err := s.cfg.Store.Materialize(ctx, tbl, requests, func(ctx context.Context, indexes []int, add func(int, [][]byte) error) []error {
+		batch := make([]*executor.Call, len(indexes))
+		for k, i := range indexes {
+			batch[k] = calls[i]
+		}
+		fetched := s.cfg.Executor.Fetch(ctx, batch, executor.SinkFunc(func(k int, items [][]byte) error {
+			return add(indexes[k], items)
+		}))
+		errs := make([]error, len(fetched))
+		for k, r := range fetched {
+			errs[k] = r.Err
+			if r.Err == nil && r.Capped {
+				errs[k] = fmt.Errorf("stopped after %d pages (the page cap); more pages were left", r.Pages)
+			}
+		}
+		return errs
+	})
 	if err != nil {
 		return nil, nil, err
 	}
-	ingest := s.cfg.Store.NewIngest(ctx)
-	results := s.cfg.Executor.Fetch(ctx, toFetch, executor.SinkFunc(func(i int, items [][]byte) error {
-		return ingest.Add(tbl, fetchRefs[i].ID, toFetch[i].Params, items)
-	}))
-	if err := ingest.Close(); err != nil {
-		return nil, nil, err
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, nil, err
-	}
+	var refs []store.CallRef
 	var failures []CallFailure
-	finished := make([]store.FinishedCall, len(results))
+	seen := map[store.CallRef]bool{}
 	for i, r := range results {
-		complete := r.Err == nil && !r.Capped
-		finished[i] = store.FinishedCall{ID: fetchRefs[i].ID, Complete: complete, Rows: ingest.Rows(fetchRefs[i].ID)}
-		switch {
-		case r.Err != nil:
-			failures = append(failures, CallFailure{Table: t.Resource.ID, Call: r.Call.Describe(), Err: r.Err})
-		case r.Capped:
-			failures = append(failures, CallFailure{Table: t.Resource.ID, Call: r.Call.Describe(),
-				Err: fmt.Errorf("stopped after %d pages (the page cap); more pages were left", r.Pages)})
+		if seen[r.CallRef] {
+			continue // the same call twice
 		}
-		if complete || s.cfg.AllowPartial {
-			refs = append(refs, fetchRefs[i])
+		seen[r.CallRef] = true
+		if r.Err != nil {
+			failures = append(failures, CallFailure{Table: t.Resource.ID, Call: calls[i].Describe(), Err: r.Err})
 		}
-	}
-	if err := s.cfg.Store.FinishCalls(ctx, finished); err != nil {
-		return nil, nil, err
+		if r.Err == nil || s.cfg.AllowPartial {
+			refs = append(refs, r.CallRef)
+		}
 	}
 	return refs, failures, nil
 }
@@ -419,7 +401,7 @@ func (s *Session) evalConstant(ctx context.Context, e parser.Expr) (string, erro
 		return "", fmt.Errorf("expression cannot be used as a parameter value (%s)", e.Unsupported)
 	}
 	var v any
-	if err := s.cfg.Store.DB().QueryRowContext(ctx, "SELECT "+e.SQL).Scan(&v); err != nil {
+	if err := s.cfg.Store.ScanRow(ctx, "SELECT "+e.SQL, &v); err != nil {
 		return "", fmt.Errorf("evaluating %s: %w", e.SQL, err)
 	}
 	str, ok := paramString(v)
@@ -472,7 +454,7 @@ func (s *Session) joinValues(ctx context.Context, t *planner.Table) ([]string, [
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
-	rows, err := s.cfg.Store.DB().QueryContext(ctx, q)
+	rows, err := s.cfg.Store.Query(ctx, q)
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading join parameters for %s (%s): %w", t.Alias(), q, err)
 	}

@@ -77,8 +77,8 @@ func TestInstancesChangeWhenCallIdsMayBeTakenAgain(t *testing.T) {
 	// A skyql build from before instances clears the cache by deleting
 	// its calls; the trigger gives the database a new instance then too.
 	tbl, _ := s.EnsureTable(ctx, "acme.storage.items", testColumns)
-	ingest(t, s, tbl, "k", nil, `{"name":"a"}`)
-	if _, err := s.DB().Exec(`DELETE FROM skyql_calls`); err != nil {
+	fetchInto(t, s, tbl, "k", nil, `{"name":"a"}`)
+	if _, err := s.db.Exec(`DELETE FROM skyql_calls`); err != nil {
 		t.Fatal(err)
 	}
 	if instance() == second {
@@ -86,46 +86,27 @@ func TestInstancesChangeWhenCallIdsMayBeTakenAgain(t *testing.T) {
 	}
 }
 
-func TestCallsGetANewGenerationWheneverTheirRowsGo(t *testing.T) {
+func TestEveryFetchMakesANewGeneration(t *testing.T) {
 	ctx := context.Background()
 	s := openTemp(t, time.Hour)
 	tbl, _ := s.EnsureTable(ctx, "acme.storage.items", testColumns)
-	ingest(t, s, tbl, "k", nil, `{"name":"a"}`)
-	generation := func() int64 {
-		t.Helper()
-		st, ok, err := s.Lookup(ctx, tbl, "k")
-		if err != nil || !ok {
-			t.Fatal(ok, err)
-		}
-		return st.Generation
-	}
-	if g := generation(); g != 0 {
-		t.Fatalf("first fetch: generation %d", g)
-	}
-	ingest(t, s, tbl, "k", nil, `{"name":"b"}`) // BeginCalls raises it
-	if g := generation(); g != 1 {
-		t.Fatalf("second fetch: generation %d", g)
-	}
+	a := fetchInto(t, s, tbl, "k", nil, `{"name":"a"}`)
+	other := fetchInto(t, s, tbl, "other", nil, `{"name":"o"}`)
 	if err := s.Invalidate(ctx, "acme.storage.items"); err != nil {
 		t.Fatal(err)
 	}
-	if g := generation(); g != 2 {
-		t.Fatalf("after Invalidate: generation %d", g)
+	b := fetchInto(t, s, tbl, "k", nil, `{"name":"b"}`)
+	if b.ID != a.ID || b.Generation <= other.Generation {
+		t.Fatalf("refetch %+v after %+v and %+v: want the same call at a generation above both", b, a, other)
 	}
-	// A skyql build from before generations begins and ends a fetch
-	// without them; the trigger raises the generation when the rows go.
-	if _, err := s.DB().Exec(`UPDATE skyql_calls SET complete = 1 WHERE key = 'k'`); err != nil {
+	// Letting rows go (Invalidate) does not make a generation: one names
+	// the rows of one fetch.
+	if err := s.Invalidate(ctx, "acme.storage.items"); err != nil {
 		t.Fatal(err)
 	}
-	if g := generation(); g != 2 {
-		t.Fatalf("a fetch's end moved the generation to %d", g)
-	}
-	if _, err := s.DB().Exec(`INSERT INTO skyql_calls (key, tbl, resource, description) VALUES ('k', 't', 'r', 'd')
-		ON CONFLICT(key) DO UPDATE SET complete = 0, row_count = 0, tbl = excluded.tbl`); err != nil {
-		t.Fatal(err)
-	}
-	if g := generation(); g != 3 {
-		t.Fatalf("an older build's refetch: generation %d, want 3", g)
+	var g int64
+	if err := s.db.QueryRow(`SELECT generation FROM skyql_calls WHERE key = 'k'`).Scan(&g); err != nil || g != b.Generation {
+		t.Fatalf("after Invalidate: generation %d (%v), want %d", g, err, b.Generation)
 	}
 }
 
@@ -191,7 +172,7 @@ func TestEvictionKeepsTheRecentlyUsed(t *testing.T) {
 	}
 }
 
-func TestOpeningAnOlderCacheAddsGenerations(t *testing.T) {
+func TestOpeningAnOlderCacheAddsGenerationsAndLeases(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "cache.db")
 	registerDriver()
@@ -217,15 +198,16 @@ func TestOpeningAnOlderCacheAddsGenerations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	refs, err := s.BeginCalls(ctx, tbl, []NewCall{{Key: "k", Description: "d"}, {Key: "new", Description: "d"}})
+	fetched := false
+	res, err := s.Materialize(ctx, tbl, []Call{{Key: "k", Description: "d"}, {Key: "new", Description: "d"}}, onePage(&fetched, `{"name":"a"}`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if refs[0].ID != 1 || refs[0].Generation != 1 || refs[1].Generation != 0 {
-		t.Fatalf("calls %+v; want the old call at generation 1, the new one at 0", refs)
+	if res[0].ID != 1 || res[0].Generation != 1 || res[1].Generation != 2 {
+		t.Fatalf("calls %+v; want the old call (id 1) at generation 1, the new one at 2", res)
 	}
 	var version int
-	if err := s.DB().QueryRow("PRAGMA user_version").Scan(&version); err != nil || version != schemaVersion {
+	if err := s.db.QueryRow("PRAGMA user_version").Scan(&version); err != nil || version != schemaVersion {
 		t.Fatalf("user_version %d (%v)", version, err)
 	}
 }
