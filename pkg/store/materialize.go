@@ -113,7 +113,9 @@ func (s *Store) Materialize(ctx context.Context, t *Table, calls []Call, fetch F
 			todo, poll = append(waiting, lost...), firstPoll
 			continue
 		}
-		todo = waiting
+		if todo = waiting; len(todo) == 0 {
+			break
+		}
 		if err := s.awaitLeases(ctx, todo, waitedFor, poll); err != nil {
 			return nil, err
 		}
