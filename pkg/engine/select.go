@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"fmt"
 	"strconv"
@@ -118,7 +117,7 @@ func (s *Session) query(ctx context.Context, query string, isJSON func(column st
 	scanned := make(chan error, 1)
 	go func() {
 		defer close(batches)
-		scanned <- scanRows(rows.Rows, len(cols), batches, stop)
+		scanned <- scanRows(rows, len(cols), batches, stop)
 	}()
 	var writeErr error
 	for batch := range batches {
@@ -150,7 +149,7 @@ const (
 
 // scanRows reads rows of width columns into batches until the rows end or
 // stop closes.
-func scanRows(rows *sql.Rows, width int, batches chan<- [][]any, stop <-chan struct{}) error {
+func scanRows(rows *store.Rows, width int, batches chan<- [][]any, stop <-chan struct{}) error {
 	ptrs := make([]any, width)
 	for {
 		select {

@@ -16,6 +16,15 @@ import (
 type Rows struct {
 	*sql.Rows
 	release func()
+	explain func(error) error
+}
+
+// Err is the error that ended the rows early, if any.
+func (r *Rows) Err() error {
+	if err := r.Rows.Err(); err != nil {
+		return r.explain(err)
+	}
+	return nil
 }
 
 // Close closes the rows and releases the connection.
@@ -64,18 +73,21 @@ func (s *Store) Query(ctx context.Context, query string) (*Rows, error) {
 		}
 		denied = refused
 	}
+	explain := func(err error) error {
+		if denied != nil && denied() != "" {
+			return fmt.Errorf("%s is not readable here: statements read provider tables (provider.service.resource) and JSON functions only", denied())
+		}
+		if s.timeout > 0 && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return fmt.Errorf("the statement ran longer than the %v allowed per statement: %w", s.timeout, err)
+		}
+		return err
+	}
 	rows, err := conn.QueryContext(ctx, query)
 	if err != nil {
 		release()
-		if denied != nil && denied() != "" {
-			return nil, fmt.Errorf("%s is not readable here: statements read provider tables (provider.service.resource) and JSON functions only", denied())
-		}
-		if errors.Is(err, context.DeadlineExceeded) || (s.timeout > 0 && errors.Is(ctx.Err(), context.DeadlineExceeded)) {
-			return nil, fmt.Errorf("the statement ran longer than the %v allowed per statement", s.timeout)
-		}
-		return nil, err
+		return nil, explain(err)
 	}
-	return &Rows{Rows: rows, release: release}, nil
+	return &Rows{Rows: rows, release: release, explain: explain}, nil
 }
 
 // ScanRow runs a query as Query does and scans its first row into dest.
