@@ -320,7 +320,11 @@ func (s *Store) publish(ctx context.Context, t *Table, leases []lease, errs []er
 		if err != nil {
 			return nil, err
 		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
+		held, err := res.RowsAffected()
+		if err != nil {
+			return nil, err
+		}
+		if held == 0 {
 			if _, err := tx.ExecContext(ctx, deleteRows, l.generation); err != nil {
 				return nil, err
 			}

@@ -372,9 +372,10 @@ type Table struct {
 var unsafeChars = regexp.MustCompile(`[^A-Za-z0-9]+`)
 
 // InternalName reports whether name may name one of the store's own
-// tables: skyql_calls, skyql_meta, or an r_ table behind a resource. A
-// statement may read them, but their rows change without a new generation
-// of the calls it reads (see CallRef).
+// tables: skyql_calls, skyql_meta, skyql_fetches, or an r_ table behind a
+// resource. A statement on a store that is not Isolated may read them,
+// but their rows change without a new generation of the calls it reads
+// (see CallRef).
 func InternalName(name string) bool {
 	name = strings.ToLower(name)
 	return strings.HasPrefix(name, "skyql_") || strings.HasPrefix(name, "r_")
