@@ -47,3 +47,33 @@ func TestConcurrentProcessesFetchACallOnce(t *testing.T) {
 		t.Errorf("a later count from the cache: %q", got)
 	}
 }
+
+// Two psql clients of one server listing the same 20,000 instances at once
+// share one fetch; neither can read the cache's own tables, which hold
+// every client's calls and rows, nor SQLite's schema.
+func TestServeClientsShareAFetchAndSeeOnlyProviderTables(t *testing.T) {
+	const instances = 20000
+	sb := startEmulator(t, emulator.Options{Dataset: emulator.SingleVault(instances)})
+	conn := serve(t, sb)
+	query := fmt.Sprintf("SELECT count(*) AS n, count(DISTINCT name) AS names FROM azure.data_protection.backup_instances WHERE %s AND vaultName = '%s'", instancesWhere, vault)
+	results := make([]result, 2)
+	var wg sync.WaitGroup
+	for i := range results {
+		wg.Go(func() { results[i] = psql(t, conn, servePassword, "-A", "-t", "-c", query) })
+	}
+	wg.Wait()
+	for i, r := range results {
+		if got := r.mustSucceed(t).stdout; got != fmt.Sprintf("%d|%d\n", instances, instances) {
+			t.Errorf("client %d: %q", i, got)
+		}
+	}
+	if pages, want := sb.Stats().Pages, int64(instances/100); pages != want {
+		t.Errorf("the emulator served %d list pages; want %d, one fetch", pages, want)
+	}
+	for _, internal := range []string{"SELECT key FROM skyql_calls", "SELECT name FROM sqlite_schema", "SELECT name FROM pragma_table_list"} {
+		r := psql(t, conn, servePassword, "-A", "-t", "-c", internal)
+		if r.code == 0 || !strings.Contains(r.stderr, "is not readable here") {
+			t.Errorf("%s: exit %d\nstdout: %s\nstderr: %s", internal, r.code, r.stdout, r.stderr)
+		}
+	}
+}
