@@ -211,3 +211,46 @@ func TestOpeningAnOlderCacheAddsGenerationsAndLeases(t *testing.T) {
 		t.Fatalf("user_version %d (%v)", version, err)
 	}
 }
+
+// A cache of schema version 1 numbered generations per call, and raised
+// them with a trigger when rows were let go; opened now, its generations
+// continue above the highest, and letting rows go leaves them be.
+func TestOpeningAVersion1CacheContinuesItsGenerations(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "cache.db")
+	registerDriver()
+	old, err := sql.Open(driverName, "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := old.Exec(`CREATE TABLE skyql_calls (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, tbl TEXT NOT NULL,
+		resource TEXT NOT NULL, description TEXT NOT NULL, fetched_at INTEGER NOT NULL DEFAULT 0,
+		complete INTEGER NOT NULL DEFAULT 0, row_count INTEGER NOT NULL DEFAULT 0, generation INTEGER NOT NULL DEFAULT 0);
+		CREATE TABLE skyql_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+		INSERT INTO skyql_meta VALUES ('instance', 'i');
+		CREATE TRIGGER skyql_calls_generation AFTER UPDATE OF complete ON skyql_calls
+			WHEN old.complete = 1 AND new.complete = 0 AND new.generation = old.generation
+			BEGIN UPDATE skyql_calls SET generation = generation + 1 WHERE id = new.id; END;
+		INSERT INTO skyql_calls (key, tbl, resource, description, fetched_at, complete, generation) VALUES ('k', 't', 'acme.storage.items', 'd', 1, 1, 7);
+		PRAGMA user_version = 1`); err != nil {
+		t.Fatal(err)
+	}
+	old.Close()
+
+	s, err := Open(ctx, Options{Path: path, TTL: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	tbl, _ := s.EnsureTable(ctx, "acme.storage.items", testColumns)
+	if got := fetchInto(t, s, tbl, "new", nil, `{"name":"a"}`); got.Generation != 8 {
+		t.Fatalf("a new call's generation %d; want 8, above the old cache's 7", got.Generation)
+	}
+	if err := s.Invalidate(ctx, "acme.storage.items"); err != nil {
+		t.Fatal(err)
+	}
+	var g int64
+	if err := s.db.QueryRow(`SELECT generation FROM skyql_calls WHERE key = 'new'`).Scan(&g); err != nil || g != 8 {
+		t.Fatalf("after Invalidate: generation %d (%v); want 8 still", g, err)
+	}
+}

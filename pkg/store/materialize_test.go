@@ -1,0 +1,95 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+)
+
+// tableRows counts all rows of t, of any generation, and the leases left.
+func tableRows(t *testing.T, s *Store, tbl *Table) (rows, leases int) {
+	t.Helper()
+	if err := s.db.QueryRow(fmt.Sprintf("SELECT count(*) FROM %s", quoteIdent(tbl.Name))).Scan(&rows); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.db.QueryRow(`SELECT count(*) FROM skyql_fetches`).Scan(&leases); err != nil {
+		t.Fatal(err)
+	}
+	return rows, leases
+}
+
+// A fetch that fails after some pages leaves those rows as the call's,
+// for --allow-partial, but never as complete: the next statement fetches
+// the call again, and its rows replace them.
+func TestAFailedFetchIsNeverServedAsComplete(t *testing.T) {
+	ctx := context.Background()
+	s := openTemp(t, time.Hour)
+	tbl, _ := s.EnsureTable(ctx, "acme.storage.items", testColumns)
+	broken := errors.New("HTTP 500 on page 2")
+	res, err := s.Materialize(ctx, tbl, []Call{{Key: "k", Description: "k"}}, func(ctx context.Context, indexes []int, add func(int, [][]byte) error) []error {
+		if err := add(indexes[0], [][]byte{[]byte(`{"name":"page 1"}`)}); err != nil {
+			return []error{err}
+		}
+		return []error{broken}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !errors.Is(res[0].Err, broken) || res[0].Rows != 1 {
+		t.Fatalf("the failed fetch: %+v", res[0])
+	}
+	var complete bool
+	if err := s.db.QueryRow(`SELECT complete FROM skyql_calls WHERE key = 'k'`).Scan(&complete); err != nil || complete {
+		t.Fatalf("the failed call is recorded complete=%v (%v)", complete, err)
+	}
+	again := materialize(t, s, tbl, "k", nil, `{"name":"a"}`, `{"name":"b"}`)
+	if again.Rows != 2 || again.Err != nil {
+		t.Fatalf("the next statement: %+v; want the call fetched again", again)
+	}
+	if rows, leases := tableRows(t, s, tbl); rows != 2 || leases != 0 {
+		t.Fatalf("%d rows and %d leases left; want the new fetch's 2 and none", rows, leases)
+	}
+}
+
+// A statement cancelled mid-fetch leaves none of the rows it wrote and no
+// lease: the call is as it was.
+func TestACancelledFetchLeavesNothing(t *testing.T) {
+	s := openTemp(t, time.Hour)
+	tbl, _ := s.EnsureTable(t.Context(), "acme.storage.items", testColumns)
+	ctx, cancel := context.WithCancel(t.Context())
+	_, err := s.Materialize(ctx, tbl, []Call{{Key: "k", Description: "k"}}, func(ctx context.Context, indexes []int, add func(int, [][]byte) error) []error {
+		err := add(indexes[0], [][]byte{[]byte(`{"name":"page 1"}`)})
+		cancel()
+		return []error{cmp.Or(err, ctx.Err())}
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Materialize returned %v; want the cancellation", err)
+	}
+	if rows, leases := tableRows(t, s, tbl); rows != 0 || leases != 0 {
+		t.Fatalf("%d rows and %d leases left; want none", rows, leases)
+	}
+}
+
+// Calls with the same key are fetched once and share the result.
+func TestTheSameCallTwiceIsFetchedOnce(t *testing.T) {
+	s := openTemp(t, time.Hour)
+	tbl, _ := s.EnsureTable(t.Context(), "acme.storage.items", testColumns)
+	var fetched []int
+	res, err := s.Materialize(t.Context(), tbl, []Call{{Key: "k"}, {Key: "other"}, {Key: "k"}}, func(ctx context.Context, indexes []int, add func(int, [][]byte) error) []error {
+		fetched = indexes
+		errs := make([]error, len(indexes))
+		for k, i := range indexes {
+			errs[k] = add(i, [][]byte{[]byte(`{"name":"x"}`)})
+		}
+		return errs
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(fetched) != "[0 1]" || res[0] != res[2] || res[0].CallRef == res[1].CallRef {
+		t.Fatalf("fetched %v, results %+v", fetched, res)
+	}
+}
