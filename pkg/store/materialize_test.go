@@ -1,7 +1,6 @@
 package store
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -9,16 +8,31 @@ import (
 	"time"
 )
 
-// tableRows counts all rows of t, of any generation, and the leases left.
-func tableRows(t *testing.T, s *Store, tbl *Table) (rows, leases int) {
+// checkLeft checks that tbl holds want rows, of any generation, and that
+// no lease is left.
+func checkLeft(t *testing.T, s *Store, tbl *Table, want int) {
 	t.Helper()
+	var rows, leases int
 	if err := s.db.QueryRow(fmt.Sprintf("SELECT count(*) FROM %s", quoteIdent(tbl.Name))).Scan(&rows); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.db.QueryRow(`SELECT count(*) FROM skyql_fetches`).Scan(&leases); err != nil {
 		t.Fatal(err)
 	}
-	return rows, leases
+	if rows != want || leases != 0 {
+		t.Fatalf("%d rows and %d leases left; want %d rows and none", rows, leases, want)
+	}
+}
+
+// pageThen is a FetchFunc for one call that hands over one page and then
+// ends the call with end's error.
+func pageThen(end func(context.Context) error) FetchFunc {
+	return func(ctx context.Context, indexes []int, add func(int, [][]byte) error) []error {
+		if err := add(indexes[0], [][]byte{[]byte(`{"name":"page 1"}`)}); err != nil {
+			return []error{err}
+		}
+		return []error{end(ctx)}
+	}
 }
 
 // A fetch that fails after some pages leaves those rows as the call's,
@@ -29,12 +43,7 @@ func TestAFailedFetchIsNeverServedAsComplete(t *testing.T) {
 	s := openTemp(t, time.Hour)
 	tbl, _ := s.EnsureTable(ctx, "acme.storage.items", testColumns)
 	broken := errors.New("HTTP 500 on page 2")
-	res, err := s.Materialize(ctx, tbl, []Call{{Key: "k", Description: "k"}}, func(ctx context.Context, indexes []int, add func(int, [][]byte) error) []error {
-		if err := add(indexes[0], [][]byte{[]byte(`{"name":"page 1"}`)}); err != nil {
-			return []error{err}
-		}
-		return []error{broken}
-	})
+	res, err := s.Materialize(ctx, tbl, []Call{{Key: "k", Description: "k"}}, pageThen(func(context.Context) error { return broken }))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,9 +58,7 @@ func TestAFailedFetchIsNeverServedAsComplete(t *testing.T) {
 	if again.Rows != 2 || again.Err != nil {
 		t.Fatalf("the next statement: %+v; want the call fetched again", again)
 	}
-	if rows, leases := tableRows(t, s, tbl); rows != 2 || leases != 0 {
-		t.Fatalf("%d rows and %d leases left; want the new fetch's 2 and none", rows, leases)
-	}
+	checkLeft(t, s, tbl, 2) // the new fetch's
 }
 
 // A statement cancelled mid-fetch leaves none of the rows it wrote and no
@@ -60,17 +67,14 @@ func TestACancelledFetchLeavesNothing(t *testing.T) {
 	s := openTemp(t, time.Hour)
 	tbl, _ := s.EnsureTable(t.Context(), "acme.storage.items", testColumns)
 	ctx, cancel := context.WithCancel(t.Context())
-	_, err := s.Materialize(ctx, tbl, []Call{{Key: "k", Description: "k"}}, func(ctx context.Context, indexes []int, add func(int, [][]byte) error) []error {
-		err := add(indexes[0], [][]byte{[]byte(`{"name":"page 1"}`)})
+	_, err := s.Materialize(ctx, tbl, []Call{{Key: "k", Description: "k"}}, pageThen(func(ctx context.Context) error {
 		cancel()
-		return []error{cmp.Or(err, ctx.Err())}
-	})
+		return ctx.Err()
+	}))
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("Materialize returned %v; want the cancellation", err)
 	}
-	if rows, leases := tableRows(t, s, tbl); rows != 0 || leases != 0 {
-		t.Fatalf("%d rows and %d leases left; want none", rows, leases)
-	}
+	checkLeft(t, s, tbl, 0)
 }
 
 // Calls with the same key are fetched once and share the result.

@@ -172,28 +172,35 @@ func TestEvictionKeepsTheRecentlyUsed(t *testing.T) {
 	}
 }
 
-func TestOpeningAnOlderCacheAddsGenerationsAndLeases(t *testing.T) {
-	ctx := context.Background()
+// openOlderCache makes a cache file with the tables an older build made
+// (schema, SQL) and opens it.
+func openOlderCache(t *testing.T, schema string) *Store {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "cache.db")
 	registerDriver()
 	old, err := sql.Open(driverName, "file:"+path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// skyql_calls as caches made before schema version 1 have it.
-	if _, err := old.Exec(`CREATE TABLE skyql_calls (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, tbl TEXT NOT NULL,
-		resource TEXT NOT NULL, description TEXT NOT NULL, fetched_at INTEGER NOT NULL DEFAULT 0,
-		complete INTEGER NOT NULL DEFAULT 0, row_count INTEGER NOT NULL DEFAULT 0);
-		INSERT INTO skyql_calls (key, tbl, resource, description, fetched_at, complete) VALUES ('k', 't', 'r', 'd', 1, 1)`); err != nil {
+	if _, err := old.Exec(schema); err != nil {
 		t.Fatal(err)
 	}
 	old.Close()
-
-	s, err := Open(ctx, Options{Path: path, TTL: time.Hour})
+	s, err := Open(t.Context(), Options{Path: path, TTL: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestOpeningAnOlderCacheAddsGenerationsAndLeases(t *testing.T) {
+	ctx := context.Background()
+	// skyql_calls as caches made before schema version 1 have it.
+	s := openOlderCache(t, `CREATE TABLE skyql_calls (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, tbl TEXT NOT NULL,
+		resource TEXT NOT NULL, description TEXT NOT NULL, fetched_at INTEGER NOT NULL DEFAULT 0,
+		complete INTEGER NOT NULL DEFAULT 0, row_count INTEGER NOT NULL DEFAULT 0);
+		INSERT INTO skyql_calls (key, tbl, resource, description, fetched_at, complete) VALUES ('k', 't', 'r', 'd', 1, 1)`)
 	tbl, err := s.EnsureTable(ctx, "acme.storage.items", testColumns)
 	if err != nil {
 		t.Fatal(err)
@@ -217,13 +224,7 @@ func TestOpeningAnOlderCacheAddsGenerationsAndLeases(t *testing.T) {
 // continue above the highest, and letting rows go leaves them be.
 func TestOpeningAVersion1CacheContinuesItsGenerations(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "cache.db")
-	registerDriver()
-	old, err := sql.Open(driverName, "file:"+path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := old.Exec(`CREATE TABLE skyql_calls (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, tbl TEXT NOT NULL,
+	s := openOlderCache(t, `CREATE TABLE skyql_calls (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, tbl TEXT NOT NULL,
 		resource TEXT NOT NULL, description TEXT NOT NULL, fetched_at INTEGER NOT NULL DEFAULT 0,
 		complete INTEGER NOT NULL DEFAULT 0, row_count INTEGER NOT NULL DEFAULT 0, generation INTEGER NOT NULL DEFAULT 0);
 		CREATE TABLE skyql_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -232,16 +233,7 @@ func TestOpeningAVersion1CacheContinuesItsGenerations(t *testing.T) {
 			WHEN old.complete = 1 AND new.complete = 0 AND new.generation = old.generation
 			BEGIN UPDATE skyql_calls SET generation = generation + 1 WHERE id = new.id; END;
 		INSERT INTO skyql_calls (key, tbl, resource, description, fetched_at, complete, generation) VALUES ('k', 't', 'acme.storage.items', 'd', 1, 1, 7);
-		PRAGMA user_version = 1`); err != nil {
-		t.Fatal(err)
-	}
-	old.Close()
-
-	s, err := Open(ctx, Options{Path: path, TTL: time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+		PRAGMA user_version = 1`)
 	tbl, _ := s.EnsureTable(ctx, "acme.storage.items", testColumns)
 	if got := fetchInto(t, s, tbl, "new", nil, `{"name":"a"}`); got.Generation != 8 {
 		t.Fatalf("a new call's generation %d; want 8, above the old cache's 7", got.Generation)
