@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"testing"
 	"time"
 )
@@ -95,5 +96,29 @@ func TestTheSameCallTwiceIsFetchedOnce(t *testing.T) {
 	}
 	if fmt.Sprint(fetched) != "[0 1]" || res[0] != res[2] || res[0].CallRef == res[1].CallRef {
 		t.Fatalf("fetched %v, results %+v", fetched, res)
+	}
+}
+
+// Processes that find no cache start one at the same moment: every one
+// must open it (SQLite answers a journal mode change it cannot make at
+// once with "locked", without waiting).
+func TestConcurrentOpensOfANewCache(t *testing.T) {
+	for range 20 {
+		path := filepath.Join(t.TempDir(), "cache.db")
+		errs := make(chan error, 8)
+		for range cap(errs) {
+			go func() {
+				s, err := Open(t.Context(), Options{Path: path})
+				if err == nil {
+					err = s.Close()
+				}
+				errs <- err
+			}()
+		}
+		for range cap(errs) {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 }

@@ -130,7 +130,7 @@ func open(ctx context.Context, opts Options) (*Store, error) {
 	// BEGIN (_txlock=immediate): one that read first and wrote later could
 	// find another process's commit in between and fail at once, where
 	// waiting for the lock (the busy timeout) succeeds.
-	params := "_synchronous=OFF&_busy_timeout=10000&_foreign_keys=off&_txlock=immediate"
+	params := fmt.Sprintf("_synchronous=OFF&_busy_timeout=%d&_foreign_keys=off&_txlock=immediate", busyTimeout.Milliseconds())
 	journal := "WAL"
 	if s.path == "" {
 		f, err := os.CreateTemp("", "skyql-*.db")
@@ -161,7 +161,7 @@ func open(ctx context.Context, opts Options) (*Store, error) {
 		pragmas = append(pragmas, fmt.Sprintf("PRAGMA hard_heap_limit = %d", opts.HardHeapLimit))
 	}
 	for _, pragma := range pragmas {
-		if _, err := db.ExecContext(ctx, pragma); err != nil {
+		if err := execRetryingBusy(ctx, db, pragma); err != nil {
 			s.Close()
 			return nil, s.wrapOpenErr(err)
 		}
@@ -171,6 +171,31 @@ func open(ctx context.Context, opts Options) (*Store, error) {
 		return nil, s.wrapOpenErr(err)
 	}
 	return s, nil
+}
+
+// busyTimeout is how long a statement waits for another connection's lock
+// on the cache before it fails.
+const busyTimeout = 10 * time.Second
+
+// execRetryingBusy runs a statement of Open's, retrying it while another
+// connection holds a lock it needs, for up to busyTimeout. Switching a new
+// database to WAL needs the file to itself, and SQLite answers "locked" at
+// once there instead of waiting: processes that start a cache together
+// would otherwise all but one fail.
+func execRetryingBusy(ctx context.Context, db *sql.DB, stmt string) error {
+	deadline := time.Now().Add(busyTimeout)
+	for {
+		_, err := db.ExecContext(ctx, stmt)
+		var se sqlite3.Error
+		if err == nil || !errors.As(err, &se) || (se.Code != sqlite3.ErrBusy && se.Code != sqlite3.ErrLocked) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
 }
 
 // newInstance gives the database a new instance.
