@@ -160,7 +160,9 @@ type helper struct {
 	result   chan string   // its last line
 }
 
-func startHelper(t *testing.T, target stressTarget) *helper {
+// startHelper starts a helper process; onFetch is told when it starts
+// fetching.
+func startHelper(t *testing.T, target stressTarget, onFetch func()) *helper {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestFetchHelperProcess$", "-test.count=1")
 	cmd.Env = append(os.Environ(), helperEnv+"="+target.cache+"|"+target.url+"|"+target.token)
@@ -179,6 +181,7 @@ func startHelper(t *testing.T, target stressTarget) *helper {
 		for lines.Scan() {
 			if lines.Text() == "fetching" {
 				close(h.fetching)
+				onFetch()
 			}
 			last = lines.Text()
 		}
@@ -188,32 +191,33 @@ func startHelper(t *testing.T, target stressTarget) *helper {
 }
 
 // Several processes and several sessions of one process fetch the same
-// 20,000-row call into one cache at once, and some processes are killed
-// (SIGKILL) in the middle of their fetch and while waiting for another's.
-// Every session that survives must read exactly the call's rows, once
-// each; afterwards the call's bookkeeping must equal its table, and only
-// one fetch may have run at a time: one per killed fetcher, plus the one
-// that completed.
+// 20,000-row call into one cache at once. Some fetchers are stopped a few
+// pages into their fetch: a process by SIGKILL (the first fetcher always
+// is one), a session of this process by cancelling its statement; and
+// some processes are killed while they wait. Every session that survives
+// must read exactly the call's rows, once each; afterwards the call's
+// bookkeeping must equal its table, and only one fetch may have run at a
+// time: one per stopped fetcher, plus the one that completed.
 func TestConcurrentFetchesOfOneCall(t *testing.T) {
-	processes, sessions, fetcherKills, waiterKills := 3, 4, 1, 1
+	processes, sessions, fetcherStops, waiterKills := 3, 4, 1, 1
 	if *stress {
-		processes, sessions, fetcherKills, waiterKills = 8, 16, 3, 2
+		processes, sessions, fetcherStops, waiterKills = 8, 16, 4, 2
 	}
 	// The latency stretches the fetch (200 pages) to well over the time
-	// a killed fetcher is given before the kill.
+	// a stopped fetcher is given before it is stopped.
 	_, em, url := emulatortest.StartServices(t, stressService, []string{"data_protection"},
 		emulator.Options{Dataset: emulator.SingleVault(stressRows), Latency: 2 * time.Millisecond})
 	target := stressTarget{cache: filepath.Join(t.TempDir(), "cache.db"), url: url, token: em.Token()}
 
-	helpers := make([]*helper, processes)
-	for i := range helpers {
-		helpers[i] = startHelper(t, target)
-	}
-	t.Cleanup(func() {
-		for _, h := range helpers {
-			h.cmd.Process.Kill()
+	// Each fetcher, as it starts, hands over the function that stops it.
+	// They run on this goroutine only.
+	fetchers := make(chan func(), 4*(processes+sessions))
+	startedFetching := func(stop func()) {
+		select {
+		case fetchers <- stop:
+		default: // more fetches than could ever be stopped: the count below tells
 		}
-	})
+	}
 	killed := map[*helper]bool{}
 	kill := func(h *helper) {
 		if err := h.cmd.Process.Signal(syscall.SIGKILL); err != nil {
@@ -221,91 +225,92 @@ func TestConcurrentFetchesOfOneCall(t *testing.T) {
 		}
 		killed[h] = true
 	}
-	// Kill each helper that starts fetching, a few pages in, until
-	// fetcherKills are dead; then some that wait.
-	fetcherKilled := 0
-	sessionsDone := make(chan struct{})
-	awaitFetcher := func() *helper {
-		cases := make(chan *helper, len(helpers))
-		for _, h := range helpers {
-			if !killed[h] {
-				go func() {
-					select {
-					case <-h.fetching:
-						cases <- h
-					case <-time.After(30 * time.Second):
-					}
-				}()
-			}
-		}
-		select {
-		case h := <-cases:
-			return h
-		case <-sessionsDone:
-			return nil // a session of this process fetched
-		case <-time.After(30 * time.Second):
-			return nil
-		}
+	helpers := make([]*helper, processes)
+	for i := range helpers {
+		var h *helper
+		h = startHelper(t, target, func() { startedFetching(func() { kill(h) }) })
+		helpers[i] = h
 	}
+	t.Cleanup(func() {
+		for _, h := range helpers {
+			h.cmd.Process.Kill()
+		}
+	})
 
 	var inProcessFetches atomic.Int64
 	var wg sync.WaitGroup
 	results := make([]string, sessions)
+	cancelled := make([]bool, sessions)
+	sessionsDone := make(chan struct{})
 	startSessions := func() {
 		for i := range sessions {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				rows, names, err := fetchAndCount(t.Context(), target, func() { inProcessFetches.Add(1) })
+			ctx, cancel := context.WithCancel(t.Context())
+			stop := func() {
+				cancel()
+				cancelled[i] = true
+			}
+			wg.Go(func() {
+				defer cancel()
+				rows, names, err := fetchAndCount(ctx, target, func() {
+					inProcessFetches.Add(1)
+					startedFetching(stop)
+				})
 				if err != nil {
 					results[i] = "error " + err.Error()
 					return
 				}
 				results[i] = fmt.Sprintf("rows %d names %d", rows, names)
-			}()
+			})
 		}
 		go func() {
 			wg.Wait()
 			close(sessionsDone)
 		}()
 	}
-	for fetcherKilled < fetcherKills {
-		h := awaitFetcher()
-		if h == nil {
-			break
+	stopped := 0
+stopping:
+	for stopped < fetcherStops {
+		select {
+		case stop := <-fetchers:
+			if stopped == 0 {
+				startSessions() // to wait for the first fetcher, a process
+			}
+			time.Sleep(100 * time.Millisecond)
+			stop()
+			stopped++
+		case <-sessionsDone:
+			break stopping // the call is complete: nobody fetches any more
+		case <-time.After(30 * time.Second):
+			t.Fatal("nobody started fetching within 30 s")
 		}
-		if fetcherKilled == 0 {
-			startSessions()
-		}
-		time.Sleep(100 * time.Millisecond)
-		kill(h)
-		fetcherKilled++
 	}
-	if fetcherKilled == 0 {
-		t.Fatal("no helper process started fetching")
-	}
+	waitersKilled := 0
 	for _, h := range helpers {
-		if len(killed) == fetcherKilled+waiterKills {
-			break
-		}
 		select {
 		case <-h.fetching:
 		default:
-			if !killed[h] {
+			if waitersKilled < waiterKills && !killed[h] {
 				kill(h)
+				waitersKilled++
 			}
 		}
 	}
 	wg.Wait()
 
 	want := fmt.Sprintf("rows %d names %d", stressRows, stressRows)
-	checked := 0
+	checked, sessionsStopped := 0, 0
 	for i, r := range results {
-		if r != want {
+		switch {
+		case cancelled[i]:
+			sessionsStopped++
+			if r != "error "+context.Canceled.Error() {
+				t.Errorf("session %d, cancelled while fetching: %s", i, r)
+			}
+		case r != want:
 			t.Errorf("session %d: %s; want %s", i, r, want)
-			continue
+		default:
+			checked += stressRows
 		}
-		checked += stressRows
 	}
 	helperFetches := 0
 	for i, h := range helpers {
@@ -316,21 +321,20 @@ func TestConcurrentFetchesOfOneCall(t *testing.T) {
 			helperFetches++
 		default:
 		}
-		if killed[h] {
-			continue
-		}
-		if last != want {
+		switch {
+		case killed[h]:
+		case last != want:
 			t.Errorf("process %d: %s; want %s", i, last, want)
-			continue
+		default:
+			checked += stressRows
 		}
-		checked += stressRows
 	}
-	if fetches := helperFetches + int(inProcessFetches.Load()); fetches != fetcherKilled+1 {
-		t.Errorf("%d fetches ran for %d killed fetchers; want one more than killed", fetches, fetcherKilled)
+	if fetches := helperFetches + int(inProcessFetches.Load()); fetches != stopped+1 {
+		t.Errorf("%d fetches ran for %d stopped fetchers; want one more than stopped", fetches, stopped)
 	}
 	checkBookkeeping(t, target.cache)
-	t.Logf("%d processes (%d killed: %d while fetching), %d sessions in this process; %d rows checked",
-		processes, len(killed), fetcherKilled, sessions, checked)
+	t.Logf("%d processes (%d killed while fetching, %d while waiting), %d sessions in this process (%d cancelled while fetching); %d rows checked",
+		processes, stopped-sessionsStopped, waitersKilled, sessions, sessionsStopped, checked)
 }
 
 // checkBookkeeping checks, through a connection of its own, that the one

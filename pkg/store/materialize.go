@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -270,14 +271,14 @@ func (s *Store) fetchLeased(ctx context.Context, t *Table, calls []Call, leases 
 	errs := fetch(ctx, indexes, func(i int, items [][]byte) error {
 		return in.add(t, generation[i], calls[i].Params, items)
 	})
-	err := in.close()
+	ingestErr := in.close()
 	stopRenewing()
 	<-renewed
+	// A cancelled statement's writes fail too; the cancellation is the
+	// cause.
+	err := cmp.Or(ctx.Err(), ingestErr)
 	if err == nil && len(errs) != len(leases) {
 		err = fmt.Errorf("store: fetch returned %d results for %d calls", len(errs), len(leases))
-	}
-	if err == nil {
-		err = ctx.Err()
 	}
 	if err != nil {
 		if aerr := s.abandon(context.WithoutCancel(ctx), t, leases); aerr != nil {
