@@ -65,6 +65,9 @@ to --concurrency API calls at once. It runs until Ctrl-C.`,
 				return err
 			}
 			defer ss.close()
+			// A client sees provider tables and its own statements' views,
+			// not the cache's tables, which hold every client's calls.
+			ss.storeOpts.Isolated = true
 			cfg.Open = func(ctx context.Context, notices io.Writer) (server.Session, error) {
 				return ss.open(ctx, notices, false)
 			}

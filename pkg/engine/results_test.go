@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +13,8 @@ import (
 	"github.com/skyql/skyql/pkg/emulator"
 	"github.com/skyql/skyql/pkg/output"
 	"github.com/skyql/skyql/pkg/store"
+
+	_ "github.com/mattn/go-sqlite3" // tamper's own connection to the cache
 )
 
 // keepingSession is a session whose store keeps rows and results on disk.
@@ -36,15 +39,21 @@ func printed(t *testing.T, s *Session, format, sql string) string {
 	return out.String()
 }
 
-// tamper renames every cached backup instance behind skyql's back, so that
-// a result computed again differs from one kept.
+// tamper renames every cached backup instance behind skyql's back,
+// through a connection of its own to the cache file, so that a result
+// computed again differs from one kept.
 func tamper(t *testing.T, st *store.Store) {
 	t.Helper()
-	var table string
-	if err := st.DB().QueryRow(`SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'r_azure_data_protection_backup_instances_%'`).Scan(&table); err != nil {
+	db, err := sql.Open("sqlite3", "file:"+st.Path()+"?_busy_timeout=10000")
+	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.DB().Exec(`UPDATE ` + store.QuoteIdent(table) + ` SET name = 'tampered'`); err != nil {
+	defer db.Close()
+	var table string
+	if err := db.QueryRow(`SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'r_azure_data_protection_backup_instances_%'`).Scan(&table); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`UPDATE ` + store.QuoteIdent(table) + ` SET name = 'tampered'`); err != nil {
 		t.Fatal(err)
 	}
 }

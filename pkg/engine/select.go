@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -99,7 +98,7 @@ func (s *Session) runSelect(ctx context.Context, sel *parser.Select, w output.Wr
 // or when isJSON says it is one of the JSON columns the views show as text
 // (expressions, which SQLite gives no declared type).
 func (s *Session) query(ctx context.Context, query string, isJSON func(column string) bool, w output.Writer) error {
-	rows, err := s.cfg.Store.DB().QueryContext(ctx, query)
+	rows, err := s.cfg.Store.Query(ctx, query)
 	if err != nil {
 		return fmt.Errorf("query failed: %w", err)
 	}
@@ -154,7 +153,7 @@ const (
 
 // scanRows reads rows of width columns into batches until the rows end or
 // stop closes.
-func scanRows(rows *sql.Rows, width int, batches chan<- [][]any, stop <-chan struct{}) error {
+func scanRows(rows *store.Rows, width int, batches chan<- [][]any, stop <-chan struct{}) error {
 	ptrs := make([]any, width)
 	for {
 		select {
@@ -253,7 +252,7 @@ type fetched struct {
 // statement reads only through JSON functions (see store.BindView).
 func (s *Session) fetchPlan(ctx context.Context, plan *planner.Plan, jsonOnly func(column string) bool) (fetched, error) {
 	f := fetched{textJSON: map[string]bool{}, views: map[string]string{}}
-	viewCalls := map[string][]int64{} // one view per resource, over every reference's calls
+	viewCalls := map[string][]store.CallRef{} // one view per resource, over every reference's calls
 	for i, t := range plan.Tables {
 		tbl, err := s.cfg.Store.EnsureTable(ctx, t.Resource.ID, tableColumns(t.Resource))
 		if err != nil {
@@ -288,9 +287,7 @@ func (s *Session) fetchPlan(ctx context.Context, plan *planner.Plan, jsonOnly fu
 		f.total += len(calls)
 		f.failures = append(f.failures, fails...)
 		f.calls = append(f.calls, refs...)
-		for _, r := range refs {
-			viewCalls[t.ViewName] = append(viewCalls[t.ViewName], r.ID)
-		}
+		viewCalls[t.ViewName] = append(viewCalls[t.ViewName], refs...)
 		if f.views[t.ViewName], err = s.cfg.Store.BindView(ctx, t.ViewName, tbl, viewCalls[t.ViewName], jsonOnly); err != nil {
 			return f, err
 		}
@@ -301,92 +298,79 @@ func (s *Session) fetchPlan(ctx context.Context, plan *planner.Plan, jsonOnly fu
 	return f, nil
 }
 
-// fetchCalls serves what it can from the cache and fetches the rest,
-// streaming pages into the table. It returns the calls whose rows the
-// query may read (complete ones, and with --allow-partial the partial ones).
+// fetchCalls has the store materialize the calls' rows in tbl: served
+// from the cache, fetched, or shared with another session fetching them.
+// It returns the calls whose rows the query may read (complete ones, and
+// with --allow-partial the partial ones).
 func (s *Session) fetchCalls(ctx context.Context, t *planner.Table, tbl *store.Table, calls []*executor.Call) ([]store.CallRef, []CallFailure, error) {
-	var refs []store.CallRef
-	var toFetch []*executor.Call
-	var begin []store.NewCall
-	seen := map[string]bool{}
-	for _, c := range calls {
+	requests := make([]store.Call, len(calls))
+	for i, c := range calls {
 		key, err := cacheKey(c)
 		if err != nil {
 			return nil, nil, err
 		}
-		if seen[key] {
-			continue
-		}
-		seen[key] = true
-		st, ok, err := s.cfg.Store.Lookup(ctx, tbl, key)
-		if err != nil {
-			return nil, nil, err
-		}
-		if ok && st.Fresh {
-			refs = append(refs, st.CallRef)
-			continue
-		}
-		toFetch = append(toFetch, c)
-		begin = append(begin, store.NewCall{Key: key, Description: c.Describe()})
+		requests[i] = store.Call{Key: key, Description: c.Describe(), Params: c.Params}
 	}
-	if len(toFetch) == 0 {
-		return refs, nil, nil
-	}
-	fetchRefs, err := s.cfg.Store.BeginCalls(ctx, tbl, begin)
+	arrived := make([]atomic.Int64, len(calls))
+	results, err := s.cfg.Store.Materialize(ctx, tbl, requests, func(ctx context.Context, indexes []int, add func(int, [][]byte) error) []error {
+		batch := make([]*executor.Call, len(indexes))
+		for k, i := range indexes {
+			batch[k] = calls[i]
+		}
+		fetched := s.cfg.Executor.Fetch(ctx, batch, executor.SinkFunc(func(k int, items [][]byte) error {
+			i := indexes[k]
+			if err := add(i, items); err != nil {
+				return err
+			}
+			if t.RowLimit > 0 && arrived[i].Add(int64(len(items))) >= t.RowLimit {
+				return errEnoughRows
+			}
+			return nil
+		}))
+		errs := make([]error, len(fetched))
+		for k, r := range fetched {
+			errs[k] = r.Err
+			if r.Err == nil && r.Capped {
+				errs[k] = fmt.Errorf("stopped after %d pages (the page cap, --max-pages); more pages were left", r.Pages)
+			}
+		}
+		return errs
+	})
 	if err != nil {
 		return nil, nil, err
 	}
-	ingest := s.cfg.Store.NewIngest(ctx)
-	arrived := make([]atomic.Int64, len(toFetch))
-	results := s.cfg.Executor.Fetch(ctx, toFetch, executor.SinkFunc(func(i int, items [][]byte) error {
-		if err := ingest.Add(tbl, fetchRefs[i].ID, toFetch[i].Params, items); err != nil {
-			return err
-		}
-		if t.RowLimit > 0 && arrived[i].Add(int64(len(items))) >= t.RowLimit {
-			return errEnoughRows
-		}
-		return nil
-	}))
-	if err := ingest.Close(); err != nil {
-		return nil, nil, err
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, nil, err
-	}
+	var refs []store.CallRef
 	var failures []CallFailure
-	finished := make([]store.FinishedCall, len(results))
-	var empty []executor.Result // calls to scopes that cannot hold the resource
+	var empty []int // calls to scopes that cannot hold the resource
+	seen := map[store.CallRef]bool{}
 	for i, r := range results {
-		if outOfScope(r.Err) || (fannedOut(t) && notFound(r.Err)) {
-			empty = append(empty, r)
-			r.Err = nil
+		if seen[r.CallRef] {
+			continue // the same call twice
 		}
-		enough := errors.Is(r.Err, errEnoughRows)
-		if enough {
-			r.Err = nil // the statement has its rows; the call is not complete, so not reused
-		}
-		complete := r.Err == nil && !r.Capped && !enough
-		finished[i] = store.FinishedCall{ID: fetchRefs[i].ID, Complete: complete, Rows: ingest.Rows(fetchRefs[i].ID)}
+		seen[r.CallRef] = true
 		switch {
-		case r.Err != nil:
-			failures = append(failures, CallFailure{Table: t.Resource.ID, Call: r.Call.Describe(), Err: r.Err})
-		case r.Capped:
-			failures = append(failures, CallFailure{Table: t.Resource.ID, Call: r.Call.Describe(),
-				Err: fmt.Errorf("stopped after %d pages (the page cap); more pages were left", r.Pages)})
+		case r.Err == nil:
+			refs = append(refs, r.CallRef)
+		case errors.Is(r.Err, errEnoughRows):
+			// The statement has its rows; the call is not complete, so the
+			// store does not reuse it, but this statement reads what arrived.
+			refs = append(refs, r.CallRef)
+		case outOfScope(r.Err) || (fannedOut(t) && notFound(r.Err)):
+			empty = append(empty, i)
+		default:
+			failures = append(failures, CallFailure{Table: t.Resource.ID, Call: calls[i].Describe(), Err: r.Err})
+			if s.cfg.AllowPartial {
+				refs = append(refs, r.CallRef)
+			}
 		}
-		if complete || enough || s.cfg.AllowPartial {
-			refs = append(refs, fetchRefs[i])
-		}
-	}
-	if err := s.cfg.Store.FinishCalls(ctx, finished); err != nil {
-		return nil, nil, err
 	}
 	if len(empty) > 0 {
 		others := ""
 		if len(empty) > 1 {
 			others = fmt.Sprintf(" and %d more like it", len(empty)-1)
 		}
-		fmt.Fprintf(s.cfg.Stderr, "skyql: notice: no %s in the scope of %s%s: counted as empty (%v)\n", t.Resource.ID, empty[0].Call.Describe(), others, empty[0].Err)
+		first := empty[0]
+		fmt.Fprintf(s.cfg.Stderr, "skyql: notice: no %s in the scope of %s%s: counted as empty (%v)\n", t.Resource.ID, calls[first].Describe(), others, results[first].Err)
 	}
 	return refs, failures, nil
 }
@@ -527,7 +511,7 @@ func (s *Session) evalConstant(ctx context.Context, e parser.Expr) (string, erro
 		return "", fmt.Errorf("expression cannot be used as a parameter value (%s)", e.Unsupported)
 	}
 	var v any
-	if err := s.cfg.Store.DB().QueryRowContext(ctx, "SELECT "+e.SQL).Scan(&v); err != nil {
+	if err := s.cfg.Store.ScanRow(ctx, "SELECT "+e.SQL, &v); err != nil {
 		return "", fmt.Errorf("evaluating %s: %w", e.SQL, err)
 	}
 	str, ok := paramString(v)
@@ -580,7 +564,7 @@ func (s *Session) joinValues(ctx context.Context, t *planner.Table) ([]string, [
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
-	rows, err := s.cfg.Store.DB().QueryContext(ctx, q)
+	rows, err := s.cfg.Store.Query(ctx, q)
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading join parameters for %s (%s): %w", t.Alias(), q, err)
 	}

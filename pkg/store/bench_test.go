@@ -25,7 +25,7 @@ var benchInstanceColumns = []Column{
 }
 
 // BenchmarkIngestPages writes 100-item pages of backup instances into a
-// cache database through Ingest, as a fetch does, and reports rows/s.
+// cache database through an ingest, as a fetch does, and reports rows/s.
 func BenchmarkIngestPages(b *testing.B) {
 	ctx := b.Context()
 	s, err := Open(ctx, Options{Path: filepath.Join(b.TempDir(), "cache.db"), TTL: time.Minute})
@@ -37,11 +37,7 @@ func BenchmarkIngestPages(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	ids, err := s.BeginCalls(ctx, tbl, []NewCall{{Key: "bench", Description: "bench"}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	id := ids[0].ID
+	const generation = 1
 	params := map[string]string{"api-version": "2022-05-01", "subscriptionId": "00000000-0000-0000-0000-000000000001",
 		"resourceGroupName": "rg-prod-eastus", "vaultName": "vault-prod-01"}
 	const perPage = 100
@@ -52,20 +48,20 @@ func BenchmarkIngestPages(b *testing.B) {
 			pages[p] = append(pages[p], fmt.Appendf(nil, benchInstance, n, n))
 		}
 	}
-	in := s.NewIngest(ctx)
+	in := s.newIngest(ctx)
 	b.ResetTimer()
 	n := 0
 	for b.Loop() {
-		if err := in.Add(tbl, id, params, pages[n%len(pages)]); err != nil {
+		if err := in.add(tbl, generation, params, pages[n%len(pages)]); err != nil {
 			b.Fatal(err)
 		}
 		n++
 	}
-	if err := in.Close(); err != nil {
+	if err := in.close(); err != nil {
 		b.Fatal(err)
 	}
 	b.StopTimer()
-	if got := in.Rows(id); got != n*perPage {
+	if got := in.rows(generation); got != n*perPage {
 		b.Fatalf("wrote %d rows, want %d", got, n*perPage)
 	}
 	b.ReportMetric(float64(n*perPage)/b.Elapsed().Seconds(), "rows/s")

@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 )
 
-// Ingest writes pages of rows into their tables from a single goroutine,
+// ingest writes pages of rows into their tables from a single goroutine,
 // so that fetch workers never wait on each other for SQLite, and no page
 // is kept once written: memory stays flat however many rows a query has.
-type Ingest struct {
+// Rows are tagged with the generation of the fetch that wrote them.
+type ingest struct {
 	store *Store
 	ctx   context.Context
 	pages chan page
@@ -19,70 +21,75 @@ type Ingest struct {
 
 	mu     sync.Mutex
 	err    error
-	counts map[int64]int
+	counts map[int64]int // rows written per generation
 }
 
 type page struct {
-	table  *Table
-	callID int64
-	rows   [][]any // each row's insert arguments: _call, then every column
+	table      *Table
+	generation int64
+	rows       [][]any // each row's insert arguments: _generation, then every column
 }
 
 // pagesInFlight bounds the pages waiting for the writer; fetchers block
 // beyond it, which keeps memory bounded when the network outruns SQLite.
 const pagesInFlight = 16
 
-// NewIngest starts a writer. Close must be called to flush it.
-func (s *Store) NewIngest(ctx context.Context) *Ingest {
-	in := &Ingest{store: s, ctx: ctx, pages: make(chan page, pagesInFlight), done: make(chan struct{}), counts: map[int64]int{}}
+// maxLockHold bounds how long the writer keeps a transaction open, and so
+// the cache's write lock, waiting for the next page: other processes
+// claiming calls and renewing leases need the lock too.
+const maxLockHold = 50 * time.Millisecond
+
+// newIngest starts a writer. close must be called to flush it.
+func (s *Store) newIngest(ctx context.Context) *ingest {
+	in := &ingest{store: s, ctx: ctx, pages: make(chan page, pagesInFlight), done: make(chan struct{}), counts: map[int64]int{}}
 	go in.run()
 	return in
 }
 
-// Add queues a page of items for a call. params holds the call's parameter
+// add queues a page of items of a fetch. params holds the call's parameter
 // values by name; the table's param columns take them. The items are
 // turned into column values here, in the caller's goroutine, so that
 // concurrent fetchers share that work and the single writer only inserts.
-func (in *Ingest) Add(t *Table, callID int64, params map[string]string, items [][]byte) error {
-	if err := in.Err(); err != nil {
+func (in *ingest) add(t *Table, generation int64, params map[string]string, items [][]byte) error {
+	if err := in.firstErr(); err != nil {
 		return err
 	}
-	rows, err := rowValues(t, callID, params, items)
+	rows, err := rowValues(t, generation, params, items)
 	if err != nil {
 		err = fmt.Errorf("storing rows of %s: %w", t.Resource, err)
 		in.fail(err)
 		return err
 	}
 	select {
-	case in.pages <- page{table: t, callID: callID, rows: rows}:
+	case in.pages <- page{table: t, generation: generation, rows: rows}:
 		return nil
 	case <-in.ctx.Done():
 		return in.ctx.Err()
 	}
 }
 
-// Err is the first write error, if any.
-func (in *Ingest) Err() error {
+// firstErr is the first write error, if any.
+func (in *ingest) firstErr() error {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	return in.err
 }
 
-// Rows returns how many rows were written for a call.
-func (in *Ingest) Rows(callID int64) int {
+// rows returns how many rows were written for a fetch.
+func (in *ingest) rows(generation int64) int {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	return in.counts[callID]
+	return in.counts[generation]
 }
 
-// Close waits for queued pages to be written and returns the first error.
-func (in *Ingest) Close() error {
+// close waits for queued pages to be written and returns the first error.
+func (in *ingest) close() error {
 	close(in.pages)
 	<-in.done
-	return in.Err()
+	return in.firstErr()
 }
 
-func (in *Ingest) fail(err error) {
+func (in *ingest) fail(err error) {
 	in.mu.Lock()
 	if in.err == nil {
 		in.err = err
@@ -90,7 +97,7 @@ func (in *Ingest) fail(err error) {
 	in.mu.Unlock()
 }
 
-func (in *Ingest) run() {
+func (in *ingest) run() {
 	defer close(in.done)
 	var (
 		tx    *sql.Tx
@@ -106,8 +113,14 @@ func (in *Ingest) run() {
 		}
 		tx, stmts, rows = nil, map[*Table]*sql.Stmt{}, 0
 	}
-	for p := range in.pages {
-		if in.Err() != nil {
+	idle := time.NewTimer(maxLockHold)
+	defer idle.Stop()
+	for {
+		p, ok := in.next(tx != nil, idle, commit)
+		if !ok {
+			break
+		}
+		if in.firstErr() != nil {
 			continue // drain so that senders are not stuck
 		}
 		if tx == nil {
@@ -132,7 +145,7 @@ func (in *Ingest) run() {
 			continue
 		}
 		in.mu.Lock()
-		in.counts[p.callID] += n
+		in.counts[p.generation] += n
 		in.mu.Unlock()
 		rows += n
 		// Commit in chunks: large enough to amortise the commit, small
@@ -151,8 +164,32 @@ func (in *Ingest) run() {
 	}
 }
 
+// next waits for the next page, and reports false once there are no more.
+// While a transaction is open (pending), it commits the transaction if no
+// page comes within maxLockHold.
+func (in *ingest) next(pending bool, idle *time.Timer, commit func()) (page, bool) {
+	if !pending {
+		p, ok := <-in.pages
+		return p, ok
+	}
+	select {
+	case p, ok := <-in.pages:
+		return p, ok
+	default:
+	}
+	idle.Reset(maxLockHold)
+	select {
+	case p, ok := <-in.pages:
+		return p, ok
+	case <-idle.C:
+		commit()
+		p, ok := <-in.pages
+		return p, ok
+	}
+}
+
 func insertSQL(t *Table) string {
-	cols := []string{"_call"}
+	cols := []string{"_generation"}
 	marks := []string{"?"}
 	for _, c := range t.Columns {
 		cols = append(cols, quoteIdent(c.Name)) // JSON columns take the JSONB rowValues encodes
@@ -163,7 +200,7 @@ func insertSQL(t *Table) string {
 
 // rowValues turns items into insert arguments (see decodeRow); param
 // columns take the call's values.
-func rowValues(t *Table, callID int64, params map[string]string, items [][]byte) ([][]any, error) {
+func rowValues(t *Table, generation int64, params map[string]string, items [][]byte) ([][]any, error) {
 	width := len(t.Columns) + 1
 	flat := make([]any, width*len(items))
 	rows := make([][]any, len(items))
@@ -175,7 +212,7 @@ func rowValues(t *Table, callID int64, params map[string]string, items [][]byte)
 	arena := make([]byte, 0, size+size/8)
 	for n, item := range items {
 		args := flat[n*width : (n+1)*width : (n+1)*width]
-		args[0] = callID
+		args[0] = generation
 		for i, c := range t.Columns {
 			if !c.Param {
 				continue

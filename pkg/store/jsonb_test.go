@@ -86,14 +86,14 @@ func checkJSONB(t testing.TB, db *sql.DB, text string) {
 func TestAppendJSONBEncodesAsSQLiteDoes(t *testing.T) {
 	s := openTemp(t, time.Minute)
 	for _, text := range jsonbSeeds {
-		checkJSONB(t, s.DB(), text)
+		checkJSONB(t, s.db, text)
 	}
 	for _, bad := range []string{``, ` `, `{`, `[1,]`, `{"a"}`, `{"a":}`, `{1:2}`, `01`, `1.`, `.5`, `-`, `1e`, `+1`,
 		`"abc`, `"\x"`, `"\u12"`, "a\x01", `tru`, `nul`, `[1 2]`, `{"a":1,}`, `1 2`, `NaN`, `'a'`} {
 		if _, err := appendJSONB(nil, []byte(bad)); err == nil {
 			t.Errorf("%q: want an error", bad)
 		}
-		checkJSONB(t, s.DB(), bad)
+		checkJSONB(t, s.db, bad)
 	}
 	deep := strings.Repeat("[", maxJSONBDepth+1) + strings.Repeat("]", maxJSONBDepth+1)
 	if _, err := appendJSONB(nil, []byte(deep)); err == nil {
@@ -169,18 +169,18 @@ func randomJSON(r *rand.Rand, b *strings.Builder, depth int) {
 }
 
 func TestAppendJSONBOnRandomDocuments(t *testing.T) {
-	checkJSONB(t, openTemp(t, time.Minute).DB(), "{\"k\":\t\"a\x01b\"\n}") // raw controls inside and whitespace outside
+	checkJSONB(t, openTemp(t, time.Minute).db, "{\"k\":\t\"a\x01b\"\n}") // raw controls inside and whitespace outside
 	s := openTemp(t, time.Minute)
 	r := rand.New(rand.NewPCG(1, 2))
 	for range 3000 {
 		var b strings.Builder
 		randomJSON(r, &b, 0)
 		text := b.String()
-		checkJSONB(t, s.DB(), text)
+		checkJSONB(t, s.db, text)
 		// And a damaged copy: SQLite and appendJSONB must agree it is bad.
 		if len(text) > 1 {
 			cut := r.IntN(len(text))
-			checkJSONB(t, s.DB(), text[:cut]+text[cut+1:])
+			checkJSONB(t, s.db, text[:cut]+text[cut+1:])
 		}
 	}
 }
@@ -200,14 +200,14 @@ func FuzzAppendJSONB(f *testing.F) {
 			// in a string, where it is escaped like any control character.
 			if got, err := appendJSONB(nil, []byte(text)); err == nil {
 				escaped := escapeInStrings(text)
-				checkJSONB(t, s.DB(), escaped)
+				checkJSONB(t, s.db, escaped)
 				if want, _ := appendJSONB(nil, []byte(escaped)); !bytes.Equal(got, want) {
 					t.Fatalf("%q: a raw NUL must be escaped: %x", text, got)
 				}
 			}
 			return
 		}
-		checkJSONB(t, s.DB(), text)
+		checkJSONB(t, s.db, text)
 	})
 }
 

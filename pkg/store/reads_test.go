@@ -11,13 +11,13 @@ func TestReadsTellWhatAStatementDependsOn(t *testing.T) {
 	s := openTemp(t, time.Hour)
 	items, _ := s.EnsureTable(ctx, "acme.storage.items", testColumns)
 	others, _ := s.EnsureTable(ctx, "acme.storage.others", testColumns[:4])
-	a := ingest(t, s, items, "a", nil, `{"name":"a","properties":{"n":[1,2]}}`)
-	o := ingest(t, s, others, "o", nil, `{"name":"o"}`)
-	if _, err := s.BindView(ctx, "acme.storage.items", items, []int64{a}, nil); err != nil {
+	a := fetchInto(t, s, items, "a", nil, `{"name":"a","properties":{"n":[1,2]}}`)
+	o := fetchInto(t, s, others, "o", nil, `{"name":"o"}`)
+	if _, err := s.BindView(ctx, "acme.storage.items", items, []CallRef{a}, nil); err != nil {
 		t.Fatal(err)
 	}
 	// A view left by an earlier statement, not among this one's.
-	if _, err := s.BindView(ctx, "acme.storage.others", others, []int64{o}, nil); err != nil {
+	if _, err := s.BindView(ctx, "acme.storage.others", others, []CallRef{o}, nil); err != nil {
 		t.Fatal(err)
 	}
 	own := []string{"acme.storage.items", items.Name}
@@ -54,7 +54,7 @@ func TestReadsTellWhatAStatementDependsOn(t *testing.T) {
 	}
 	// The authorizer is gone afterwards: later statements run as before.
 	var n int
-	if err := s.DB().QueryRow(`SELECT count(*) FROM sqlite_master`).Scan(&n); err != nil || n == 0 {
+	if err := s.db.QueryRow(`SELECT count(*) FROM sqlite_master`).Scan(&n); err != nil || n == 0 {
 		t.Fatalf("after Reads: %d, %v", n, err)
 	}
 }

@@ -77,8 +77,8 @@ func TestInstancesChangeWhenCallIdsMayBeTakenAgain(t *testing.T) {
 	// A skyql build from before instances clears the cache by deleting
 	// its calls; the trigger gives the database a new instance then too.
 	tbl, _ := s.EnsureTable(ctx, "acme.storage.items", testColumns)
-	ingest(t, s, tbl, "k", nil, `{"name":"a"}`)
-	if _, err := s.DB().Exec(`DELETE FROM skyql_calls`); err != nil {
+	fetchInto(t, s, tbl, "k", nil, `{"name":"a"}`)
+	if _, err := s.db.Exec(`DELETE FROM skyql_calls`); err != nil {
 		t.Fatal(err)
 	}
 	if instance() == second {
@@ -86,46 +86,27 @@ func TestInstancesChangeWhenCallIdsMayBeTakenAgain(t *testing.T) {
 	}
 }
 
-func TestCallsGetANewGenerationWheneverTheirRowsGo(t *testing.T) {
+func TestEveryFetchMakesANewGeneration(t *testing.T) {
 	ctx := context.Background()
 	s := openTemp(t, time.Hour)
 	tbl, _ := s.EnsureTable(ctx, "acme.storage.items", testColumns)
-	ingest(t, s, tbl, "k", nil, `{"name":"a"}`)
-	generation := func() int64 {
-		t.Helper()
-		st, ok, err := s.Lookup(ctx, tbl, "k")
-		if err != nil || !ok {
-			t.Fatal(ok, err)
-		}
-		return st.Generation
-	}
-	if g := generation(); g != 0 {
-		t.Fatalf("first fetch: generation %d", g)
-	}
-	ingest(t, s, tbl, "k", nil, `{"name":"b"}`) // BeginCalls raises it
-	if g := generation(); g != 1 {
-		t.Fatalf("second fetch: generation %d", g)
-	}
+	a := fetchInto(t, s, tbl, "k", nil, `{"name":"a"}`)
+	other := fetchInto(t, s, tbl, "other", nil, `{"name":"o"}`)
 	if err := s.Invalidate(ctx, "acme.storage.items"); err != nil {
 		t.Fatal(err)
 	}
-	if g := generation(); g != 2 {
-		t.Fatalf("after Invalidate: generation %d", g)
+	b := fetchInto(t, s, tbl, "k", nil, `{"name":"b"}`)
+	if b.ID != a.ID || b.Generation <= other.Generation {
+		t.Fatalf("refetch %+v after %+v and %+v: want the same call at a generation above both", b, a, other)
 	}
-	// A skyql build from before generations begins and ends a fetch
-	// without them; the trigger raises the generation when the rows go.
-	if _, err := s.DB().Exec(`UPDATE skyql_calls SET complete = 1 WHERE key = 'k'`); err != nil {
+	// Letting rows go (Invalidate) does not make a generation: one names
+	// the rows of one fetch.
+	if err := s.Invalidate(ctx, "acme.storage.items"); err != nil {
 		t.Fatal(err)
 	}
-	if g := generation(); g != 2 {
-		t.Fatalf("a fetch's end moved the generation to %d", g)
-	}
-	if _, err := s.DB().Exec(`INSERT INTO skyql_calls (key, tbl, resource, description) VALUES ('k', 't', 'r', 'd')
-		ON CONFLICT(key) DO UPDATE SET complete = 0, row_count = 0, tbl = excluded.tbl`); err != nil {
-		t.Fatal(err)
-	}
-	if g := generation(); g != 3 {
-		t.Fatalf("an older build's refetch: generation %d, want 3", g)
+	var g int64
+	if err := s.db.QueryRow(`SELECT generation FROM skyql_calls WHERE key = 'k'`).Scan(&g); err != nil || g != b.Generation {
+		t.Fatalf("after Invalidate: generation %d (%v), want %d", g, err, b.Generation)
 	}
 }
 
@@ -191,41 +172,77 @@ func TestEvictionKeepsTheRecentlyUsed(t *testing.T) {
 	}
 }
 
-func TestOpeningAnOlderCacheAddsGenerations(t *testing.T) {
-	ctx := context.Background()
+// openOlderCache makes a cache file with the tables an older build made
+// (schema, SQL) and opens it.
+func openOlderCache(t *testing.T, schema string) *Store {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "cache.db")
 	registerDriver()
 	old, err := sql.Open(driverName, "file:"+path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// skyql_calls as caches made before schema version 1 have it.
-	if _, err := old.Exec(`CREATE TABLE skyql_calls (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, tbl TEXT NOT NULL,
-		resource TEXT NOT NULL, description TEXT NOT NULL, fetched_at INTEGER NOT NULL DEFAULT 0,
-		complete INTEGER NOT NULL DEFAULT 0, row_count INTEGER NOT NULL DEFAULT 0);
-		INSERT INTO skyql_calls (key, tbl, resource, description, fetched_at, complete) VALUES ('k', 't', 'r', 'd', 1, 1)`); err != nil {
+	if _, err := old.Exec(schema); err != nil {
 		t.Fatal(err)
 	}
 	old.Close()
-
-	s, err := Open(ctx, Options{Path: path, TTL: time.Hour})
+	s, err := Open(t.Context(), Options{Path: path, TTL: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestOpeningAnOlderCacheAddsGenerationsAndLeases(t *testing.T) {
+	ctx := context.Background()
+	// skyql_calls as caches made before schema version 1 have it.
+	s := openOlderCache(t, `CREATE TABLE skyql_calls (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, tbl TEXT NOT NULL,
+		resource TEXT NOT NULL, description TEXT NOT NULL, fetched_at INTEGER NOT NULL DEFAULT 0,
+		complete INTEGER NOT NULL DEFAULT 0, row_count INTEGER NOT NULL DEFAULT 0);
+		INSERT INTO skyql_calls (key, tbl, resource, description, fetched_at, complete) VALUES ('k', 't', 'r', 'd', 1, 1)`)
 	tbl, err := s.EnsureTable(ctx, "acme.storage.items", testColumns)
 	if err != nil {
 		t.Fatal(err)
 	}
-	refs, err := s.BeginCalls(ctx, tbl, []NewCall{{Key: "k", Description: "d"}, {Key: "new", Description: "d"}})
+	fetched := false
+	res, err := s.Materialize(ctx, tbl, []Call{{Key: "k", Description: "d"}, {Key: "new", Description: "d"}}, onePage(&fetched, `{"name":"a"}`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if refs[0].ID != 1 || refs[0].Generation != 1 || refs[1].Generation != 0 {
-		t.Fatalf("calls %+v; want the old call at generation 1, the new one at 0", refs)
+	if res[0].ID != 1 || res[0].Generation != 1 || res[1].Generation != 2 {
+		t.Fatalf("calls %+v; want the old call (id 1) at generation 1, the new one at 2", res)
 	}
 	var version int
-	if err := s.DB().QueryRow("PRAGMA user_version").Scan(&version); err != nil || version != schemaVersion {
+	if err := s.db.QueryRow("PRAGMA user_version").Scan(&version); err != nil || version != schemaVersion {
 		t.Fatalf("user_version %d (%v)", version, err)
+	}
+}
+
+// A cache of schema version 1 numbered generations per call, and raised
+// them with a trigger when rows were let go; opened now, its generations
+// continue above the highest, and letting rows go leaves them be.
+func TestOpeningAVersion1CacheContinuesItsGenerations(t *testing.T) {
+	ctx := context.Background()
+	s := openOlderCache(t, `CREATE TABLE skyql_calls (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, tbl TEXT NOT NULL,
+		resource TEXT NOT NULL, description TEXT NOT NULL, fetched_at INTEGER NOT NULL DEFAULT 0,
+		complete INTEGER NOT NULL DEFAULT 0, row_count INTEGER NOT NULL DEFAULT 0, generation INTEGER NOT NULL DEFAULT 0);
+		CREATE TABLE skyql_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+		INSERT INTO skyql_meta VALUES ('instance', 'i');
+		CREATE TRIGGER skyql_calls_generation AFTER UPDATE OF complete ON skyql_calls
+			WHEN old.complete = 1 AND new.complete = 0 AND new.generation = old.generation
+			BEGIN UPDATE skyql_calls SET generation = generation + 1 WHERE id = new.id; END;
+		INSERT INTO skyql_calls (key, tbl, resource, description, fetched_at, complete, generation) VALUES ('k', 't', 'acme.storage.items', 'd', 1, 1, 7);
+		PRAGMA user_version = 1`)
+	tbl, _ := s.EnsureTable(ctx, "acme.storage.items", testColumns)
+	if got := fetchInto(t, s, tbl, "new", nil, `{"name":"a"}`); got.Generation != 8 {
+		t.Fatalf("a new call's generation %d; want 8, above the old cache's 7", got.Generation)
+	}
+	if err := s.Invalidate(ctx, "acme.storage.items"); err != nil {
+		t.Fatal(err)
+	}
+	var g int64
+	if err := s.db.QueryRow(`SELECT generation FROM skyql_calls WHERE key = 'new'`).Scan(&g); err != nil || g != 8 {
+		t.Fatalf("after Invalidate: generation %d (%v); want 8 still", g, err)
 	}
 }

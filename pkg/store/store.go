@@ -6,6 +6,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -49,7 +50,28 @@ type Options struct {
 	// ResultDir, when set, is where whole query results are kept (see
 	// ResultSlot). Empty means none are.
 	ResultDir string
+	// LeaseDuration is how long a fetch holds its calls without renewing
+	// its lease (see Materialize): how long a killed process can keep
+	// others waiting. Zero means DefaultLeaseDuration.
+	LeaseDuration time.Duration
+	// Isolated confines what Query and ScanRow may read to the views this
+	// store bound: the store's own tables, the rows of other sessions'
+	// calls and SQLite's schema are refused (see Query). For a server,
+	// whose clients must not see each other's calls.
+	Isolated bool
+	// StatementTimeout, when positive, interrupts a statement run through
+	// Query or ScanRow that takes longer.
+	StatementTimeout time.Duration
+	// HardHeapLimit, when positive, is SQLite's hard heap limit in bytes
+	// (PRAGMA hard_heap_limit): past it, an allocation fails and the
+	// statement that asked for it ends with "out of memory". SQLite keeps
+	// one limit for the whole process: the last store opened with one
+	// sets it for every connection.
+	HardHeapLimit int64
 }
+
+// DefaultLeaseDuration is the LeaseDuration of a zero Options.
+const DefaultLeaseDuration = 15 * time.Second
 
 // Store is a SQLite database of fetched rows. It holds a single connection:
 // the temporary views a query runs against live on that connection.
@@ -59,9 +81,15 @@ type Store struct {
 	ephemeral bool
 	ttl       time.Duration
 	resultDir string
+	lease     time.Duration
+	owner     string // names this store's leases (see Materialize)
+	isolated  bool
+	timeout   time.Duration
 
 	mu     sync.Mutex
 	tables map[string]*Table
+	// bound is the table behind each view BindView made.
+	bound map[string]string
 }
 
 // Open opens (creating if need be) the store.
@@ -88,13 +116,21 @@ func isCorrupt(err error) bool {
 }
 
 func open(ctx context.Context, opts Options) (*Store, error) {
-	s := &Store{path: opts.Path, ttl: opts.TTL, tables: map[string]*Table{}, resultDir: opts.ResultDir}
+	s := &Store{path: opts.Path, ttl: opts.TTL, tables: map[string]*Table{}, bound: map[string]string{}, resultDir: opts.ResultDir,
+		lease: cmp.Or(opts.LeaseDuration, DefaultLeaseDuration), owner: newOwner(), isolated: opts.Isolated, timeout: opts.StatementTimeout}
+	if opts.HardHeapLimit < 0 || opts.LeaseDuration < 0 || opts.StatementTimeout < 0 {
+		return nil, errors.New("store: HardHeapLimit, LeaseDuration and StatementTimeout must not be negative")
+	}
 	// The cache trades durability for speed: no fsync, not even at WAL
 	// checkpoints (measured: a 100-vault fan-out of 20,000 rows took
 	// 1.0 s with synchronous=NORMAL and 0.65 s with OFF). What a power
 	// loss can cost is the cache itself, which Open then replaces; a
-	// cache's loss costs a refetch, never a wrong answer.
-	pragmas := "_synchronous=OFF&_busy_timeout=10000&_foreign_keys=off"
+	// cache's loss costs a refetch, never a wrong answer. Every
+	// transaction the store begins writes, and takes the write lock at
+	// BEGIN (_txlock=immediate): one that read first and wrote later could
+	// find another process's commit in between and fail at once, where
+	// waiting for the lock (the busy timeout) succeeds.
+	params := fmt.Sprintf("_synchronous=OFF&_busy_timeout=%d&_foreign_keys=off&_txlock=immediate", busyTimeout.Milliseconds())
 	journal := "WAL"
 	if s.path == "" {
 		f, err := os.CreateTemp("", "skyql-*.db")
@@ -104,11 +140,11 @@ func open(ctx context.Context, opts Options) (*Store, error) {
 		f.Close()
 		s.path, s.ephemeral = f.Name(), true
 		s.resultDir = "" // nothing outlives a scratch database
-		pragmas, journal = "_synchronous=OFF", "OFF"
+		params, journal = "_synchronous=OFF&_txlock=immediate", "OFF"
 	} else if err := os.MkdirAll(filepath.Dir(s.path), 0o700); err != nil {
 		return nil, fmt.Errorf("creating the cache directory: %w", err)
 	}
-	db, err := sql.Open(driverName, "file:"+s.path+"?"+pragmas)
+	db, err := sql.Open(driverName, "file:"+s.path+"?"+params)
 	if err != nil {
 		return nil, err
 	}
@@ -120,8 +156,12 @@ func open(ctx context.Context, opts Options) (*Store, error) {
 	// database header; it only takes on a new database. Rows of API
 	// resources are 1-3 KiB: 4 KiB pages hold one or two of them and waste
 	// a third of the file, 16 KiB pages waste little.
-	for _, pragma := range []string{"PRAGMA page_size = 16384", "PRAGMA journal_mode = " + journal} {
-		if _, err := db.ExecContext(ctx, pragma); err != nil {
+	pragmas := []string{"PRAGMA page_size = 16384", "PRAGMA journal_mode = " + journal}
+	if opts.HardHeapLimit > 0 {
+		pragmas = append(pragmas, fmt.Sprintf("PRAGMA hard_heap_limit = %d", opts.HardHeapLimit))
+	}
+	for _, pragma := range pragmas {
+		if err := execRetryingBusy(ctx, db, pragma); err != nil {
 			s.Close()
 			return nil, s.wrapOpenErr(err)
 		}
@@ -133,13 +173,42 @@ func open(ctx context.Context, opts Options) (*Store, error) {
 	return s, nil
 }
 
+// busyTimeout is how long a statement waits for another connection's lock
+// on the cache before it fails.
+const busyTimeout = 10 * time.Second
+
+// execRetryingBusy runs a statement of Open's, retrying it while another
+// connection holds a lock it needs, for up to busyTimeout. Switching a new
+// database to WAL needs the file to itself, and SQLite answers "locked" at
+// once there instead of waiting: processes that start a cache together
+// would otherwise all but one fail.
+func execRetryingBusy(ctx context.Context, db *sql.DB, stmt string) error {
+	deadline := time.Now().Add(busyTimeout)
+	for {
+		_, err := db.ExecContext(ctx, stmt)
+		var se sqlite3.Error
+		if err == nil || !errors.As(err, &se) || (se.Code != sqlite3.ErrBusy && se.Code != sqlite3.ErrLocked) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
 // newInstance gives the database a new instance.
 const newInstance = `UPDATE skyql_meta SET value = lower(hex(randomblob(16))) WHERE key = 'instance'`
 
 // schemaVersion is the layout of skyql's own tables, kept in the database's
 // user_version. 1 added skyql_calls.generation, skyql_meta and the
-// triggers that keep both.
-const schemaVersion = 1
+// triggers that keep both; 2 added skyql_fetches (leases, and one sequence
+// of generations for the whole database), tagged rows with their
+// generation instead of their call, and dropped the trigger that raised a
+// call's generation when its rows were let go (a generation now names
+// rows, so only a fetch may make one).
+const schemaVersion = 2
 
 // migrate brings skyql's own tables to schemaVersion. It runs in an
 // IMMEDIATE transaction, so that of two processes opening an older cache
@@ -169,6 +238,38 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err := conn.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil || version >= schemaVersion {
 		return err
 	}
+	var steps []string
+	if version < 1 {
+		if steps, err = generationSteps(ctx, conn); err != nil {
+			return err
+		}
+	}
+	// Generations come from skyql_fetches' AUTOINCREMENT key, which never
+	// hands out a number twice; the sequence starts above every
+	// generation an older build gave.
+	steps = append(steps, `CREATE TABLE IF NOT EXISTS skyql_fetches (
+			generation INTEGER PRIMARY KEY AUTOINCREMENT,
+			call INTEGER NOT NULL UNIQUE,
+			tbl TEXT NOT NULL,
+			owner TEXT NOT NULL,
+			expires INTEGER NOT NULL)`,
+		`INSERT INTO sqlite_sequence (name, seq)
+			SELECT 'skyql_fetches', coalesce(max(generation), 0) FROM skyql_calls
+			WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'skyql_fetches')`,
+		`DROP TRIGGER IF EXISTS skyql_calls_generation`,
+		fmt.Sprintf("PRAGMA user_version = %d", schemaVersion),
+		"COMMIT")
+	for _, step := range steps {
+		if _, err := conn.ExecContext(ctx, step); err != nil {
+			return fmt.Errorf("updating the cache's tables: %w", err)
+		}
+	}
+	committed = true
+	return nil
+}
+
+// generationSteps bring a cache from before user_version 1 to 1.
+func generationSteps(ctx context.Context, conn *sql.Conn) ([]string, error) {
 	steps := []string{`CREATE TABLE IF NOT EXISTS skyql_calls (
 		id INTEGER PRIMARY KEY,
 		key TEXT NOT NULL UNIQUE,
@@ -181,45 +282,27 @@ func (s *Store) migrate(ctx context.Context) error {
 		generation INTEGER NOT NULL DEFAULT 0)`}
 	var hasGeneration bool
 	if err := conn.QueryRowContext(ctx, `SELECT count(*) > 0 FROM pragma_table_info('skyql_calls') WHERE name = 'generation'`).Scan(&hasGeneration); err != nil {
-		return err
+		return nil, err
 	}
 	var hasCalls bool
 	if err := conn.QueryRowContext(ctx, `SELECT count(*) > 0 FROM sqlite_master WHERE name = 'skyql_calls'`).Scan(&hasCalls); err != nil {
-		return err
+		return nil, err
 	}
 	if hasCalls && !hasGeneration {
 		steps = append(steps, `ALTER TABLE skyql_calls ADD COLUMN generation INTEGER NOT NULL DEFAULT 0`)
 	}
-	// The instance (see Instance), and two triggers for skyql builds that
-	// predate generations and instances, which may share the cache: a
-	// call whose rows are let go (complete from 1 to 0) without a new
-	// generation gets one, and deleting calls, which lets their ids be
-	// taken again, makes a new instance.
-	steps = append(steps, `CREATE TABLE IF NOT EXISTS skyql_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
+	// The instance (see Instance), and a trigger for skyql builds that
+	// predate instances, which may share the cache: deleting calls, which
+	// lets their ids be taken again, makes a new instance.
+	return append(steps, `CREATE TABLE IF NOT EXISTS skyql_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
 		`INSERT OR IGNORE INTO skyql_meta VALUES ('instance', lower(hex(randomblob(16))))`,
-		`CREATE TRIGGER IF NOT EXISTS skyql_calls_generation AFTER UPDATE OF complete ON skyql_calls
-			WHEN old.complete = 1 AND new.complete = 0 AND new.generation = old.generation
-			BEGIN UPDATE skyql_calls SET generation = generation + 1 WHERE id = new.id; END`,
 		`CREATE TRIGGER IF NOT EXISTS skyql_calls_instance AFTER DELETE ON skyql_calls
-			BEGIN `+newInstance+`; END`,
-		fmt.Sprintf("PRAGMA user_version = %d", schemaVersion),
-		"COMMIT")
-	for _, step := range steps {
-		if _, err := conn.ExecContext(ctx, step); err != nil {
-			return fmt.Errorf("updating the cache's tables: %w", err)
-		}
-	}
-	committed = true
-	return nil
+			BEGIN `+newInstance+`; END`), nil
 }
 
 func (s *Store) wrapOpenErr(err error) error {
 	return fmt.Errorf("opening the cache database %s: %w (remove it, or run with --no-cache)", s.path, err)
 }
-
-// DB exposes the connection for queries. Callers must not hold rows open
-// while ingesting.
-func (s *Store) DB() *sql.DB { return s.db }
 
 // Path is the database file.
 func (s *Store) Path() string { return s.path }
@@ -305,8 +388,9 @@ type Column struct {
 func (c Column) storedJSON() bool { return c.Kind == KindJSON && !c.Param }
 
 // tableLayout is part of every table's name: a cache written with another
-// layout of the same columns is never read as this one.
-const tableLayout = "jsonb-2"
+// layout of the same columns is never read as this one. In layout 3 a row
+// is tagged with its fetch's generation (_generation), in 2 with its call.
+const tableLayout = "jsonb-3"
 
 // Table is the physical table behind a resource.
 type Table struct {
@@ -322,9 +406,10 @@ type Table struct {
 var unsafeChars = regexp.MustCompile(`[^A-Za-z0-9]+`)
 
 // InternalName reports whether name may name one of the store's own
-// tables: skyql_calls, skyql_meta, or an r_ table behind a resource. A
-// statement may read them, but their rows change without a new generation
-// of the calls it reads (see CallRef).
+// tables: skyql_calls, skyql_meta, skyql_fetches, or an r_ table behind a
+// resource. A statement on a store that is not Isolated may read them,
+// but their rows change without a new generation of the calls it reads
+// (see CallRef).
 func InternalName(name string) bool {
 	name = strings.ToLower(name)
 	return strings.HasPrefix(name, "skyql_") || strings.HasPrefix(name, "r_")
@@ -347,7 +432,7 @@ func (s *Store) EnsureTable(ctx context.Context, resource string, cols []Column)
 	}
 	t := &Table{Resource: resource, Name: name, Columns: cols, byName: map[string]int{}}
 	var defs []string
-	defs = append(defs, "_call INTEGER NOT NULL")
+	defs = append(defs, "_generation INTEGER NOT NULL")
 	for i, c := range cols {
 		defs = append(defs, quoteIdent(c.Name)+" "+c.Kind.declType())
 		if !c.Param {
@@ -359,7 +444,7 @@ func (s *Store) EnsureTable(ctx context.Context, resource string, cols []Column)
 	if _, err := s.db.ExecContext(ctx, ddl); err != nil {
 		return nil, fmt.Errorf("creating table for %s: %w", resource, err)
 	}
-	idx := fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON %s (_call)", quoteIdent(name+"_call"), quoteIdent(name))
+	idx := fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON %s (_generation)", quoteIdent(name+"_generation"), quoteIdent(name))
 	if _, err := s.db.ExecContext(ctx, idx); err != nil {
 		return nil, err
 	}
@@ -386,7 +471,7 @@ func (s *Store) EnsureJoinIndex(ctx context.Context, t *Table, columns []string)
 	for _, c := range cols {
 		quoted = append(quoted, quoteIdent(c))
 	}
-	quoted = append(quoted, "_call")
+	quoted = append(quoted, "_generation")
 	h := sha256.Sum256([]byte(strings.Join(cols, "\x00")))
 	name := t.Name + "_join_" + hex.EncodeToString(h[:])[:10]
 	ddl := fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON %s (%s)", quoteIdent(name), quoteIdent(t.Name), strings.Join(quoted, ", "))
@@ -402,111 +487,6 @@ func quoteIdent(s string) string {
 
 // QuoteIdent quotes an SQLite identifier.
 func QuoteIdent(s string) string { return quoteIdent(s) }
-
-// CallState says whether a call's rows can be served from the cache.
-type CallState struct {
-	CallRef
-	Fresh bool
-	Rows  int
-}
-
-// CallRef names one fetch of a call: the call's id, which stays the same
-// across fetches, and its generation, which BeginCalls raises each time
-// the call is fetched again. A result computed from a call's rows holds
-// for as long as the call keeps its generation.
-type CallRef struct {
-	ID, Generation int64
-}
-
-// Lookup finds a call by its cache key. Its rows are fresh only in t: a
-// call fetched into another table (another column layout, from another
-// provider version or skyql version) has to be fetched again.
-func (s *Store) Lookup(ctx context.Context, t *Table, key string) (CallState, bool, error) {
-	var st CallState
-	var fetched int64
-	var complete int
-	var tbl string
-	err := s.db.QueryRowContext(ctx, `SELECT id, generation, tbl, fetched_at, complete, row_count FROM skyql_calls WHERE key = ?`, key).
-		Scan(&st.ID, &st.Generation, &tbl, &fetched, &complete, &st.Rows)
-	if errors.Is(err, sql.ErrNoRows) {
-		return st, false, nil
-	}
-	if err != nil {
-		return st, false, err
-	}
-	st.Fresh = !s.ephemeral && tbl == t.Name && complete == 1 && time.Since(time.Unix(fetched, 0)) < s.ttl
-	return st, true, nil
-}
-
-// NewCall names a call about to be fetched.
-type NewCall struct {
-	Key         string
-	Description string
-}
-
-// BeginCalls records that calls are about to be fetched into t, dropping
-// any rows earlier fetches of them left, and returns their ids and new
-// generations in order.
-// One transaction serves them all: a fan-out of hundreds of calls must not
-// pay a commit each.
-func (s *Store) BeginCalls(ctx context.Context, t *Table, calls []NewCall) ([]CallRef, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-	upsert, err := tx.PrepareContext(ctx, `INSERT INTO skyql_calls (key, tbl, resource, description) VALUES (?, ?, ?, ?)
-		ON CONFLICT(key) DO UPDATE SET complete = 0, row_count = 0, tbl = excluded.tbl, generation = generation + 1
-		RETURNING id, generation`)
-	if err != nil {
-		return nil, err
-	}
-	defer upsert.Close()
-	clear, err := tx.PrepareContext(ctx, fmt.Sprintf("DELETE FROM %s WHERE _call = ?", quoteIdent(t.Name)))
-	if err != nil {
-		return nil, err
-	}
-	defer clear.Close()
-	refs := make([]CallRef, len(calls))
-	for i, c := range calls {
-		if err := upsert.QueryRowContext(ctx, c.Key, t.Name, t.Resource, c.Description).Scan(&refs[i].ID, &refs[i].Generation); err != nil {
-			return nil, err
-		}
-		if _, err := clear.ExecContext(ctx, refs[i].ID); err != nil {
-			return nil, err
-		}
-	}
-	return refs, tx.Commit()
-}
-
-// FinishedCall is the end of one call's fetch.
-type FinishedCall struct {
-	ID       int64
-	Complete bool
-	Rows     int
-}
-
-// FinishCalls marks fetches as ended, in one transaction; only complete
-// calls are served from the cache later.
-func (s *Store) FinishCalls(ctx context.Context, calls []FinishedCall) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	update, err := tx.PrepareContext(ctx, `UPDATE skyql_calls SET complete = ?, row_count = ?, fetched_at = ? WHERE id = ?`)
-	if err != nil {
-		return err
-	}
-	defer update.Close()
-	now := time.Now().Unix()
-	for _, c := range calls {
-		if _, err := update.ExecContext(ctx, c.Complete, c.Rows, now, c.ID); err != nil {
-			return err
-		}
-	}
-	return tx.Commit()
-}
 
 // Invalidate forgets every cached call of a resource, after a write to it.
 func (s *Store) Invalidate(ctx context.Context, resource string) error {
@@ -537,7 +517,7 @@ func (s *Store) Clear(ctx context.Context) error {
 		return err
 	}
 	defer tx.Rollback()
-	stmts := []string{newInstance, `DELETE FROM skyql_calls`}
+	stmts := []string{newInstance, `DELETE FROM skyql_calls`, `DELETE FROM skyql_fetches`}
 	for _, n := range names {
 		stmts = append(stmts, "DROP TABLE "+quoteIdent(n))
 	}
@@ -563,14 +543,19 @@ func (s *Store) Clear(ctx context.Context) error {
 
 // BindView makes viewName (the resource's SQL name, e.g.
 // azure.data_protection.backup_instances) show exactly the rows of the
-// given calls, for the queries that follow on this store. JSON columns
+// given calls (as Materialize returned them), for the queries that follow
+// on this store. JSON columns
 // named by jsonOnly are shown as their stored JSONB, which SQLite's JSON
 // functions read several times faster than text: the caller names only
 // columns its statement reads through those functions alone. Other JSON
 // columns are shown as JSON text; being expressions, they have no
 // declared type (see TextJSONColumns). It returns the view's definition,
 // which says which rows the view shows and in what form.
-func (s *Store) BindView(ctx context.Context, viewName string, t *Table, callIDs []int64, jsonOnly func(column string) bool) (string, error) {
+func (s *Store) BindView(ctx context.Context, viewName string, t *Table, calls []CallRef, jsonOnly func(column string) bool) (string, error) {
+	generations := make([]int64, len(calls))
+	for i, c := range calls {
+		generations[i] = c.Generation
+	}
 	cols := make([]string, len(t.Columns))
 	for i, c := range t.Columns {
 		cols[i] = quoteIdent(c.Name)
@@ -582,24 +567,24 @@ func (s *Store) BindView(ctx context.Context, viewName string, t *Table, callIDs
 		}
 	}
 	def := fmt.Sprintf("SELECT %s FROM main.%s", strings.Join(cols, ", "), quoteIdent(t.Name))
-	lo, hi, whole, err := s.holdsOnly(ctx, t, callIDs)
+	lo, hi, whole, err := s.holdsOnly(ctx, t, generations)
 	if err != nil {
 		return "", fmt.Errorf("binding %s: %w", viewName, err)
 	}
 	if whole {
 		// Read the table straight through; the range (with + so that
-		// SQLite does not take it to the _call index) keeps out rows
-		// another process adds meanwhile, whose calls are all newer.
-		def += fmt.Sprintf(" WHERE +_call BETWEEN %d AND %d", lo, hi)
+		// SQLite does not take it to the _generation index) keeps out
+		// rows of fetches outside it.
+		def += fmt.Sprintf(" WHERE +_generation BETWEEN %d AND %d", lo, hi)
 	} else {
-		ids := make([]string, len(callIDs))
-		for i, id := range callIDs {
-			ids[i] = strconv.FormatInt(id, 10)
+		ids := make([]string, len(generations))
+		for i, g := range generations {
+			ids[i] = strconv.FormatInt(g, 10)
 		}
 		if len(ids) == 0 {
 			ids = []string{"NULL"}
 		}
-		def += " WHERE _call IN (" + strings.Join(ids, ",") + ")"
+		def += " WHERE _generation IN (" + strings.Join(ids, ",") + ")"
 	}
 	stmts := []string{
 		"DROP VIEW IF EXISTS temp." + quoteIdent(viewName),
@@ -610,6 +595,9 @@ func (s *Store) BindView(ctx context.Context, viewName string, t *Table, callIDs
 			return "", fmt.Errorf("binding %s: %w", viewName, err)
 		}
 	}
+	s.mu.Lock()
+	s.bound[viewName] = t.Name
+	s.mu.Unlock()
 	return def, nil
 }
 
@@ -626,31 +614,31 @@ func (t *Table) TextJSONColumns(jsonOnly func(column string) bool) []string {
 	return names
 }
 
-// holdsOnly reports whether every row of t belongs to one of the calls, so
-// that a view of them can read the table straight through: measured on
-// 20,000 rows, faster than a search of the _call index with a row lookup
-// per entry, and a table often holds just the calls of the query at hand.
-// It reads the least and greatest call in t (two index probes), lo and hi,
-// and asks whether the calls span every id between them. A call's id is
-// fixed when the call is first made, so a call made later, by this process
-// or another, has an id above hi.
-func (s *Store) holdsOnly(ctx context.Context, t *Table, callIDs []int64) (lo, hi int64, ok bool, err error) {
+// holdsOnly reports whether every row of t belongs to one of the
+// generations, so that a view of them can read the table straight
+// through: measured on 20,000 rows, faster than a search of the
+// _generation index with a row lookup per entry, and a table often holds
+// just the calls of the query at hand. It reads the least and greatest
+// generation in t (two index probes), lo and hi, and asks whether the
+// generations span every number between them: then any row in that range,
+// whenever written, belongs to one of them.
+func (s *Store) holdsOnly(ctx context.Context, t *Table, generations []int64) (lo, hi int64, ok bool, err error) {
 	var min, max sql.NullInt64
 	// Two subqueries: SQLite answers a lone min() or max() with one
 	// index probe, but both in one SELECT with a pass over the index.
-	q := fmt.Sprintf("SELECT (SELECT min(_call) FROM %[1]s), (SELECT max(_call) FROM %[1]s)", quoteIdent(t.Name))
+	q := fmt.Sprintf("SELECT (SELECT min(_generation) FROM %[1]s), (SELECT max(_generation) FROM %[1]s)", quoteIdent(t.Name))
 	if err := s.db.QueryRowContext(ctx, q).Scan(&min, &max); err != nil {
 		return 0, 0, false, err
 	}
-	if !min.Valid || int64(len(callIDs)) < max.Int64-min.Int64+1 {
+	if !min.Valid || int64(len(generations)) < max.Int64-min.Int64+1 {
 		return 0, 0, false, nil
 	}
-	set := make(map[int64]bool, len(callIDs))
-	for _, id := range callIDs {
-		set[id] = true
+	set := make(map[int64]bool, len(generations))
+	for _, g := range generations {
+		set[g] = true
 	}
-	for id := min.Int64; id <= max.Int64; id++ {
-		if !set[id] {
+	for g := min.Int64; g <= max.Int64; g++ {
+		if !set[g] {
 			return 0, 0, false, nil
 		}
 	}

@@ -31,29 +31,47 @@ func openTemp(t *testing.T, ttl time.Duration) *Store {
 	return s
 }
 
-func ingest(t *testing.T, s *Store, tbl *Table, key string, params map[string]string, items ...string) int64 {
+// fetchInto materializes one call in tbl whose fetch returns items as one
+// page, and returns its ref.
+func fetchInto(t *testing.T, s *Store, tbl *Table, key string, params map[string]string, items ...string) CallRef {
 	t.Helper()
-	ctx := t.Context()
-	ids, err := s.BeginCalls(ctx, tbl, []NewCall{{Key: key, Description: key}})
+	res := materialize(t, s, tbl, key, params, items...)
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	return res.CallRef
+}
+
+// materialize is fetchInto's Materialize, reporting whether it fetched
+// (Rows of -1 when the cache served it).
+func materialize(t *testing.T, s *Store, tbl *Table, key string, params map[string]string, items ...string) Materialized {
+	t.Helper()
+	fetched := false
+	res, err := s.Materialize(t.Context(), tbl, []Call{{Key: key, Description: key, Params: params}}, onePage(&fetched, items...))
 	if err != nil {
 		t.Fatal(err)
 	}
-	id := ids[0].ID
-	in := s.NewIngest(ctx)
+	if !fetched {
+		res[0].Rows = -1
+	}
+	return res[0]
+}
+
+// onePage is a FetchFunc that gives every call the same page of items,
+// and sets fetched.
+func onePage(fetched *bool, items ...string) FetchFunc {
 	raw := make([][]byte, len(items))
 	for i, it := range items {
 		raw[i] = []byte(it)
 	}
-	if err := in.Add(tbl, id, params, raw); err != nil {
-		t.Fatal(err)
+	return func(ctx context.Context, indexes []int, add func(int, [][]byte) error) []error {
+		*fetched = true
+		errs := make([]error, len(indexes))
+		for k, i := range indexes {
+			errs[k] = add(i, raw)
+		}
+		return errs
 	}
-	if err := in.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.FinishCalls(ctx, []FinishedCall{{ID: id, Complete: true, Rows: in.Rows(id)}}); err != nil {
-		t.Fatal(err)
-	}
-	return id
 }
 
 func TestRowsLandTypedAndViewsShowOnlyTheirCalls(t *testing.T) {
@@ -63,16 +81,16 @@ func TestRowsLandTypedAndViewsShowOnlyTheirCalls(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := ingest(t, s, tbl, "call-a", map[string]string{"subscriptionId": "s1", "vaultName": "v1"},
+	a := fetchInto(t, s, tbl, "call-a", map[string]string{"subscriptionId": "s1", "vaultName": "v1"},
 		`{"id":"/x/1","name":"one","count":3,"enabled":true,"properties":{"state":"ProtectionConfigured","n":[1,2]},"extra":"ignored"}`,
 		`{"id":"/x/2","name":"tw\"o","count":null,"enabled":false,"properties":{}}`)
-	ingest(t, s, tbl, "call-b", map[string]string{"subscriptionId": "s1", "vaultName": "v2"},
+	fetchInto(t, s, tbl, "call-b", map[string]string{"subscriptionId": "s1", "vaultName": "v2"},
 		`{"id":"/y/1","name":"other"}`)
 
-	if _, err := s.BindView(ctx, "acme.storage.items", tbl, []int64{a}, nil); err != nil {
+	if _, err := s.BindView(ctx, "acme.storage.items", tbl, []CallRef{a}, nil); err != nil {
 		t.Fatal(err)
 	}
-	rows, err := s.DB().QueryContext(ctx, `SELECT vaultName, name, count, enabled, json_extract(properties, '$.state')
+	rows, err := s.db.QueryContext(ctx, `SELECT vaultName, name, count, enabled, json_extract(properties, '$.state')
 		FROM "acme.storage.items" ORDER BY name`)
 	if err != nil {
 		t.Fatal(err)
@@ -100,25 +118,21 @@ func TestCallsAreFreshWithinTTLAndRefetchReplacesRows(t *testing.T) {
 	ctx := context.Background()
 	s := openTemp(t, time.Hour)
 	tbl, _ := s.EnsureTable(ctx, "acme.storage.items", testColumns)
-	ingest(t, s, tbl, "k", nil, `{"name":"a"}`, `{"name":"b"}`)
-	st, ok, err := s.Lookup(ctx, tbl, "k")
-	if err != nil || !ok || !st.Fresh || st.Rows != 2 {
-		t.Fatalf("lookup: %+v %v %v", st, ok, err)
+	first := fetchInto(t, s, tbl, "k", nil, `{"name":"a"}`, `{"name":"b"}`)
+	if got := materialize(t, s, tbl, "k", nil, `{"name":"x"}`); got.Rows != -1 || got.CallRef != first {
+		t.Fatalf("a fresh call was fetched again: %+v", got)
 	}
-	// Refetching the same call must not duplicate its rows.
-	id := ingest(t, s, tbl, "k", nil, `{"name":"c"}`)
-	var n int
-	if err := s.DB().QueryRowContext(ctx, fmt.Sprintf("SELECT count(*) FROM %s WHERE _call = ?", QuoteIdent(tbl.Name)), id).Scan(&n); err != nil || n != 1 {
-		t.Fatalf("rows after refetch: %d %v", n, err)
-	}
+	// Refetching the same call replaces its rows.
 	if err := s.Invalidate(ctx, "acme.storage.items"); err != nil {
 		t.Fatal(err)
 	}
-	if st, _, _ := s.Lookup(ctx, tbl, "k"); st.Fresh {
-		t.Fatal("invalidated call still fresh")
+	again := materialize(t, s, tbl, "k", nil, `{"name":"c"}`)
+	if again.Rows != 1 || again.ID != first.ID || again.Generation <= first.Generation {
+		t.Fatalf("refetch after Invalidate: %+v, first %+v", again, first)
 	}
-	if _, ok, _ := s.Lookup(ctx, tbl, "never"); ok {
-		t.Fatal("unknown key found")
+	var n int
+	if err := s.db.QueryRowContext(ctx, fmt.Sprintf("SELECT count(*) FROM %s", QuoteIdent(tbl.Name))).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("rows after refetch: %d %v; want the new one only", n, err)
 	}
 }
 
@@ -126,18 +140,15 @@ func TestCallsAreFreshOnlyInTheirTable(t *testing.T) {
 	ctx := context.Background()
 	s := openTemp(t, time.Hour)
 	tbl, _ := s.EnsureTable(ctx, "acme.storage.items", testColumns)
-	ingest(t, s, tbl, "k", nil, `{"name":"a"}`)
+	fetchInto(t, s, tbl, "k", nil, `{"name":"a"}`)
 	// Another layout of the same resource (a newer provider version) has
 	// a table of its own, which holds none of the call's rows.
 	other, _ := s.EnsureTable(ctx, "acme.storage.items", append(testColumns[:len(testColumns):len(testColumns)], Column{Name: "extra", Kind: KindText}))
 	if other.Name == tbl.Name {
 		t.Fatal("a new column layout must get a table of its own")
 	}
-	if st, ok, err := s.Lookup(ctx, other, "k"); err != nil || !ok || st.Fresh {
-		t.Fatalf("lookup in the other table: %+v %v %v; want found and not fresh", st, ok, err)
-	}
-	if st, _, _ := s.Lookup(ctx, tbl, "k"); !st.Fresh {
-		t.Fatal("the call is fresh in its own table")
+	if got := materialize(t, s, other, "k", nil, `{"name":"b"}`); got.Rows != 1 {
+		t.Fatalf("in the other table: %+v; want fetched", got)
 	}
 }
 
@@ -149,9 +160,9 @@ func TestScratchStoreServesNothingFromCache(t *testing.T) {
 	}
 	defer s.Close()
 	tbl, _ := s.EnsureTable(ctx, "acme.storage.items", testColumns)
-	ingest(t, s, tbl, "k", nil, `{"name":"a"}`)
-	if st, _, _ := s.Lookup(ctx, tbl, "k"); st.Fresh {
-		t.Fatal("a scratch store must not report cached calls as fresh")
+	fetchInto(t, s, tbl, "k", nil, `{"name":"a"}`)
+	if got := materialize(t, s, tbl, "k", nil, `{"name":"a"}`); got.Rows != 1 {
+		t.Fatalf("a scratch store served a call from its cache: %+v", got)
 	}
 }
 
@@ -171,7 +182,7 @@ func TestSplitPartHasPostgresMeaning(t *testing.T) {
 	}
 	s := openTemp(t, time.Minute)
 	var got string
-	if err := s.DB().QueryRow(`SELECT split_part('a,b,c', ',', 2)`).Scan(&got); err != nil || got != "b" {
+	if err := s.db.QueryRow(`SELECT split_part('a,b,c', ',', 2)`).Scan(&got); err != nil || got != "b" {
 		t.Fatalf("SQL split_part: %q %v", got, err)
 	}
 }
@@ -182,10 +193,10 @@ func TestNewCacheUsesLargePagesAndWAL(t *testing.T) {
 	s := openTemp(t, time.Minute)
 	var pageSize int
 	var journal string
-	if err := s.DB().QueryRow("PRAGMA page_size").Scan(&pageSize); err != nil {
+	if err := s.db.QueryRow("PRAGMA page_size").Scan(&pageSize); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.DB().QueryRow("PRAGMA journal_mode").Scan(&journal); err != nil {
+	if err := s.db.QueryRow("PRAGMA journal_mode").Scan(&journal); err != nil {
 		t.Fatal(err)
 	}
 	if pageSize != 16384 || journal != "wal" {
@@ -209,21 +220,21 @@ func TestJoinIndexServesTheJoinLookup(t *testing.T) {
 	if err := s.EnsureJoinIndex(ctx, children, []string{"vaultName", "no-such-column", "vaultName"}); err != nil {
 		t.Fatal(err)
 	}
-	p := ingest(t, s, parents, "vaults", map[string]string{"subscriptionId": "s1"}, `{"name":"v1"}`, `{"name":"v2"}`)
-	c1 := ingest(t, s, children, "v1", map[string]string{"subscriptionId": "s1", "vaultName": "v1"}, `{"name":"a"}`, `{"name":"b"}`)
-	c2 := ingest(t, s, children, "v2", map[string]string{"subscriptionId": "s1", "vaultName": "v2"}, `{"name":"c"}`)
-	if _, err := s.BindView(ctx, "v", parents, []int64{p}, nil); err != nil {
+	p := fetchInto(t, s, parents, "vaults", map[string]string{"subscriptionId": "s1"}, `{"name":"v1"}`, `{"name":"v2"}`)
+	c1 := fetchInto(t, s, children, "v1", map[string]string{"subscriptionId": "s1", "vaultName": "v1"}, `{"name":"a"}`, `{"name":"b"}`)
+	c2 := fetchInto(t, s, children, "v2", map[string]string{"subscriptionId": "s1", "vaultName": "v2"}, `{"name":"c"}`)
+	if _, err := s.BindView(ctx, "v", parents, []CallRef{p}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.BindView(ctx, "i", children, []int64{c1, c2}, nil); err != nil {
+	if _, err := s.BindView(ctx, "i", children, []CallRef{c1, c2}, nil); err != nil {
 		t.Fatal(err)
 	}
 	const join = `SELECT count(*) FROM v JOIN i ON i.vaultName = v.name`
 	var n int
-	if err := s.DB().QueryRowContext(ctx, join).Scan(&n); err != nil || n != 3 {
+	if err := s.db.QueryRowContext(ctx, join).Scan(&n); err != nil || n != 3 {
 		t.Fatalf("join counted %d (%v), want 3", n, err)
 	}
-	rows, err := s.DB().QueryContext(ctx, "EXPLAIN QUERY PLAN "+join)
+	rows, err := s.db.QueryContext(ctx, "EXPLAIN QUERY PLAN "+join)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -265,11 +276,11 @@ func TestViewsShowExactlyTheirCallsWhetherOrNotTheyHoldTheWholeTable(t *testing.
 	ctx := context.Background()
 	s := openTemp(t, time.Hour)
 	tbl, _ := s.EnsureTable(ctx, "acme.storage.items", testColumns)
-	a := ingest(t, s, tbl, "a", nil, `{"name":"a1"}`, `{"name":"a2"}`)
-	b := ingest(t, s, tbl, "b", nil, `{"name":"b1"}`)
+	a := fetchInto(t, s, tbl, "a", nil, `{"name":"a1"}`, `{"name":"a2"}`)
+	b := fetchInto(t, s, tbl, "b", nil, `{"name":"b1"}`)
 	names := func() string {
 		t.Helper()
-		rows, err := s.DB().QueryContext(ctx, `SELECT name FROM v ORDER BY name`)
+		rows, err := s.db.QueryContext(ctx, `SELECT name FROM v ORDER BY name`)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -283,12 +294,12 @@ func TestViewsShowExactlyTheirCallsWhetherOrNotTheyHoldTheWholeTable(t *testing.
 		return strings.Join(out, ",")
 	}
 	for _, tc := range []struct {
-		calls []int64
+		calls []CallRef
 		want  string
 	}{
-		{[]int64{a, b}, "a1,a2,b1"}, // the whole table
-		{[]int64{a}, "a1,a2"},
-		{[]int64{b}, "b1"},
+		{[]CallRef{a, b}, "a1,a2,b1"}, // the whole table
+		{[]CallRef{a}, "a1,a2"},
+		{[]CallRef{b}, "b1"},
 		{nil, ""},
 	} {
 		if _, err := s.BindView(ctx, "v", tbl, tc.calls, nil); err != nil {
@@ -300,10 +311,10 @@ func TestViewsShowExactlyTheirCallsWhetherOrNotTheyHoldTheWholeTable(t *testing.
 	}
 	// A view bound to the whole table must not show rows of a call made
 	// after it was bound (by another process sharing the cache, say).
-	if _, err := s.BindView(ctx, "v", tbl, []int64{a, b}, nil); err != nil {
+	if _, err := s.BindView(ctx, "v", tbl, []CallRef{a, b}, nil); err != nil {
 		t.Fatal(err)
 	}
-	ingest(t, s, tbl, "c", nil, `{"name":"c1"}`)
+	fetchInto(t, s, tbl, "c", nil, `{"name":"c1"}`)
 	if got := names(); got != "a1,a2,b1" {
 		t.Errorf("after a later call: rows %q", got)
 	}
