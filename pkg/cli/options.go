@@ -25,7 +25,7 @@ var outputFormats = []string{"table", "json", "jsonl", "csv", "text"}
 func (o *globalOptions) register(cmd *cobra.Command) {
 	f := cmd.PersistentFlags()
 	f.StringVar(&o.auth, "auth", "", `auth config as JSON keyed by provider, e.g. '{"azure":{"type":"api_key","valuePrefix":"Bearer ","credentialsenvvar":"AZ_ACCESS_TOKEN"}}'`)
-	f.StringVar(&o.registry, "registry", "", `registry config as JSON: '{"url":"https://...","localDocRoot":"...","verifyConfig":{...}}'`)
+	f.StringVar(&o.registry, "registry", "", `registry config as JSON: '{"url":"https://...","localDocRoot":"...","verifyConfig":{...}}' (default $SKYQL_REGISTRY)`)
 	f.StringArrayVar(&o.endpoints, "endpoint", nil, "point a provider at another base URL: <provider>=<url> (repeatable)")
 	f.BoolVar(&o.sandbox, "sandbox", false, "start the bundled Azure emulator in-process and send every call to it")
 	f.StringVarP(&o.output, "output", "o", "table", "output format: "+strings.Join(outputFormats, "|"))
