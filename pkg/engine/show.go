@@ -109,7 +109,7 @@ func (s *Session) runShow(ctx context.Context, st *parser.Show, w output.Writer)
 		var rows [][]any
 		for _, m := range orderedMethods(r) {
 			if match(m.Name) {
-				rows = append(rows, []any{m.Name, strings.Join(userRequiredParams(m), ", "), strings.ToUpper(string(m.Verb)), m.Description})
+				rows = append(rows, []any{m.Name, strings.Join(m.UserParams(), ", "), strings.ToUpper(string(m.Verb)), m.Description})
 			}
 		}
 		return writeRows(w, []string{"MethodName", "RequiredParams", "SQLVerb", "description"}, rows)
@@ -131,20 +131,6 @@ func (s *Session) runShow(ctx context.Context, st *parser.Show, w output.Writer)
 		return writeRows(w, []string{"insert_statement"}, rows)
 	}
 	return fmt.Errorf("SHOW %s is not supported", st.Kind)
-}
-
-// userRequiredParams are the parameters a statement must bind for m: the
-// required ones without those the engine fills from the document's
-// defaults (api-version).
-func userRequiredParams(m *provider.Method) []string {
-	var out []string
-	for _, name := range m.RequiredParams() {
-		if p, ok := m.Param(name); ok && p.Supplied() {
-			continue
-		}
-		out = append(out, name)
-	}
-	return out
 }
 
 // orderedMethods lists methods as the docs pages do: by verb, then name.

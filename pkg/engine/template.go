@@ -16,7 +16,7 @@ func insertTemplate(r *provider.Resource) (string, error) {
 		return "", fmt.Errorf("%s has no INSERT method (SHOW METHODS IN %s lists what it has)", r.ID, r.ID)
 	}
 	m := ms[0]
-	cols := userRequiredParams(m)
+	cols := m.UserParams()
 	if m.Body != nil {
 		for _, f := range m.Body.OptionalFields {
 			cols = append(cols, provider.BodyFieldPrefix+f)

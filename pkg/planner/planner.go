@@ -96,22 +96,9 @@ func (e *MissingParamsError) Error() string {
 	}
 	b.WriteString("\nmethods that serve SELECT, and what each needs:")
 	for _, m := range e.Methods {
-		fmt.Fprintf(&b, "\n  %s: %s", m.Name, strings.Join(userParams(m), ", "))
+		fmt.Fprintf(&b, "\n  %s: %s", m.Name, strings.Join(m.UserParams(), ", "))
 	}
 	return b.String()
-}
-
-// userParams lists the required parameters a user has to give (those with
-// a document default, like api-version, are filled in).
-func userParams(m *provider.Method) []string {
-	var out []string
-	for _, name := range m.RequiredParams() {
-		if p, ok := m.Param(name); ok && p.Supplied() {
-			continue
-		}
-		out = append(out, name)
-	}
-	return out
 }
 
 // PlanSelect plans a SELECT.
@@ -230,14 +217,14 @@ func chooseMethod(r *provider.Resource, bound func(string) bool) (*provider.Meth
 	var fewestMissing []string
 	for _, m := range r.VerbMethods(provider.VerbSelect) {
 		var missing []string
-		need := userParams(m)
+		need := m.UserParams()
 		for _, p := range need {
 			if !strings.HasPrefix(p, provider.BodyFieldPrefix) && !bound(p) {
 				missing = append(missing, p)
 			}
 		}
 		if len(missing) == 0 {
-			if best == nil || len(need) > len(userParams(best)) {
+			if best == nil || len(need) > len(best.UserParams()) {
 				best = m
 			}
 			continue
