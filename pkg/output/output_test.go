@@ -146,7 +146,7 @@ func TestCSVParses(t *testing.T) {
 }
 
 func TestGolden(t *testing.T) {
-	for _, format := range []string{"table", "text"} {
+	for _, format := range []string{"table", "text", "yaml"} {
 		t.Run(format, func(t *testing.T) {
 			got := render(t, format, sampleColumns, sampleRows)
 			path := filepath.Join("testdata", format+".golden")

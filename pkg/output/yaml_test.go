@@ -1,8 +1,6 @@
 package output
 
 import (
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -10,22 +8,9 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-func TestYAMLGoldenAndParses(t *testing.T) {
+// TestGolden checks the YAML text; this checks what a YAML reader makes of it.
+func TestYAMLParsesIntoTypedValues(t *testing.T) {
 	got := render(t, "yaml", sampleColumns, sampleRows)
-	path := filepath.Join("testdata", "yaml.golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Fatalf("output differs from %s (go test -update rewrites it):\n--- got\n%s--- want\n%s", path, got, want)
-	}
-
 	var rows []map[string]any
 	if err := yaml.Unmarshal([]byte(got), &rows); err != nil {
 		t.Fatalf("not YAML: %v\n%s", err, got)
