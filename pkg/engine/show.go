@@ -180,6 +180,22 @@ func (s *Session) runDescribe(st *parser.Describe, w output.Writer) error {
 		}
 		rows = append(rows, row)
 	}
+	if st.Extended {
+		// The nested fields of object columns, named by the expression
+		// that reads them, so that they can be copied into a query.
+		for _, c := range r.Columns() {
+			if c.Type != "object" {
+				continue
+			}
+			fields, err := r.Fields(c.Name)
+			if err != nil {
+				return err
+			}
+			for _, f := range fields {
+				rows = append(rows, []any{fmt.Sprintf("%s ->> '%s'", c.Name, f.Path), f.Type, f.Description, "field", ""})
+			}
+		}
+	}
 	return writeRows(w, names, rows)
 }
 
