@@ -19,7 +19,7 @@ func TestExpandedPrintsOneRecordPerRow(t *testing.T) {
 	if err := w.End(); err != nil {
 		t.Fatal(err)
 	}
-	want := "-[ RECORD 1 ]--------\n" +
+	want := "-[ RECORD 1 ]-------\n" +
 		"name       | vault-α\n" +
 		"properties | {\"a\":1}\n" +
 		"n          | 2\n" +
