@@ -49,6 +49,12 @@ func (s *splitter) feed(line string) []statement {
 	return done
 }
 
+// skipLine counts an input line that is not SQL (a shell command), so
+// that statements after it have their true line numbers.
+func (s *splitter) skipLine() {
+	s.line++
+}
+
 // pending reports whether a statement has begun and not yet ended, so the
 // shell shows the continuation prompt and does not take dot-commands.
 func (s *splitter) pending() bool {
