@@ -81,17 +81,25 @@ func (s *session) command(ctx context.Context, line string) error {
 				err := c.run(s, ctx, args)
 				var fail commandError
 				if errors.As(err, &fail) {
-					s.failed++
-					fmt.Fprintf(s.cfg.Err, "error: %v\n", err)
+					s.commandFailed(err)
 					return nil
 				}
 				return err
 			}
 		}
 	}
-	s.failed++
-	fmt.Fprintf(s.cfg.Err, "error: unknown command %q: type help or \\? for the list\n", name)
+	s.commandFailed(failf("unknown command %q: type help or \\? for the list", name))
 	return nil
+}
+
+// commandFailed reports a failed command, with its line in a script.
+func (s *session) commandFailed(err error) {
+	s.failed++
+	if in := s.current; !in.fromTerminal {
+		fmt.Fprintf(s.cfg.Err, "error in the command on line %d%s: %v\n", in.split.line, in.where(), err)
+		return
+	}
+	fmt.Fprintf(s.cfg.Err, "error: %v\n", err)
 }
 
 // commandError is a command that failed without stopping the shell.

@@ -1,6 +1,7 @@
 package shell
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
@@ -60,8 +61,16 @@ func (c completion) candidates() (start int, words []string) {
 	}
 	toks, open, openStart := parser.Tokens(c.pending + c.before)
 	offset := len(c.pending)
-	all, _, _ := parser.Tokens(c.pending + c.line)
-	tables := tablesIn(all)
+	// The tables may be named after the cursor too. When the cursor is in
+	// an open string, the rest of the line starts after the string's end.
+	after := c.line[len(c.before):]
+	if open != "" {
+		if i := strings.IndexByte(after, open[0]); i >= 0 {
+			after = after[i+1:]
+		}
+	}
+	rest, _, _ := parser.Tokens(after)
+	tables := tablesIn(append(slices.Clip(toks), rest...))
 	if open != "" {
 		// Inside a string: JSON paths after json_extract(col, or col ->.
 		if openStart < offset || !strings.HasPrefix(open, "'") {
