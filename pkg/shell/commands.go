@@ -55,14 +55,14 @@ func init() {
 	// (help prints it).
 	commands = []command{
 		{[]string{`\?`, "help", ".help"}, "", "show this help", (*session).help},
-		{[]string{`\q`, "quit", "exit", ".quit", ".exit"}, "", "leave the shell (Ctrl-D on an empty line too)", quit},
-		{[]string{`\dt`, ".tables"}, "[provider[.service[.pattern]]]", "list providers, a provider's services, or a service's resources (LIKE pattern)", (*session).listTables},
-		{[]string{`\d`, ".schema"}, "[provider.service.resource]", "describe a resource's parameters and columns (without a name: as \\dt)", (*session).describe},
-		{[]string{`\d+`}, "provider.service.resource", "describe a resource with the nested fields of its object columns", (*session).describeExtended},
-		{[]string{`\x`}, "[on|off|auto]", "expanded display: one line per field; auto when a table is wider than the terminal", (*session).setExpanded},
-		{[]string{`\timing`, ".timing"}, "[on|off]", "print each statement's elapsed time", (*session).setTiming},
-		{[]string{`\o`, ".output"}, "[file]", "write results to file; without one, to the terminal again", (*session).setOutput},
-		{[]string{`\i`, ".read"}, "file", "run the statements and commands in file", (*session).include},
+		{[]string{`\q`, "quit", "exit", ".quit", ".exit"}, "", "leave (Ctrl-D on an empty line too)", quit},
+		{[]string{`\dt`, ".tables"}, "[name]", "providers; \\dt azure: services; \\dt azure.x[.y%]: resources", (*session).listTables},
+		{[]string{`\d`, ".schema"}, "[name]", "describe a resource's parameters and columns", (*session).describe},
+		{[]string{`\d+`}, "name", "... and the fields inside its object columns", (*session).describeExtended},
+		{[]string{`\x`}, "[on|off|auto]", "one line per field; auto: when wider than the screen", (*session).setExpanded},
+		{[]string{`\timing`, ".timing"}, "[on|off]", "print each statement's time", (*session).setTiming},
+		{[]string{`\o`, ".output"}, "[file]", "send results to file; without one, to the screen", (*session).setOutput},
+		{[]string{`\i`, ".read"}, "file", "run the statements in file", (*session).include},
 	}
 }
 
@@ -117,7 +117,7 @@ func (s *session) help(context.Context, []string) error {
 		if c.args != "" {
 			usage += " " + c.args
 		}
-		fmt.Fprintf(&b, "  %-44s %s\n", usage, c.help)
+		fmt.Fprintf(&b, "  %-30s %s\n", usage, c.help)
 	}
 	b.WriteString("Tab completes names, columns, parameters, methods and json_extract paths.\n")
 	b.WriteString("Ctrl-C clears the statement being typed, or cancels the one running.\n")
@@ -141,7 +141,7 @@ func checkName(cmd string, args []string, usage string) (string, error) {
 }
 
 func (s *session) listTables(ctx context.Context, args []string) error {
-	name, err := checkName(`\dt`, args, "[provider[.service[.pattern]]]")
+	name, err := checkName(`\dt`, args, "[name]")
 	if err != nil {
 		return err
 	}
@@ -163,7 +163,7 @@ func listSQL(name string) string {
 }
 
 func (s *session) describe(ctx context.Context, args []string) error {
-	name, err := checkName(`\d`, args, "[provider.service.resource]")
+	name, err := checkName(`\d`, args, "[name]")
 	if err != nil || name == "" {
 		if err == nil {
 			return s.runCommandSQL(ctx, listSQL(""))
@@ -174,7 +174,7 @@ func (s *session) describe(ctx context.Context, args []string) error {
 }
 
 func (s *session) describeExtended(ctx context.Context, args []string) error {
-	name, err := checkName(`\d+`, args, "provider.service.resource")
+	name, err := checkName(`\d+`, args, "name")
 	if err != nil {
 		return err
 	}
