@@ -56,7 +56,7 @@ func init() {
 	commands = []command{
 		{[]string{`\?`, "help", ".help"}, "", "show this help", (*session).help},
 		{[]string{`\q`, "quit", "exit", ".quit", ".exit"}, "", "leave (Ctrl-D on an empty line too)", quit},
-		{[]string{`\dt`, ".tables"}, "[name]", "providers; \\dt azure: services; \\dt azure.x[.y%]: resources", (*session).listTables},
+		{[]string{`\dt`, ".tables"}, "[name]", "providers, or what azure or azure.compute[.v%] holds", (*session).listTables},
 		{[]string{`\d`, ".schema"}, "[name]", "describe a resource's parameters and columns", (*session).describe},
 		{[]string{`\d+`}, "name", "... and the fields inside its object columns", (*session).describeExtended},
 		{[]string{`\x`}, "[on|off|auto]", "one line per field; auto: when wider than the screen", (*session).setExpanded},
