@@ -108,13 +108,15 @@ func (s *session) display(results []result) {
 	}
 	tooBig := width > 0 && (widest(text.Bytes()) > width || bytes.Count(text.Bytes(), []byte{'\n'}) > height-2)
 	if tooBig && s.cfg.Pager != "" {
-		if err := s.page(text.Bytes()); err == nil {
+		err := s.page(text.Bytes())
+		if err == nil {
 			return
-		} else {
-			fmt.Fprintf(s.cfg.Err, "warning: the pager %q failed (%v); set PAGER to another one\n", s.cfg.Pager, err)
 		}
+		fmt.Fprintf(s.cfg.Err, "warning: the pager %q failed (%v); set PAGER to another one\n", s.cfg.Pager, err)
 	}
-	s.cfg.Out.Write(text.Bytes())
+	if _, err := s.cfg.Out.Write(text.Bytes()); err != nil {
+		fmt.Fprintf(s.cfg.Err, "error: printing the result: %v\n", err)
+	}
 }
 
 // page shows text through the pager, which gets the terminal until the

@@ -34,6 +34,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -118,6 +120,9 @@ func Run(ctx context.Context, cfg Config, r Runner) error {
 	}
 	if cfg.Format == "" {
 		cfg.Format = "table"
+	}
+	if !slices.Contains(output.Formats, cfg.Format) {
+		return fmt.Errorf("shell: output format %q is not one of %s", cfg.Format, strings.Join(output.Formats, ", "))
 	}
 	if cfg.Out == nil {
 		cfg.Out = io.Discard
@@ -326,7 +331,7 @@ func (s *session) execute(ctx context.Context, in *input, stmt statement) error 
 	close(finished)
 	<-watcherDone
 
-	if !interrupted.Load() && ctx.Err() == nil {
+	if view != nil && !interrupted.Load() && ctx.Err() == nil {
 		view.show(s, elapsed, err == nil)
 	}
 	if s.timing {
