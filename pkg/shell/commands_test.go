@@ -107,3 +107,18 @@ func TestIncludeRunsAFileAndReportsItsErrorsByLine(t *testing.T) {
 		t.Errorf("\\x on in the file: stdout %q, want an expanded record", stdout)
 	}
 }
+
+func TestBackslashCommandsWorkInsideAStatementButNotInsideAString(t *testing.T) {
+	r := &recordingRunner{}
+	err, _, stderr := runScript(t, "SELECT 1\n\\timing on\n, 2;\nSELECT 'a\n\\x\n';\nSELECT 3\n.timing off\n;\n", r)
+	if err != nil {
+		t.Fatalf("Run: %v (%s)", err, stderr)
+	}
+	want := []string{"SELECT 1\n, 2", "SELECT 'a\n\\x\n'", "SELECT 3\n.timing off"}
+	if got := r.statements(); !reflect.DeepEqual(got, want) {
+		t.Errorf("statements\n got %q\nwant %q", got, want)
+	}
+	if !strings.Contains(stderr, "Timing is on.") || strings.Contains(stderr, "Expanded") {
+		t.Errorf("stderr %q: \\timing should run, \\x is inside a string", stderr)
+	}
+}

@@ -6,7 +6,9 @@
 // by the parser's rules (SQLite's). A statement may span lines and a line
 // may hold several statements. A line that starts with `\` or `.`, or is
 // just help, exit or quit, when no statement is pending, is a shell command
-// (commands.go): it ends at the line break and never starts a statement.
+// (commands.go): it ends at the line break and never starts a statement. As
+// in psql, a `\` command may also come between the lines of a statement
+// (outside its strings), which it leaves pending.
 //
 // Interactive mode (Config.Interactive, normally IsTerminal(stdin)) edits
 // lines with github.com/peterh/liner on the process's terminal: history of
@@ -237,7 +239,7 @@ func (s *session) loop(ctx context.Context, in *input) error {
 			return fmt.Errorf("reading input: %w", err)
 		}
 
-		if !in.split.pending() && isCommand(line) {
+		if isCommand(line) && (!in.split.pending() || in.split.betweenTokens() && strings.HasPrefix(strings.TrimSpace(line), `\`)) {
 			in.split.skipLine()
 			s.remember(in, []string{line})
 			if err := s.command(ctx, line); err != nil {

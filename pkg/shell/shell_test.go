@@ -302,3 +302,22 @@ func TestPipesAndFilesAreNotTerminals(t *testing.T) {
 		}
 	}
 }
+
+func TestHistoryKeepsWholeStatementsAndCommands(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "history")
+	s := newSession(Config{Format: "table", Out: io.Discard, Err: io.Discard, Interactive: true}, &recordingRunner{})
+	s.history = &history{path: path, limit: DefaultHistoryLimit}
+	s.interrupt = make(chan struct{})
+	lines := "SELECT name -- which\n  FROM t\n WHERE a = 1;\n\\x on\nSELECT 1; SELECT 2;\n"
+	if err := s.loop(context.Background(), &input{src: newReaderLines(strings.NewReader(lines)), fromTerminal: true}); err != nil {
+		t.Fatal(err)
+	}
+	again, err := loadHistory(path, DefaultHistoryLimit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"SELECT name /* which */ FROM t WHERE a = 1;", `\x on`, "SELECT 1; SELECT 2;"}
+	if !reflect.DeepEqual(again.entries, want) {
+		t.Errorf("history %q, want %q", again.entries, want)
+	}
+}

@@ -61,6 +61,13 @@ func (s *splitter) pending() bool {
 	return parser.Pending(s.buf.String())
 }
 
+// betweenTokens reports whether the unfinished statement ends outside any
+// string, quoted identifier or comment, where a line cannot be part of a
+// token.
+func (s *splitter) betweenTokens() bool {
+	return parser.Unterminated(s.buf.String()) == nil
+}
+
 // reset drops the current, unfinished statement.
 func (s *splitter) reset() {
 	s.buf.Reset()
