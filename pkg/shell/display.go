@@ -21,6 +21,7 @@ type view struct {
 	counted   *counter   // rows printed as they came, for the footer
 }
 
+// output is where results go: \o's file, or Out.
 func (s *session) output() io.Writer {
 	if s.outFile != nil {
 		return s.outFile
