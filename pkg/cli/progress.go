@@ -12,23 +12,30 @@ import (
 
 // progressLine shows how a fetch is going on one terminal line (stderr),
 // redrawn at most every 100 ms. It clears itself when the fetch's last call
-// ends, so results never land on it, and once the statement is canceled
-// it clears itself and draws no more: calls stopped by the cancel count as
-// finished, and "6/6 calls" after Ctrl-C would not be true.
+// ends, so results never land on it. Once the statement is canceled it
+// clears itself and takes no more reports (calls stopped by the cancel
+// count as finished, and "6/6 calls" after Ctrl-C would not be true); when
+// the statement ends it says how far the fetch had got before the cancel.
 type progressLine struct {
 	w io.Writer
 
-	mu    sync.Mutex
-	ctx   context.Context // the running statement's
-	last  time.Time
-	shown bool
+	mu     sync.Mutex
+	ctx    context.Context // the running statement's
+	last   time.Time
+	shown  bool
+	latest *executor.Progress // the last report before any cancel
 }
 
 func (p *progressLine) update(pr executor.Progress) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.ctx != nil && p.ctx.Err() != nil {
+		p.clearLocked()
+		return
+	}
+	p.latest = &pr
 	switch {
-	case p.ctx != nil && p.ctx.Err() != nil, pr.CallsDone >= pr.CallsTotal:
+	case pr.CallsDone >= pr.CallsTotal:
 		p.clearLocked()
 	case time.Since(p.last) >= 100*time.Millisecond:
 		p.last = time.Now()
@@ -41,13 +48,16 @@ func (p *progressLine) update(pr executor.Progress) {
 // func, called when the statement is done, clears the line.
 func (p *progressLine) watch(ctx context.Context) (done func()) {
 	p.mu.Lock()
-	p.ctx, p.last = ctx, time.Time{} // a new statement's first report shows at once
+	p.ctx, p.last, p.latest = ctx, time.Time{}, nil // a new statement's first report shows at once
 	p.mu.Unlock()
 	return func() {
 		p.mu.Lock()
 		defer p.mu.Unlock()
-		p.ctx = nil
 		p.clearLocked()
+		if pr := p.latest; ctx.Err() != nil && pr != nil && pr.CallsDone < pr.CallsTotal {
+			fmt.Fprintf(p.w, "fetch stopped: %d of %d calls had finished (%d pages, %d rows)\n", pr.CallsDone, pr.CallsTotal, pr.Pages, pr.Items)
+		}
+		p.ctx = nil
 	}
 }
 

@@ -21,8 +21,10 @@ func TestProgressLineClearsItselfAndStopsAtCancel(t *testing.T) {
 	p.update(executor.Progress{CallsDone: 5, CallsTotal: 6, Pages: 3, Items: 60}) // calls stopped by the cancel
 	p.update(executor.Progress{CallsDone: 6, CallsTotal: 6, Pages: 3, Items: 60})
 	done()
-	if want := "\r\033[Kfetching: 1/6 calls, 2 pages, 40 rows\r\033[K"; out.String() != want {
-		t.Errorf("after a cancel: %q, want %q (cleared, nothing drawn after)", out.String(), want)
+	want := "\r\033[Kfetching: 1/6 calls, 2 pages, 40 rows\r\033[K" + // cleared at the first report after the cancel
+		"fetch stopped: 1 of 6 calls had finished (2 pages, 40 rows)\n"
+	if out.String() != want {
+		t.Errorf("after a cancel: %q, want %q", out.String(), want)
 	}
 
 	out.Reset()
