@@ -59,6 +59,12 @@ func (c completion) candidates() (start int, words []string) {
 	if c.schema == nil {
 		c.schema = noSchema{}
 	}
+	if c.pending == "" { // a command taking a name: \d azure.comp
+		if cmd, _, found := strings.Cut(strings.TrimLeft(c.before, " "), " "); found && nameCommands[cmd] {
+			start := strings.LastIndexByte(c.before, ' ') + 1
+			return start, c.names(c.before[start:])
+		}
+	}
 	toks, open, openStart := parser.Tokens(c.pending + c.before)
 	offset := len(c.pending)
 	// The tables may be named after the cursor too. When the cursor is in
@@ -101,8 +107,6 @@ func (c completion) candidates() (start int, words []string) {
 	}
 
 	switch {
-	case c.pending == "" && len(prev) == 1 && nameCommands[last]:
-		return start, c.names(word)
 	case tableKeywords[last] || (last == "in" && first == "show"):
 		return start, c.names(word)
 	case last == "exec" && strings.Count(word, ".") >= 3:

@@ -38,6 +38,7 @@ func TestCompletionInContext(t *testing.T) {
 		{"nested json paths after ->>", "", "SELECT i.properties ->> '$.dataSourceInfo.res| FROM " + bi + " i", "'$.dataSourceInfo.resourceID", "", ""},
 		{"keywords elsewhere", "", "sel|", "select", "", ""},
 		{"a name after \\d", "", `\d azure.data_protection.backup_v|`, "azure.data_protection.backup_vaults", "", `\d `},
+		{"a provider after \\dt", "", `\dt |`, "azure.", "", `\dt `},
 	}
 	schema := azureSchema(t)
 	for _, tt := range tests {
@@ -57,7 +58,7 @@ func TestCompletionInContext(t *testing.T) {
 			if tt.wantHead != "" && head != tt.wantHead {
 				t.Errorf("head %q, want %q", head, tt.wantHead)
 			}
-			if head+tail == line || tail != line[pos:] {
+			if !strings.HasPrefix(line[:pos], head) || tail != line[pos:] {
 				t.Errorf("head %q and tail %q do not surround the word at the cursor of %q", head, tail, line)
 			}
 		})
