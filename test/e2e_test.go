@@ -355,8 +355,8 @@ func TestSandboxFlagAndMetadata(t *testing.T) {
 		t.Errorf("no sandbox banner on stderr: %q", r.stderr)
 	}
 	want := "MethodName,RequiredParams,SQLVerb,description\n" +
-		"BackupInstances_Get,\"api-version, backupInstanceName, resourceGroupName, subscriptionId, vaultName\",SELECT,Gets a backup instance with name in a backup vault\n" +
-		"BackupInstances_GetBackupInstanceOperationResult,\"api-version, backupInstanceName, operationId, resourceGroupName, subscriptionId, vaultName\",EXEC,Get result of backup instance creation operation\n"
+		"BackupInstances_Get,\"backupInstanceName, resourceGroupName, subscriptionId, vaultName\",SELECT,Gets a backup instance with name in a backup vault\n" +
+		"BackupInstances_GetBackupInstanceOperationResult,\"backupInstanceName, operationId, resourceGroupName, subscriptionId, vaultName\",EXEC,Get result of backup instance creation operation\n"
 	if r.stdout != want {
 		t.Errorf("SHOW METHODS:\n got %q\nwant %q", r.stdout, want)
 	}

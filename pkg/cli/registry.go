@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -27,6 +28,7 @@ file:///abs/path/to/dist); trust extra signing keys with
 	cmd.AddCommand(
 		newRegistryListCommand(opts, open),
 		newRegistryPullCommand(open),
+		newRegistryRemoveCommand(opts),
 		newRegistryBuildCommand(),
 		newRegistryKeygenCommand(),
 		newRegistrySignCommand(),
@@ -34,15 +36,23 @@ file:///abs/path/to/dist); trust extra signing keys with
 	return cmd
 }
 
-// openRegistry opens the registry named by --registry and returns it with
-// the folder providers are installed below (localDocRoot, else the app dir).
+// registryEnv holds the registry config used when --registry is not given.
+const registryEnv = "SKYQL_REGISTRY"
+
+// openRegistry opens the registry named by --registry (else $SKYQL_REGISTRY)
+// and returns it with the folder providers are installed below
+// (localDocRoot, else the app dir).
 func openRegistry(cmd *cobra.Command, opts *globalOptions, skipVerify bool) (*registry.Registry, string, error) {
-	var cfg registry.Config
-	if opts.registry != "" {
-		var err error
-		if cfg, err = registry.ParseConfig(opts.registry); err != nil {
-			return nil, "", usageError{err}
-		}
+	text := opts.registry
+	if text == "" {
+		text = os.Getenv(registryEnv)
+	}
+	if text == "" {
+		return nil, "", usageError{fmt.Errorf(`no registry set: pass --registry '{"url":"https://<host>/<dist dir>"}' (or file:///abs/path/to/dist), or set %s to that JSON to use it by default; SHOW PROVIDERS lists the providers installed here`, registryEnv)}
+	}
+	cfg, err := registry.ParseConfig(text)
+	if err != nil {
+		return nil, "", usageError{err}
 	}
 	if skipVerify {
 		cfg.VerifyConfig.NopVerify = true
@@ -152,6 +162,28 @@ func newRegistryPullCommand(open openFunc) *cobra.Command {
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "pulled %s %s into %s\n", entry.Name, entry.Version, entry.Dir)
 			return nil
+		},
+	}
+}
+
+func newRegistryRemoveCommand(opts *globalOptions) *cobra.Command {
+	return &cobra.Command{
+		Use:   "remove <provider>[@<version>]",
+		Short: "Delete a pulled provider (every pulled version, or one), so queries use the built-in one again",
+		Example: `  skyql registry remove azure
+  skyql registry remove azure@v24.10.00256`,
+		Args: argRange(1, 1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name, version, _ := strings.Cut(args[0], "@")
+			appDir, err := opts.appDirectory()
+			if err != nil {
+				return err
+			}
+			removed, err := registry.Remove(appDir, name, version)
+			for _, e := range removed {
+				fmt.Fprintf(cmd.OutOrStdout(), "removed %s %s from %s\n", e.Name, e.Version, e.Dir)
+			}
+			return err
 		},
 	}
 }

@@ -60,6 +60,48 @@ func TestRegistryKeygenBuildListPull(t *testing.T) {
 	if code != exitError || !strings.Contains(errOut, "no version v3.0.0 of tiny; available: v0.10.0, v0.1.0") {
 		t.Errorf("pull of an unknown version: exit %d, stderr %q", code, errOut)
 	}
+
+	t.Setenv("SKYQL_REGISTRY", reg) // the default when --registry is not given
+	code, out, errOut = run("--app-dir", appDir, "registry", "list", "tiny")
+	if code != exitOK || out != "VERSION  INSTALLED\nv0.10.0  yes\nv0.1.0   -\n" {
+		t.Errorf("list tiny from SKYQL_REGISTRY: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+}
+
+func TestRegistryRemove(t *testing.T) {
+	keys, dist, appDir := t.TempDir(), t.TempDir(), t.TempDir()
+	if code, _, errOut := run("registry", "keygen", "--out", keys); code != exitOK {
+		t.Fatalf("keygen: %s", errOut)
+	}
+	if code, _, errOut := run("registry", "build", "../registry/testdata/src", dist, "--key", filepath.Join(keys, "skyql-registry.key")); code != exitOK {
+		t.Fatalf("build: %s", errOut)
+	}
+	reg := registryFlag(t, dist, filepath.Join(keys, "skyql-registry.pub"))
+	for _, version := range []string{"v0.1.0", "v0.10.0"} {
+		if code, _, errOut := run("--registry", reg, "--app-dir", appDir, "registry", "pull", "tiny", version); code != exitOK {
+			t.Fatalf("pull tiny %s: %s", version, errOut)
+		}
+	}
+
+	code, out, errOut := run("--app-dir", appDir, "registry", "remove", "tiny@v0.10.0")
+	if code != exitOK || out != "removed tiny v0.10.0 from "+filepath.Join(appDir, "src", "tiny", "v0.10.0")+"\n" {
+		t.Fatalf("remove tiny@v0.10.0: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	code, _, errOut = run("--app-dir", appDir, "registry", "remove", "tiny@v0.10.0")
+	if code != exitError || !strings.Contains(errOut, "version v0.10.0 of tiny was not pulled; pulled versions: v0.1.0") {
+		t.Errorf("removing it again: exit %d, stderr %q", code, errOut)
+	}
+	code, out, _ = run("--app-dir", appDir, "registry", "remove", "tiny")
+	if code != exitOK || !strings.Contains(out, "removed tiny v0.1.0") {
+		t.Errorf("remove tiny: exit %d, stdout %q", code, out)
+	}
+	if _, err := os.Stat(filepath.Join(appDir, "src", "tiny")); !os.IsNotExist(err) {
+		t.Errorf("the provider's folder is left behind: %v", err)
+	}
+	code, _, errOut = run("--app-dir", appDir, "registry", "remove", "azure")
+	if code != exitError || !strings.Contains(errOut, "providers built into skyql cannot be removed") {
+		t.Errorf("removing the built-in azure: exit %d, stderr %q", code, errOut)
+	}
 }
 
 func TestRegistrySkipVerifyWarnsAndUntrustedKeyFails(t *testing.T) {
@@ -104,7 +146,8 @@ func TestRegistrySign(t *testing.T) {
 }
 
 func TestRegistryUsageErrors(t *testing.T) {
-	if code, _, errOut := run("--app-dir", t.TempDir(), "registry", "list"); code != exitError || !strings.Contains(errOut, "no registry URL") {
+	t.Setenv("SKYQL_REGISTRY", "")
+	if code, _, errOut := run("--app-dir", t.TempDir(), "registry", "list"); code != exitUsage || !strings.Contains(errOut, "no registry set: pass --registry") || !strings.Contains(errOut, "set SKYQL_REGISTRY") {
 		t.Errorf("list without --registry: exit %d, stderr %q", code, errOut)
 	}
 	if code, _, errOut := run("--registry", `{"url":"http://example.com/dist"}`, "registry", "list"); code != exitError || !strings.Contains(errOut, "loopback") {

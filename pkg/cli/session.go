@@ -15,6 +15,7 @@ import (
 	"github.com/skyql/skyql/pkg/engine"
 	"github.com/skyql/skyql/pkg/executor"
 	"github.com/skyql/skyql/pkg/planner"
+	"github.com/skyql/skyql/pkg/output"
 	"github.com/skyql/skyql/pkg/provider"
 	"github.com/skyql/skyql/pkg/registry"
 	"github.com/skyql/skyql/pkg/shell"
@@ -71,10 +72,21 @@ func (so *sessionOptions) validate() error {
 	return nil
 }
 
-// session is an engine.Session with what must be closed after it.
+// session is an engine.Session with its progress line (nil when there
+// is none) and what must be closed after it.
 type session struct {
 	*engine.Session
-	closers []func() error
+	progress *progressLine
+	closers  []func() error
+}
+
+// Execute runs statements as engine.Session.Execute does, with the
+// progress line tied to ctx.
+func (s *session) Execute(ctx context.Context, text string, w output.Writer) error {
+	if s.progress != nil {
+		defer s.progress.watch(ctx)()
+	}
+	return s.Session.Execute(ctx, text, w)
 }
 
 func (s *session) Close() error {
@@ -199,8 +211,8 @@ func (ss *sessions) open(ctx context.Context, stderr io.Writer, progress bool) (
 	s.closers = append(s.closers, st.Close)
 	execOpts := executor.Options{Concurrency: ss.opts.concurrency, Limits: ss.so.limits, Secrets: ss.secrets}
 	if progress {
-		execOpts.Progress = progressLine(stderr)
-		s.closers = append(s.closers, func() error { fmt.Fprint(stderr, "\r\033[K"); return nil })
+		s.progress = &progressLine{w: stderr}
+		execOpts.Progress = s.progress.update
 	}
 	s.Session = engine.New(engine.Config{
 		Catalog:      ss.cat,
@@ -345,16 +357,4 @@ func (r *registryOps) Pull(ctx context.Context, name, version string) (engine.Pr
 		return engine.ProviderInfo{}, err
 	}
 	return engine.ProviderInfo{Name: e.Name, Version: e.Version, Origin: e.Origin}, nil
-}
-
-// progressLine redraws one stderr line with the fetch's progress.
-func progressLine(w io.Writer) func(executor.Progress) {
-	var last time.Time
-	return func(p executor.Progress) {
-		if time.Since(last) < 100*time.Millisecond && p.CallsDone < p.CallsTotal {
-			return
-		}
-		last = time.Now()
-		fmt.Fprintf(w, "\r\033[Kfetching: %d/%d calls, %d pages, %d rows", p.CallsDone, p.CallsTotal, p.Pages, p.Items)
-	}
 }

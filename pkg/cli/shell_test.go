@@ -2,10 +2,11 @@ package cli
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"testing"
 
-	"github.com/skyql/skyql/pkg/provider"
+	"github.com/skyql/skyql/pkg/shell"
 )
 
 func TestShellRunsAScriptAndFailsIfAnyStatementFailed(t *testing.T) {
@@ -25,17 +26,12 @@ func TestShellRunsAScriptAndFailsIfAnyStatementFailed(t *testing.T) {
 	}
 }
 
-func TestShellCompletesProvidersServicesAndResources(t *testing.T) {
-	names := &nameCompleter{catalog: newCatalog(t.TempDir()), providers: map[string]*provider.Provider{}}
-	if got := names.complete("az"); len(got) != 1 || got[0] != "azure." {
-		t.Fatalf("completing az: %q", got)
+func TestShellCompletesFromTheCatalogsProviders(t *testing.T) {
+	schema := shell.CatalogSchema(newCatalog(t.TempDir()))
+	if got := schema.Children(""); !slices.Contains(got, "azure") {
+		t.Fatalf("providers: %q", got)
 	}
-	services := names.complete("azure.data_prot")
-	if len(services) != 1 || services[0] != "azure.data_protection." {
-		t.Fatalf("completing azure.data_prot: %q", services)
-	}
-	resources := names.complete("azure.data_protection.backup_inst")
-	if len(resources) == 0 || resources[0] != "azure.data_protection.backup_instances" {
-		t.Fatalf("completing azure.data_protection.backup_inst: %q", resources)
+	if got := schema.Children("azure"); !slices.Contains(got, "azure.data_protection") {
+		t.Fatalf("azure's services: %q", got)
 	}
 }

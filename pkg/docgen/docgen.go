@@ -26,7 +26,7 @@ type Options struct {
 // DefaultOptions give the front matter of the public registry's pages.
 func DefaultOptions() Options {
 	return Options{
-		Product:  "stackql",
+		Product:  "skyql",
 		Keywords: []string{"infrastructure-as-code", "configuration-as-data", "cloud inventory"},
 		Image:    "/img/providers/{provider}/{product}-{provider}-provider-featured-image.png",
 	}

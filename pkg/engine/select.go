@@ -86,11 +86,38 @@ func (s *Session) runSelect(ctx context.Context, sel *parser.Select, w output.Wr
 	}
 	if len(f.failures) > 0 {
 		if err := s.query(ctx, query, isJSON, w); err != nil {
-			return err
+			return suggestColumn(err, plan)
 		}
 		return &PartialError{Failures: f.failures, Total: f.total, Printed: true}
 	}
-	return s.queryKept(ctx, query, isJSON, w, s.resultSlot(ctx, sel, f, instance, query))
+	return suggestColumn(s.queryKept(ctx, query, isJSON, w, s.resultSlot(ctx, sel, f, instance, query)), plan)
+}
+
+// suggestColumn adds "did you mean" to SQLite's "no such column: x" from
+// the columns and parameters of the query's tables.
+func suggestColumn(err error, plan *planner.Plan) error {
+	const noSuchColumn = "no such column: "
+	if err == nil {
+		return nil
+	}
+	_, name, found := strings.Cut(err.Error(), noSuchColumn)
+	if !found {
+		return err
+	}
+	name = strings.Fields(name + " ")[0]
+	if i := strings.LastIndexByte(name, '.'); i >= 0 { // alias.column
+		name = name[i+1:]
+	}
+	var names []string
+	for _, t := range plan.Tables {
+		for _, c := range tableColumns(t.Resource) {
+			names = append(names, c.Name)
+		}
+	}
+	if n := provider.Nearest(name, names); n != "" {
+		return fmt.Errorf("%w; did you mean %s?", err, n)
+	}
+	return err
 }
 
 // query runs SQL on the store and streams its rows to w. A result column is

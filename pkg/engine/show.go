@@ -109,7 +109,7 @@ func (s *Session) runShow(ctx context.Context, st *parser.Show, w output.Writer)
 		var rows [][]any
 		for _, m := range orderedMethods(r) {
 			if match(m.Name) {
-				rows = append(rows, []any{m.Name, strings.Join(m.RequiredParams(), ", "), strings.ToUpper(string(m.Verb)), m.Description})
+				rows = append(rows, []any{m.Name, strings.Join(m.UserParams(), ", "), strings.ToUpper(string(m.Verb)), m.Description})
 			}
 		}
 		return writeRows(w, []string{"MethodName", "RequiredParams", "SQLVerb", "description"}, rows)
@@ -122,7 +122,13 @@ func (s *Session) runShow(ctx context.Context, st *parser.Show, w output.Writer)
 		if err != nil {
 			return err
 		}
-		return writeRows(w, []string{"insert_statement"}, [][]any{{tmpl}})
+		// One row per line: every format then shows the template as lines
+		// to copy, where one multi-line value would print as "\n" escapes.
+		var rows [][]any
+		for _, line := range strings.Split(tmpl, "\n") {
+			rows = append(rows, []any{line})
+		}
+		return writeRows(w, []string{"insert_statement"}, rows)
 	}
 	return fmt.Errorf("SHOW %s is not supported", st.Kind)
 }
@@ -173,6 +179,22 @@ func (s *Session) runDescribe(st *parser.Describe, w output.Writer) error {
 			row = append(row, "column", "")
 		}
 		rows = append(rows, row)
+	}
+	if st.Extended {
+		// The nested fields of object columns, named by the expression
+		// that reads them, so that they can be copied into a query.
+		for _, c := range r.Columns() {
+			if c.Type != "object" {
+				continue
+			}
+			fields, err := r.Fields(c.Name)
+			if err != nil {
+				return err
+			}
+			for _, f := range fields {
+				rows = append(rows, []any{fmt.Sprintf("%s ->> '%s'", c.Name, f.Path), f.Type, f.Description, "field", ""})
+			}
+		}
 	}
 	return writeRows(w, names, rows)
 }

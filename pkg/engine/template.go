@@ -16,13 +16,7 @@ func insertTemplate(r *provider.Resource) (string, error) {
 		return "", fmt.Errorf("%s has no INSERT method (SHOW METHODS IN %s lists what it has)", r.ID, r.ID)
 	}
 	m := ms[0]
-	var cols []string
-	for _, p := range m.RequiredParams() {
-		if param, ok := m.Param(p); ok && param.Supplied() {
-			continue
-		}
-		cols = append(cols, p)
-	}
+	cols := m.UserParams()
 	if m.Body != nil {
 		for _, f := range m.Body.OptionalFields {
 			cols = append(cols, provider.BodyFieldPrefix+f)

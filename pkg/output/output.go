@@ -1,4 +1,5 @@
-// Package output writes result rows as table, json, jsonl, csv or text.
+// Package output writes result rows as table, json, jsonl, csv, text, tsv or
+// yaml, or as an expanded display (one "column | value" line per field).
 //
 // Values arrive as SQLite gives them: nil, int64, float64, string, []byte,
 // bool (and time.Time for columns the driver parses as dates). Columns marked
@@ -30,7 +31,7 @@ type Writer interface {
 }
 
 // Formats lists the names New accepts, the first being the default.
-var Formats = []string{"table", "json", "jsonl", "csv", "text"}
+var Formats = []string{"table", "json", "jsonl", "csv", "text", "tsv", "yaml"}
 
 // New returns a Writer for format, writing to w. Each result it prints is
 // bytes of its own, from Begin to End, which a Recorder can keep.
@@ -47,7 +48,11 @@ func New(format string, w io.Writer) (Writer, error) {
 	case "csv":
 		return newCSVWriter(d), nil
 	case "text":
-		return newTextWriter(d), nil
+		return newTextWriter(d, true), nil
+	case "tsv":
+		return newTextWriter(d, false), nil
+	case "yaml":
+		return newYAMLWriter(d), nil
 	}
 	return nil, fmt.Errorf("output format %q is not supported; use one of: %s", format, strings.Join(Formats, ", "))
 }

@@ -5,8 +5,9 @@ import (
 	"unicode/utf8"
 )
 
-// textWriter writes tab-separated lines, header first, with no decoration,
-// for cut, awk and the like. Tabs, newlines, carriage returns and
+// textWriter writes tab-separated lines, header first (except for tsv, which
+// has none, as `az ... -o tsv` prints), with no decoration, for cut, awk and
+// the like. Tabs, newlines, carriage returns and
 // backslashes inside values are escaped as \t \n \r \\ (PostgreSQL COPY text
 // style) so that every row stays one line of fields; other control
 // characters as \xNN, so that data cannot drive the terminal.
@@ -16,14 +17,19 @@ type textWriter struct {
 	cols []Column
 	buf  []byte
 	cell []byte
+	// header says whether Begin prints the column names.
+	header bool
 }
 
-func newTextWriter(d *destination) *textWriter {
-	return &textWriter{printer: printer{d}, out: bufio.NewWriterSize(d, 64<<10)}
+func newTextWriter(d *destination, header bool) *textWriter {
+	return &textWriter{printer: printer{d}, out: bufio.NewWriterSize(d, 64<<10), header: header}
 }
 
 func (t *textWriter) Begin(cols []Column) error {
 	t.cols = cols
+	if !t.header {
+		return nil
+	}
 	b := t.buf[:0]
 	for i, col := range cols {
 		if i > 0 {

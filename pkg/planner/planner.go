@@ -116,7 +116,7 @@ func (e *MissingParamsError) Error() string {
 	}
 	b.WriteString("\nmethods that serve SELECT, and what each needs:")
 	for _, m := range e.Methods {
-		fmt.Fprintf(&b, "\n  %s: %s", m.Name, strings.Join(userParams(m), ", "))
+		fmt.Fprintf(&b, "\n  %s: %s", m.Name, strings.Join(m.UserParams(), ", "))
 	}
 	return b.String()
 }

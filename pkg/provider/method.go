@@ -336,6 +336,20 @@ func (m *Method) RequiredParams() []string {
 	return params
 }
 
+// UserParams lists the required parameters a statement has to give: those
+// of RequiredParams without the ones filled from the document's defaults
+// (api-version).
+func (m *Method) UserParams() []string {
+	var out []string
+	for _, name := range m.RequiredParams() {
+		if p, ok := m.Param(name); ok && p.Supplied() {
+			continue
+		}
+		out = append(out, name)
+	}
+	return out
+}
+
 // Param returns the parameter with this name.
 func (m *Method) Param(name string) (*Param, bool) {
 	for _, p := range m.Params {

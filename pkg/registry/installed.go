@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/skyql/skyql/pkg/provider"
 )
@@ -136,4 +137,50 @@ func Catalog(embedded fs.FS, appDir string) ([]Entry, error) {
 		out = append(out, chosen[name])
 	}
 	return out, nil
+}
+
+// Remove deletes pulled versions of a provider from appDir: the given
+// version, or every pulled version when version is "". Queries then use the
+// next newest pulled version, or the one built into skyql. It returns what
+// it removed, and an error naming what is installed when nothing matched.
+func Remove(appDir, name, version string) ([]Entry, error) {
+	if err := checkProviderName(name); err != nil {
+		return nil, err
+	}
+	if version != "" {
+		if err := checkVersion(version); err != nil {
+			return nil, err
+		}
+	}
+	installed, err := Installed(appDir)
+	if err != nil {
+		return nil, err
+	}
+	var removed []Entry
+	var have []string
+	for _, e := range installed {
+		if e.Name != name {
+			continue
+		}
+		have = append(have, e.Version)
+		if version != "" && e.Version != version {
+			continue
+		}
+		if err := os.RemoveAll(e.Dir); err != nil {
+			return removed, fmt.Errorf("removing %s %s: %w", e.Name, e.Version, err)
+		}
+		removed = append(removed, e)
+	}
+	switch {
+	case len(have) == 0:
+		return nil, fmt.Errorf("no version of %s was pulled into %s; providers built into skyql cannot be removed", name, appDir)
+	case len(removed) == 0:
+		return nil, fmt.Errorf("version %s of %s was not pulled; pulled versions: %s", version, name, strings.Join(have, ", "))
+	}
+	if len(removed) == len(have) {
+		// The provider's folder holds nothing else now; a failure here
+		// leaves an empty folder, which the catalog ignores.
+		os.Remove(filepath.Join(appDir, "src", name))
+	}
+	return removed, nil
 }

@@ -8,16 +8,19 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/skyql/skyql/pkg/parser"
 )
 
-// DefaultHistoryLimit is how many input lines the history file keeps when
+// DefaultHistoryLimit is how many entries the history file keeps when
 // Config.HistoryLimit is zero. It matches the line editor's own limit.
 const DefaultHistoryLimit = 1000
 
-// history is the list of input lines typed at the prompt, one line per
-// entry (multi-line statements are kept line by line, so no entry ever
-// holds a newline), persisted to a file only its owner can read: queries
-// may carry subscription ids and resource names.
+// history is the list of statements and commands typed at the prompt, one
+// entry each (a statement typed over several lines is put on one line, see
+// oneLine, so that Up recalls it whole), persisted to a file only its owner
+// can read, one entry per line: queries may carry subscription ids and
+// resource names.
 type history struct {
 	path    string
 	limit   int
@@ -50,9 +53,16 @@ func loadHistory(path string, limit int) (*history, error) {
 	return h, nil
 }
 
-// add records one input line, skipping blanks and immediate repeats.
+// oneLine is the history entry of a statement typed as lines.
+func oneLine(lines []string) string {
+	return parser.OneLine(strings.Join(lines, "\n"))
+}
+
+// add records one entry, skipping blanks and immediate repeats.
 func (h *history) add(line string) bool {
-	if strings.TrimSpace(line) == "" || (len(h.entries) > 0 && h.entries[len(h.entries)-1] == line) {
+	// An entry with a line break (inside a string) would be two lines of
+	// the file; the line editor still recalls it in this session.
+	if strings.TrimSpace(line) == "" || strings.Contains(line, "\n") || (len(h.entries) > 0 && h.entries[len(h.entries)-1] == line) {
 		return false
 	}
 	h.entries = append(h.entries, line)

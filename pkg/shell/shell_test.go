@@ -12,23 +12,40 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/skyql/skyql/pkg/output"
 )
 
 // recordingRunner is a small real Runner: it records every statement,
-// fails the ones listed in failing, and blocks on blocking until its
-// context ends.
+// writes the result listed for it in results (one column, "value"), fails
+// the ones listed in failing, and blocks on blocking until its context
+// ends.
 type recordingRunner struct {
 	mu       sync.Mutex
 	ran      []string
+	results  map[string][]string
 	failing  map[string]bool
 	blocking string
 	started  chan struct{} // closed when the blocking statement starts
 }
 
-func (r *recordingRunner) Run(ctx context.Context, sql string) error {
+func (r *recordingRunner) Run(ctx context.Context, sql string, w output.Writer) error {
 	r.mu.Lock()
 	r.ran = append(r.ran, sql)
 	r.mu.Unlock()
+	if values, ok := r.results[sql]; ok {
+		if err := w.Begin([]output.Column{{Name: "value"}}); err != nil {
+			return err
+		}
+		for _, v := range values {
+			if err := w.Row([]any{v}); err != nil {
+				return err
+			}
+		}
+		if err := w.End(); err != nil {
+			return err
+		}
+	}
 	if sql == r.blocking {
 		close(r.started)
 		<-ctx.Done()
@@ -126,7 +143,7 @@ func TestScriptDotCommands(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	if !strings.Contains(stdout, ".timing on|off") {
+	if !strings.Contains(stdout, `\timing, .timing [on|off]`) {
 		t.Errorf(".help printed %q", stdout)
 	}
 	if n := strings.Count(stderr, "Time: "); n != 1 {
@@ -138,8 +155,8 @@ func TestScriptDotCommands(t *testing.T) {
 }
 
 func TestScriptUnknownDotCommandFails(t *testing.T) {
-	err, _, stderr := runScript(t, ".tables\nSELECT 1;\n", &recordingRunner{})
-	if err == nil || !strings.Contains(stderr, `unknown command ".tables": type .help for the list`) {
+	err, _, stderr := runScript(t, ".tabels\nSELECT 1;\n", &recordingRunner{})
+	if err == nil || !strings.Contains(stderr, `unknown command ".tabels": type help or \? for the list`) {
 		t.Fatalf("Run returned %v, stderr %q", err, stderr)
 	}
 }
@@ -183,21 +200,17 @@ func TestInterruptCancelsTheRunningStatementAndStopsAScript(t *testing.T) {
 func TestInteractiveSessionSurvivesAnInterrupt(t *testing.T) {
 	r := &recordingRunner{blocking: "SELECT slow", started: make(chan struct{})}
 	var errOut bytes.Buffer
-	s := &session{
-		cfg:         Config{Prompt: defaultPrompt, ContinuationPrompt: defaultContinuationPrompt, Out: &bytes.Buffer{}, Err: &errOut},
-		runner:      r,
-		interactive: true,
-		interrupt:   interruptWhenStarted(r),
-	}
-	err := s.loop(context.Background(), newReaderLines(strings.NewReader("SELECT slow;\nSELECT after;\n")))
+	s := newSession(Config{Format: "table", Prompt: defaultPrompt, ContinuationPrompt: defaultContinuationPrompt, Out: &bytes.Buffer{}, Err: &errOut, Interactive: true}, r)
+	s.interrupt = interruptWhenStarted(r)
+	err := s.loop(context.Background(), &input{src: newReaderLines(strings.NewReader("SELECT slow;\nSELECT after;\n")), fromTerminal: true})
 	if err != nil {
 		t.Fatalf("loop returned %v; the shell should survive an interrupt", err)
 	}
 	if got := r.statements(); !reflect.DeepEqual(got, []string{"SELECT slow", "SELECT after"}) {
 		t.Errorf("statements %q", got)
 	}
-	if got := errOut.String(); got != "canceled\n" {
-		t.Errorf("stderr %q, want just canceled", got)
+	if got := errOut.String(); !strings.HasPrefix(got, "canceled\n(done, ") || strings.Contains(got, "error") {
+		t.Errorf("stderr %q, want canceled, then the next statement's footer", got)
 	}
 }
 
@@ -223,7 +236,7 @@ func TestHistoryIsPrivateBoundedAndReloaded(t *testing.T) {
 	if err != nil {
 		t.Fatalf("loading a missing history: %v", err)
 	}
-	for _, line := range []string{"SELECT 1;", "SELECT 1;", "  ", "SELECT 2;", "SELECT", "  3;", "SELECT 4;"} {
+	for _, line := range []string{"SELECT 1;", "SELECT 1;", "  ", "SELECT 2;", "SELECT 'two\nlines';", "SELECT 3;", "SELECT 4;", "SELECT 5;"} {
 		h.add(line)
 	}
 	if err := h.save(); err != nil {
@@ -240,8 +253,8 @@ func TestHistoryIsPrivateBoundedAndReloaded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"SELECT", "  3;", "SELECT 4;"}; !reflect.DeepEqual(again.entries, want) {
-		t.Fatalf("reloaded %q, want the last 3 lines %q", again.entries, want)
+	if want := []string{"SELECT 3;", "SELECT 4;", "SELECT 5;"}; !reflect.DeepEqual(again.entries, want) {
+		t.Fatalf("reloaded %q, want the last 3 entries %q", again.entries, want)
 	}
 }
 
@@ -271,21 +284,6 @@ func TestHistorySaveTightensAnExistingFile(t *testing.T) {
 	}
 }
 
-func TestWordCompletion(t *testing.T) {
-	complete := WordCompleter(append([]string{"azure.compute.virtual_machines", "azure.compute.disks"}, Keywords...))
-	head, got, tail := completeWord(complete)("sel", 3)
-	if head != "" || tail != "" || !reflect.DeepEqual(got, []string{"select"}) {
-		t.Errorf("completing %q: %q %q %q", "sel", head, got, tail)
-	}
-	head, got, tail = completeWord(complete)("SELECT * FROM azure.compute.d WHERE", len("SELECT * FROM azure.compute.d"))
-	if head != "SELECT * FROM " || tail != " WHERE" || !reflect.DeepEqual(got, []string{"azure.compute.disks"}) {
-		t.Errorf("completing a dotted name: %q %q %q", head, got, tail)
-	}
-	if got := complete("FR"); !reflect.DeepEqual(got, []string{"FROM"}) {
-		t.Errorf("completing FR: %q", got)
-	}
-}
-
 func TestPipesAndFilesAreNotTerminals(t *testing.T) {
 	r, w, err := os.Pipe()
 	if err != nil {
@@ -302,5 +300,24 @@ func TestPipesAndFilesAreNotTerminals(t *testing.T) {
 		if IsTerminal(in) {
 			t.Errorf("%T counted as a terminal", in)
 		}
+	}
+}
+
+func TestHistoryKeepsWholeStatementsAndCommands(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "history")
+	s := newSession(Config{Format: "table", Out: io.Discard, Err: io.Discard, Interactive: true}, &recordingRunner{})
+	s.history = &history{path: path, limit: DefaultHistoryLimit}
+	s.interrupt = make(chan struct{})
+	lines := "SELECT name -- which\n  FROM t\n WHERE a = 1;\n\\x on\nSELECT 1; SELECT 2;\n"
+	if err := s.loop(context.Background(), &input{src: newReaderLines(strings.NewReader(lines)), fromTerminal: true}); err != nil {
+		t.Fatal(err)
+	}
+	again, err := loadHistory(path, DefaultHistoryLimit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"SELECT name /* which */ FROM t WHERE a = 1;", `\x on`, "SELECT 1; SELECT 2;"}
+	if !reflect.DeepEqual(again.entries, want) {
+		t.Errorf("history %q, want %q", again.entries, want)
 	}
 }

@@ -49,10 +49,23 @@ func (s *splitter) feed(line string) []statement {
 	return done
 }
 
+// skipLine counts an input line that is not SQL (a shell command), so
+// that statements after it have their true line numbers.
+func (s *splitter) skipLine() {
+	s.line++
+}
+
 // pending reports whether a statement has begun and not yet ended, so the
 // shell shows the continuation prompt and does not take dot-commands.
 func (s *splitter) pending() bool {
 	return parser.Pending(s.buf.String())
+}
+
+// betweenTokens reports whether the unfinished statement ends outside any
+// string, quoted identifier or comment, where a line cannot be part of a
+// token.
+func (s *splitter) betweenTokens() bool {
+	return parser.Unterminated(s.buf.String()) == nil
 }
 
 // reset drops the current, unfinished statement.

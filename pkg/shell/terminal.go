@@ -6,9 +6,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"sort"
 	"strings"
-	"unicode"
 
 	"github.com/peterh/liner"
 	"golang.org/x/term"
@@ -64,17 +62,16 @@ func (l *readerLines) readLine(string) (string, error) {
 // terminalLines reads the terminal with line editing. liner keeps the
 // terminal in raw mode with signals off only while a prompt is shown, so
 // Ctrl-C at the prompt is a key (clearing the input), and Ctrl-C while a
-// statement runs is SIGINT (cancelling it).
+// statement runs is SIGINT (cancelling it); results and the pager get the
+// terminal as it normally is.
 type terminalLines struct{ state *liner.State }
 
-func newTerminalLines(cfg Config, h *history) *terminalLines {
+func newTerminalLines(h *history, complete liner.WordCompleter) *terminalLines {
 	state := liner.NewLiner()
 	state.SetCtrlCAborts(true)
 	state.SetMultiLineMode(true)
 	state.SetTabCompletionStyle(liner.TabPrints)
-	if cfg.Completions != nil {
-		state.SetWordCompleter(completeWord(cfg.Completions))
-	}
+	state.SetWordCompleter(complete)
 	if h != nil {
 		for _, e := range h.entries {
 			state.AppendHistory(e)
@@ -88,63 +85,10 @@ func (t *terminalLines) readLine(prompt string) (string, error) {
 	if errors.Is(err, liner.ErrPromptAborted) {
 		return "", errLineAborted
 	}
-	if err == nil && strings.TrimSpace(line) != "" {
-		t.state.AppendHistory(line)
-	}
 	return line, err
 }
 
+// remember makes an entry recallable with Up.
+func (t *terminalLines) remember(entry string) { t.state.AppendHistory(entry) }
+
 func (t *terminalLines) close() { t.state.Close() }
-
-// isWordRune says which runes make up a completable word: dotted names
-// like azure.compute.virtual_machines complete as one word.
-func isWordRune(r rune) bool {
-	return unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' || r == '.'
-}
-
-// completeWord adapts a prefix completer to liner: the word before the
-// cursor is the prefix and its candidates replace it.
-func completeWord(complete func(prefix string) []string) liner.WordCompleter {
-	return func(line string, pos int) (string, []string, string) {
-		runes := []rune(line)
-		start := pos
-		for start > 0 && isWordRune(runes[start-1]) {
-			start--
-		}
-		return string(runes[:start]), complete(string(runes[start:pos])), string(runes[pos:])
-	}
-}
-
-// WordCompleter returns a Completions function offering the words that
-// start with the prefix, ignoring case, sorted. Upper-case words (keywords)
-// are offered in lower case when the prefix is typed in lower case.
-func WordCompleter(words []string) func(prefix string) []string {
-	return func(prefix string) []string {
-		if prefix == "" {
-			return nil
-		}
-		lowerPrefix := strings.ToLower(prefix)
-		typedLower := prefix == lowerPrefix
-		var matches []string
-		for _, w := range words {
-			if !strings.HasPrefix(strings.ToLower(w), lowerPrefix) {
-				continue
-			}
-			if typedLower && w == strings.ToUpper(w) {
-				w = strings.ToLower(w)
-			}
-			matches = append(matches, w)
-		}
-		sort.Strings(matches)
-		return matches
-	}
-}
-
-// Keywords are the SQL words worth completing in skyql statements.
-var Keywords = []string{
-	"SELECT", "FROM", "WHERE", "AND", "OR", "NOT", "IN", "IS", "NULL", "LIKE",
-	"AS", "JOIN", "LEFT", "INNER", "ON", "GROUP", "BY", "ORDER", "ASC", "DESC",
-	"HAVING", "LIMIT", "OFFSET", "DISTINCT", "COUNT", "UNION", "ALL",
-	"INSERT", "INTO", "VALUES", "UPDATE", "SET", "DELETE", "EXEC", "REPLACE",
-	"SHOW", "PROVIDERS", "SERVICES", "RESOURCES", "METHODS", "DESCRIBE",
-}
