@@ -29,6 +29,9 @@ type PageNumberConfig struct {
 	// TotalKey is a response body field holding the total item count;
 	// paging stops once that many items arrived.
 	TotalKey string `yaml:"totalKey,omitempty" json:"totalKey,omitempty"`
+	// PagesKey is a response body field holding the number of pages;
+	// paging stops at that page.
+	PagesKey string `yaml:"pagesKey,omitempty" json:"pagesKey,omitempty"`
 }
 
 // TokenLocation names a paging token and where it travels.
@@ -54,6 +57,7 @@ type Pagination struct {
 	FirstPage   int
 	PageSizeKey string
 	TotalKey    string
+	PagesKey    string
 }
 
 // NextIsURL reports whether the response token is the next page's URL.
@@ -74,7 +78,7 @@ func (c *PaginationConfig) pagination() *Pagination {
 			if n.Start != 0 {
 				p.FirstPage = n.Start
 			}
-			p.PageSizeKey, p.TotalKey = n.SizeKey, n.TotalKey
+			p.PageSizeKey, p.TotalKey, p.PagesKey = n.SizeKey, n.TotalKey, n.PagesKey
 		}
 	}
 	return p
