@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"net/http"
 	"net/url"
@@ -167,6 +168,8 @@ func (e *Executor) fetchCall(ctx context.Context, index int, call *Call, sink Si
 	}
 	sameLink := 0
 	var cursor pageCursor
+	seed := maphash.MakeSeed()
+	var previous uint64
 	for next != "" {
 		if e.maxPages > 0 && res.Pages >= e.maxPages {
 			res.Capped = true
@@ -177,6 +180,14 @@ func (e *Executor) fetchCall(ctx context.Context, index int, call *Call, sink Si
 			res.Err = err
 			return res
 		}
+		// A page-number or cursor list whose API cannot tell the last page (a
+		// mock, a server ignoring the page parameter) serves the same page
+		// again: that repeat ends the list, and its rows are not taken twice.
+		sum := maphash.Bytes(seed, body)
+		if res.Pages > 0 && sum == previous && len(bytes.TrimSpace(body)) > 0 {
+			return res
+		}
+		previous = sum
 		items, nextURL, err := call.parsePage(body, next)
 		if err == nil && nextURL == "" {
 			nextURL, err = call.nextAfterPage(next, resp.Header, body, len(items), &cursor)

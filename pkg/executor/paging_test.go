@@ -217,6 +217,39 @@ func TestPageNumberPaging(t *testing.T) {
 			t.Fatalf("the server served %d pages; the total said one was enough", srv.pages)
 		}
 	})
+	t.Run("declared number of pages stops at the last", func(t *testing.T) {
+		// One full page and no page size in the request: without the page
+		// count the executor would have to ask for a second, empty page.
+		requests := 0
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			requests++
+			items := []map[string]int{}
+			for i := range pagedTotal {
+				items = append(items, map[string]int{"n": i})
+			}
+			json.NewEncoder(w).Encode(map[string]any{"data": items, "page": 1, "pages": 1})
+		}))
+		t.Cleanup(srv.Close)
+		withPages := *byPageSize
+		withPages.PagesKey = "pages"
+		got, res := fetchAll(t, itemsCall(srv.URL, &withPages, "$.data", nil))
+		assertAllItems(t, got, res, 1)
+		if requests != 1 {
+			t.Fatalf("the server served %d pages; the page count said one was all", requests)
+		}
+	})
+	t.Run("a page served again ends the list", func(t *testing.T) {
+		// A server that ignores the page parameter, as a static mock does:
+		// without the guard the full first page would be asked for forever.
+		srv := newPagedServer(t, func(w http.ResponseWriter, r *http.Request, base string) (int, int) {
+			return 0, pagedTotal
+		})
+		got, res := fetchAll(t, itemsCall(srv.URL, byPageSize, "", nil))
+		assertAllItems(t, got, res, 1)
+		if srv.pages != 2 {
+			t.Fatalf("the server served %d pages, want 2 (the first and its repeat)", srv.pages)
+		}
+	})
 }
 
 func TestNextLinkTarget(t *testing.T) {
