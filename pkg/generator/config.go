@@ -351,6 +351,9 @@ func paginationMap(p *provider.PaginationConfig) map[string]any {
 		if n.TotalKey != "" {
 			pn["totalKey"] = n.TotalKey
 		}
+		if n.PagesKey != "" {
+			pn["pagesKey"] = n.PagesKey
+		}
 		out["pageNumber"] = pn
 	}
 	return out
