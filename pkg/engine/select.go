@@ -210,7 +210,12 @@ func tableColumns(r *provider.Resource) []store.Column {
 		for _, p := range m.Params {
 			if (p.In == "path" || p.In == "query") && !p.Supplied() && !taken[p.Name] {
 				taken[p.Name] = true
-				cols = append(cols, store.Column{Name: p.Name, Kind: store.KindText, Param: true})
+				// Typed as declared, so an integer itemId comes back as 123, not "123".
+				kind := store.KindOf(p.Type)
+				if kind == store.KindJSON {
+					kind = store.KindText // an array or object parameter travels as text
+				}
+				cols = append(cols, store.Column{Name: p.Name, Kind: kind, Param: true})
 			}
 		}
 	}
