@@ -202,14 +202,16 @@ func scanRows(rows *sql.Rows, width int, batches chan<- [][]any, stop <-chan str
 func tableColumns(r *provider.Resource) []store.Column {
 	var cols []store.Column
 	taken := map[string]bool{}
+	// SQLite's names are case-insensitive: a parameter Sid beside a property sid
+	// would be a duplicate column.
 	for _, c := range r.Columns() {
-		taken[c.Name] = true
+		taken[strings.ToLower(c.Name)] = true
 		cols = append(cols, store.Column{Name: c.Name, Kind: store.KindOf(c.Type)})
 	}
 	for _, m := range r.VerbMethods(provider.VerbSelect) {
 		for _, p := range m.Params {
-			if (p.In == "path" || p.In == "query") && !p.Supplied() && !taken[p.Name] {
-				taken[p.Name] = true
+			if (p.In == "path" || p.In == "query") && !p.Supplied() && !taken[strings.ToLower(p.Name)] {
+				taken[strings.ToLower(p.Name)] = true
 				// Typed as declared, so an integer itemId comes back as 123, not "123".
 				kind := store.KindOf(p.Type)
 				if kind == store.KindJSON {
