@@ -131,6 +131,7 @@ func TestSummarize(t *testing.T) {
 	for _, c := range []struct{ description, title, want string }{
 		{"# Orgs API\nThe Orgs API manages organizations. It pages.\n\nMore.", "Orgs", "The Orgs API manages organizations."},
 		{"", "Orgs", "Orgs"},
+		{"[Read the API documentation](https://example.com/api).", "", "Read the API documentation."},
 		{"Uses **bold** and `code`\nover two lines", "", "Uses bold and code over two lines"},
 		{long, "", strings.TrimSpace(long[:155]) + "…"},
 	} {

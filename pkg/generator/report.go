@@ -3,6 +3,7 @@ package generator
 import (
 	"fmt"
 	"io"
+	"regexp"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -148,6 +149,9 @@ func (r *ServiceReport) Ambiguous() []MethodReport {
 // document.
 const maxSummary = 160
 
+// markdownLink is [text](target); a summary keeps the text.
+var markdownLink = regexp.MustCompile(`\[([^\]]*)\]\([^)]*\)`)
+
 // summarize is the first sentence of a spec's description as plain text, at most
 // maxSummary characters, or title when the description gives none.
 func summarize(description, title string) string {
@@ -162,6 +166,7 @@ func summarize(description, title string) string {
 		}
 		text = strings.TrimSpace(text + " " + line)
 	}
+	text = markdownLink.ReplaceAllString(text, "$1")
 	text = strings.NewReplacer("**", "", "__", "", "`", "").Replace(text)
 	if i := strings.Index(text, ". "); i >= 0 {
 		text = text[:i+1]
