@@ -43,6 +43,12 @@ type Param struct {
 	Default  any
 	// Type is the schema's JSON type ("string", "integer", ...).
 	Type string
+	// Style and Explode say how an array is serialized (OpenAPI's style and
+	// explode): for a query parameter, form style (the default) exploded
+	// repeats the name per element, unexploded joins them with commas;
+	// spaceDelimited and pipeDelimited join with a space or a pipe.
+	Style   string `json:"style,omitempty"`
+	Explode bool   `json:"explode,omitempty"`
 	// Schema is nil when the service was loaded from its index.
 	Schema      *openapi3.Schema `json:"-"`
 	Description string
@@ -182,7 +188,12 @@ func mergeParams(itemParams, opParams openapi3.Parameters) []*Param {
 				continue
 			}
 			p := ref.Value
-			param := &Param{Name: p.Name, In: p.In, Required: p.Required, Description: p.Description}
+			param := &Param{Name: p.Name, In: p.In, Required: p.Required, Description: p.Description, Style: p.Style}
+			// OpenAPI's defaults: form style for query parameters, exploded.
+			param.Explode = p.Style == openapi3.SerializationForm || (p.Style == "" && p.In == openapi3.ParameterInQuery)
+			if p.Explode != nil {
+				param.Explode = *p.Explode
+			}
 			param.Type = "string"
 			if p.Schema != nil && p.Schema.Value != nil {
 				param.Schema = p.Schema.Value
