@@ -21,8 +21,9 @@ type PaginationConfig struct {
 
 // PageNumberConfig tunes page-number paging.
 type PageNumberConfig struct {
-	// Start is the first page's number (default 1).
-	Start int `yaml:"start,omitempty" json:"start,omitempty"`
+	// Start is the first page's number (default 1; 0 for APIs that count
+	// from 0).
+	Start *int `yaml:"start,omitempty" json:"start,omitempty"`
 	// SizeKey is the query parameter that sets the page size (per_page,
 	// limit); a page with fewer items than the size asked for is the last.
 	SizeKey string `yaml:"sizeKey,omitempty" json:"sizeKey,omitempty"`
@@ -75,8 +76,8 @@ func (c *PaginationConfig) pagination() *Pagination {
 	if p.ByPageNumber() {
 		p.FirstPage = 1
 		if n := c.PageNumber; n != nil {
-			if n.Start != 0 {
-				p.FirstPage = n.Start
+			if n.Start != nil {
+				p.FirstPage = *n.Start
 			}
 			p.PageSizeKey, p.TotalKey, p.PagesKey = n.SizeKey, n.TotalKey, n.PagesKey
 		}
