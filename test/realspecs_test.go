@@ -227,14 +227,27 @@ type realAPI struct {
 	report string
 }
 
+// specOptions are what a spec's test sets beyond the spec itself.
+type specOptions struct {
+	// config is an overrides file for provider generate --config.
+	config string
+	// examples are the examples Prism is asked for, by request path.
+	examples map[string]string
+	// env holds the credentials' environment variables.
+	env []string
+}
+
 // registerSpec generates provider name from spec into a fresh app directory, as
 // a new user would, and starts Prism on the spec.
-func registerSpec(t *testing.T, spec, name string, examples map[string]string, env ...string) *realAPI {
+func registerSpec(t *testing.T, spec, name string, opts specOptions) *realAPI {
 	t.Helper()
-	api := &realAPI{appDir: t.TempDir(), provider: name, env: env}
-	api.report = runSkyql(t, nil, "provider", "generate", "--spec", spec, "--name", name,
-		"--out", filepath.Join(api.appDir, "src"), "--report").mustSucceed(t).stdout
-	api.mockAPI = startPrism(t, spec, examples)
+	api := &realAPI{appDir: t.TempDir(), provider: name, env: opts.env}
+	args := []string{"provider", "generate", "--spec", spec, "--name", name, "--out", filepath.Join(api.appDir, "src"), "--report"}
+	if opts.config != "" {
+		args = append(args, "--config", opts.config)
+	}
+	api.report = runSkyql(t, nil, args...).mustSucceed(t).stdout
+	api.mockAPI = startPrism(t, spec, opts.examples)
 	return api
 }
 
@@ -327,7 +340,7 @@ func mustContain(t *testing.T, what, text string, wants ...string) {
 // bodies with booleans, actions under an item.
 func TestLinodeSpec(t *testing.T) {
 	t.Parallel()
-	api := registerSpec(t, "testdata/linode/linode.yaml", "linode", nil, "LINODE_TOKEN=test-token")
+	api := registerSpec(t, "testdata/linode/linode.yaml", "linode", specOptions{env: []string{"LINODE_TOKEN=test-token"}})
 	mustContain(t, "the generation report", api.report,
 		"service linode (testdata/linode/linode.yaml): 24 operations, 5 resources, methods by verb: select 10, insert 4, replace 4, delete 4, exec 2",
 		"insert  post_linode_instance       POST /{apiVersion}/linode/instances\n",
@@ -386,7 +399,7 @@ func TestLinodeSpec(t *testing.T) {
 // arrays as list responses, camelCase operationIds, api_key auth.
 func TestOktaSpec(t *testing.T) {
 	t.Parallel()
-	api := registerSpec(t, "testdata/okta/okta.yaml", "okta", nil, "OKTA_API_KEY=SSWS test-token")
+	api := registerSpec(t, "testdata/okta/okta.yaml", "okta", specOptions{env: []string{"OKTA_API_KEY=SSWS test-token"}})
 	mustContain(t, "the generation report", api.report,
 		"service okta (testdata/okta/okta.yaml): 16 operations, 4 resources, methods by verb: select 6, insert 2, replace 3, delete 3, exec 2",
 		"select  listEmailTemplates     GET /api/v1/brands/{brandId}/templates/email\n            paging: Link header (declared on the response)",
@@ -404,6 +417,14 @@ func TestOktaSpec(t *testing.T) {
 	// Prism's Link header holds no rel="next": the list ends after one page.
 	api.selectAll(t, "okta.okta.brands_templates_email", "brandId = 'bnd1'", 1,
 		"GET /api/v1/brands/bnd1/templates/email -> 200")
+	// An array query parameter, as the spec declares it (form style, explode: false):
+	// one expand=settings,customizationCount.
+	for _, expand := range []string{`'["settings","customizationCount"]'`, `'settings,customizationCount'`} {
+		if rows := api.query(t, "SELECT name FROM okta.okta.brands_templates_email WHERE brandId = 'bnd1' AND expand = "+expand); len(rows) != 1 {
+			t.Errorf("expand = %s: %v, want the one template", expand, rows)
+		}
+		api.expectRequests(t, "expand = "+expand, "GET /api/v1/brands/bnd1/templates/email?expand=settings%2CcustomizationCount -> 200")
+	}
 
 	// A boolean query parameter and an object body field.
 	api.skyql(t, "exec", `INSERT INTO okta.okta.users (activate, data__profile)
@@ -428,12 +449,15 @@ func TestOktaSpec(t *testing.T) {
 // sid), basic auth.
 func TestTwilioSpec(t *testing.T) {
 	t.Parallel()
-	lists := map[string]string{"/v1/Alerts": "readFull", "/v1/Events": "readFull"} // not readEmpty
-	api := registerSpec(t, "testdata/twilio/twilio_monitor_v1.json", "twilio", lists,
-		"TWILIO_USERNAME=AC00000000000000000000000000000000", "TWILIO_PASSWORD=secret")
+	api := registerSpec(t, "testdata/twilio/twilio_monitor_v1.json", "twilio", specOptions{
+		config:   "testdata/twilio/config.yaml",
+		examples: map[string]string{"/v1/Alerts": "readFull", "/v1/Events": "readFull"}, // not readEmpty
+		env:      []string{"TWILIO_USERNAME=AC00000000000000000000000000000000", "TWILIO_PASSWORD=secret"},
+	})
 	mustContain(t, "the generation report", api.report,
 		"service twilio_monitor_v1 (testdata/twilio/twilio_monitor_v1.json): 4 operations, 2 resources, methods by verb: select 4",
 		"select  ListAlert   GET /v1/Alerts\n            paging: next URL: body field meta.next_page_url",
+		"select  ListEvent   GET /v1/Events\n            paging: page number: query parameter Page (set by the config)",
 	)
 
 	alerts := api.selectAll(t, "twilio.twilio_monitor_v1.alerts", "StartDate = '2016-01-01T00:00:00Z'", 1,
@@ -448,5 +472,7 @@ func TestTwilioSpec(t *testing.T) {
 	}
 	api.expectRequests(t, "the alert by Sid", "GET /v1/Alerts/NOaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa -> 200")
 
-	api.selectAll(t, "twilio.twilio_monitor_v1.events", "", 1, "GET /v1/Events -> 200")
+	// The config pages events by page number with no total, and Prism serves the
+	// same example for every page: the repeated page ends the list, its row once.
+	api.selectAll(t, "twilio.twilio_monitor_v1.events", "", 1, "GET /v1/Events -> 200", "GET /v1/Events?Page=1 -> 200")
 }
