@@ -33,6 +33,9 @@ type PageNumberConfig struct {
 	// PagesKey is a response body field holding the number of pages;
 	// paging stops at that page.
 	PagesKey string `yaml:"pagesKey,omitempty" json:"pagesKey,omitempty"`
+	// MoreKey is a boolean response body field (has_more); paging stops at
+	// the page where it is false.
+	MoreKey string `yaml:"moreKey,omitempty" json:"moreKey,omitempty"`
 }
 
 // TokenLocation names a paging token and where it travels.
@@ -59,6 +62,7 @@ type Pagination struct {
 	PageSizeKey string
 	TotalKey    string
 	PagesKey    string
+	MoreKey     string
 }
 
 // NextIsURL reports whether the response token is the next page's URL.
@@ -79,7 +83,7 @@ func (c *PaginationConfig) pagination() *Pagination {
 			if n.Start != nil {
 				p.FirstPage = *n.Start
 			}
-			p.PageSizeKey, p.TotalKey, p.PagesKey = n.SizeKey, n.TotalKey, n.PagesKey
+			p.PageSizeKey, p.TotalKey, p.PagesKey, p.MoreKey = n.SizeKey, n.TotalKey, n.PagesKey, n.MoreKey
 		}
 	}
 	return p
