@@ -354,6 +354,9 @@ func paginationMap(p *provider.PaginationConfig) map[string]any {
 		if n.PagesKey != "" {
 			pn["pagesKey"] = n.PagesKey
 		}
+		if n.MoreKey != "" {
+			pn["moreKey"] = n.MoreKey
+		}
 		out["pageNumber"] = pn
 	}
 	return out

@@ -7,8 +7,9 @@ import (
 
 // orgsSpec has the shapes real SaaS specs have and the Petstore has not: trailing
 // slashes, a collection POST beside its item path, an action of several literals,
-// paging fields in a nested meta object, a total of pages, and a cursor parameter
-// with no declared way to get the next cursor.
+// paging fields in a nested meta or paging object, a total of pages, has_more, page
+// numbers with nothing to say the last, and a cursor parameter with no declared way
+// to get the next cursor.
 const orgsSpec = `openapi: 3.0.3
 info:
   title: Orgs
@@ -71,6 +72,28 @@ paths:
                 properties:
                   alerts: {type: array, items: {type: object}}
                   meta: {type: object, properties: {next_page_url: {type: string, nullable: true}, page_size: {type: integer}}}
+  /teams:
+    get:
+      operationId: listTeams
+      parameters:
+        - {name: page, in: query, schema: {type: integer}}
+      responses:
+        "200":
+          description: teams
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  teams: {type: array, items: {type: object}}
+                  paging: {type: object, properties: {has_more: {type: boolean}}}
+  /tags:
+    get:
+      operationId: listTags
+      parameters:
+        - {name: page, in: query, schema: {type: integer}}
+      responses:
+        "200": {description: tags, content: {application/json: {schema: {type: array, items: {type: string}}}}}
   /users:
     get:
       operationId: listUsers
@@ -98,24 +121,29 @@ func TestCollectionsActionsAndNestedPaging(t *testing.T) {
 		"suspend_member": {"orgs_members", "exec"},
 		"listAlerts":     {"alerts", "select"},
 		"listUsers":      {"users", "select"},
+		"listTeams":      {"teams", "select"},
 	})
 	assertPagination(t, resources, owners, map[string]map[string]any{
 		"list_members": {"requestToken": pagingToken("page", "query"), "responseToken": pagingToken("", "none"),
 			"pageNumber": map[string]any{"sizeKey": "page_size", "pagesKey": "pages", "totalKey": "results"}},
 		"listAlerts": {"requestToken": pagingToken("", "request"), "responseToken": pagingToken("meta.next_page_url", "body")},
 		"listUsers":  {"requestToken": pagingToken("", "request"), "responseToken": pagingToken("Link", "header")},
+		"listTeams": {"requestToken": pagingToken("page", "query"), "responseToken": pagingToken("", "none"),
+			"pageNumber": map[string]any{"moreKey": "paging.has_more"}},
+		"listTags": {"requestToken": pagingToken("page", "query"), "responseToken": pagingToken("", "none")},
 	})
 
 	ambiguous := report.Ambiguous()
-	if len(ambiguous) != 1 || ambiguous[0].Method != "listUsers" || !strings.Contains(ambiguous[0].Ambiguous, "cursor parameter after") {
-		t.Errorf("ambiguous methods %+v, want listUsers only (a cursor with no declared source)", ambiguous)
+	if len(ambiguous) != 2 || ambiguous[0].Method != "listTags" || !strings.Contains(ambiguous[0].Ambiguous, "no total of pages or items") ||
+		ambiguous[1].Method != "listUsers" || !strings.Contains(ambiguous[1].Ambiguous, "cursor parameter after") {
+		t.Errorf("ambiguous methods %+v, want listTags (pages without a total) and listUsers (a cursor with no declared source)", ambiguous)
 	}
 	var text strings.Builder
 	if _, err := report.WriteTo(&text); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
-		"7 operations, 3 resources, methods by verb: select 4, insert 1, delete 1, exec 1",
+		"9 operations, 5 resources, methods by verb: select 6, insert 1, delete 1, exec 1",
 		"insert  add_member      POST /orgs/{org}/members/",
 		"paging: page number: query parameter page, size parameter page_size, total pages in pages, total items in results",
 		"GET /users (users.listUsers): cursor parameter after",

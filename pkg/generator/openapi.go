@@ -280,6 +280,7 @@ var (
 	pageSizeParams  = []string{"perpage", "pagesize", "limit", "size", "count", "pagelimit"}
 	totalPageFields = []string{"pages", "totalpages", "pagecount", "numpages", "lastpage"}
 	totalFields     = []string{"total", "totalcount", "totalitems", "totalresults", "results", "count"}
+	moreFields      = []string{"hasmore", "hasnext", "hasnextpage", "more"}
 	// Objects of a list response that hold the paging fields instead of the body itself.
 	pagingObjects = []string{"meta", "pagination", "paging", "pageinfo", "links", "_links", "page"}
 )
@@ -339,8 +340,8 @@ func bodyFields(schema *openapi3.SchemaRef) ([]string, map[string]*openapi3.Sche
 //  4. a cursor parameter with neither: the Link header is assumed (said as
 //     ambiguous, since the spec does not declare it);
 //  5. a page-number query parameter (page), with the page-size parameter and the
-//     total-pages or total-items field when there are such. Without a total, paging
-//     ends at a short, empty or repeated page (said as ambiguous).
+//     total-pages, total-items and has_more fields when there are such. Without
+//     any, paging ends at a short, empty or repeated page (said as ambiguous).
 func inferPaging(op *openapi3.Operation, schema *openapi3.SchemaRef) pagingInference {
 	var queryParams []string
 	for _, p := range op.Parameters {
@@ -414,6 +415,10 @@ func inferPaging(op *openapi3.Operation, schema *openapi3.SchemaRef) pagingInfer
 		pn["totalKey"] = total
 		how = append(how, "total items in "+total)
 	}
+	if more := findName(moreFields, fields); more != "" && isBoolean(schemas[more]) {
+		pn["moreKey"] = more
+		how = append(how, "more pages while "+more)
+	}
 	if len(pn) > 0 {
 		out["pageNumber"] = pn
 	}
@@ -421,10 +426,14 @@ func inferPaging(op *openapi3.Operation, schema *openapi3.SchemaRef) pagingInfer
 	if len(how) > 0 {
 		inferred.how += ", " + strings.Join(how, ", ")
 	}
-	if pn["pagesKey"] == nil && pn["totalKey"] == nil {
-		inferred.ambiguous = fmt.Sprintf("page parameter %s, but the response declares no total of pages or items: paging ends at a short, empty or repeated page; set pagination.pageNumber.pagesKey or totalKey in the config if the API tells", page)
+	if pn["pagesKey"] == nil && pn["totalKey"] == nil && pn["moreKey"] == nil {
+		inferred.ambiguous = fmt.Sprintf("page parameter %s, but the response declares no total of pages or items and no has_more: paging ends at a short, empty or repeated page; set pagination.pageNumber.pagesKey, totalKey or moreKey in the config if the API tells", page)
 	}
 	return inferred
+}
+
+func isBoolean(s *openapi3.SchemaRef) bool {
+	return s != nil && s.Value != nil && s.Value.Type.Is("boolean")
 }
 
 func isInteger(s *openapi3.SchemaRef) bool {
