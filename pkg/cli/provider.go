@@ -30,6 +30,7 @@ func newProviderCommand(opts *globalOptions) *cobra.Command {
 
 func newProviderGenerateCommand() *cobra.Command {
 	var configFile, spec, name, version, out string
+	var report bool
 	cmd := &cobra.Command{
 		Use:   "generate (--config FILE | --spec FILE|DIR --name PROVIDER) [--out DIR]",
 		Short: "Build provider documents (provider.yaml, services/*.yaml) from Swagger 2.0 / OpenAPI 3 specs",
@@ -47,11 +48,17 @@ OpenAPI 3 specs get resources from paths (/pets and /pets/{petId} -> pets), verb
 from HTTP methods, paging from the response shape (next-page token or URL in the
 body, Link or x-next header, page parameter) and auth from securitySchemes.
 
+--report prints what each service was made of: its resources, each method's verb and
+spec path, how each list pages and how that was inferred, and what the spec leaves
+ambiguous (set those in the config's pagination). Without it, ambiguities are counted
+on stderr.
+
 A service whose specs are broken is reported and skipped; the others are still written,
 and the command exits non-zero.`,
 		Example: `  skyql provider generate --config providers/azure/config.yaml --out registry/src
   skyql provider generate --spec specs/dataprotection.json --name myazure --out /tmp/src
-  skyql provider generate --spec petstore.yaml --name petstore --config overrides.yaml --out /tmp/src`,
+  skyql provider generate --spec petstore.yaml --name petstore --config overrides.yaml --out /tmp/src
+  skyql provider generate --spec openapi.yaml --name linode --out /tmp/src --report`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var cfg *generator.Config
@@ -79,6 +86,15 @@ and the command exits non-zero.`,
 			fmt.Fprintf(cmd.OutOrStdout(), "%s %s: %d service(s) %v written to %s in %s\n",
 				res.Provider, res.Version, len(res.Services), res.Services,
 				filepath.Join(out, res.Provider, res.Version), time.Since(start).Round(time.Millisecond))
+			for _, r := range res.Reports {
+				if report {
+					if _, err := r.WriteTo(cmd.OutOrStdout()); err != nil {
+						return err
+					}
+				} else if n := len(r.Ambiguous()); n > 0 {
+					fmt.Fprintf(cmd.ErrOrStderr(), "service %s: %d method(s) with ambiguous paging: run again with --report to see them\n", r.Service, n)
+				}
+			}
 			return res.Err()
 		},
 	}
@@ -88,6 +104,7 @@ and the command exits non-zero.`,
 	f.StringVar(&name, "name", "", "provider name, with --spec")
 	f.StringVar(&version, "version", "v0.1.0", "provider version, with --spec")
 	f.StringVar(&out, "out", "registry/src", "source tree root to write <provider>/<version>/ into")
+	f.BoolVar(&report, "report", false, "print each service's resources, methods, paging and ambiguities")
 	return cmd
 }
 

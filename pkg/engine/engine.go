@@ -198,8 +198,15 @@ func (s *Session) newCall(m *provider.Method, params map[string]string) (*execut
 		full[k] = v
 	}
 	for _, p := range m.Params {
-		if _, ok := full[p.Name]; !ok && p.Supplied() {
-			full[p.Name] = p.DefaultText()
+		v, ok := full[p.Name]
+		if !ok {
+			if p.Supplied() {
+				full[p.Name] = p.DefaultText()
+			}
+			continue
+		}
+		if full[p.Name], err = paramText(p.Name, v, p.Type); err != nil {
+			return nil, fmt.Errorf("%s: %w", m.Name, err)
 		}
 	}
 	return &executor.Call{Method: m, Params: full, BaseURL: s.baseURL(svc), Auth: a}, nil

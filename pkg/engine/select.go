@@ -238,8 +238,10 @@ func (s *Session) planOptions() planner.Options {
 func tableColumns(r *provider.Resource) []store.Column {
 	var cols []store.Column
 	taken := map[string]bool{}
+	// SQLite's names are case-insensitive: a parameter Sid beside a property sid
+	// would be a duplicate column.
 	for _, c := range r.Columns() {
-		taken[c.Name] = true
+		taken[strings.ToLower(c.Name)] = true
 		cols = append(cols, store.Column{Name: c.Name, Kind: store.KindOf(c.Type)})
 	}
 	var itemPath []string
@@ -248,9 +250,14 @@ func tableColumns(r *provider.Resource) []store.Column {
 	}
 	for _, m := range r.VerbMethods(provider.VerbSelect) {
 		for _, p := range m.Params {
-			if (p.In == "path" || p.In == "query") && !p.Supplied() && !taken[p.Name] {
-				taken[p.Name] = true
-				c := store.Column{Name: p.Name, Kind: store.KindText, Param: true}
+			if (p.In == "path" || p.In == "query") && !p.Supplied() && !taken[strings.ToLower(p.Name)] {
+				taken[strings.ToLower(p.Name)] = true
+				// Typed as declared, so an integer itemId comes back as 123, not "123".
+				kind := store.KindOf(p.Type)
+				if kind == store.KindJSON {
+					kind = store.KindText // an array or object parameter travels as text
+				}
+				c := store.Column{Name: p.Name, Kind: kind, Param: true}
 				if i := slices.Index(itemPath, "{"+p.Name+"}"); i > 0 {
 					c.IDSegment, c.IDLabel = i, itemPath[i-1]
 				}

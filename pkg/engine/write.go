@@ -240,7 +240,16 @@ func (s *Session) writeCalls(m *provider.Method, reqs []writeRequest) ([]*execut
 		case r.raw != nil:
 			c.Body = r.raw
 		case len(r.body) > 0 || (m.Body != nil && m.Body.Required):
-			b, err := json.Marshal(r.body)
+			body := r.body
+			if m.Body != nil {
+				body = make(map[string]any, len(r.body))
+				for field, v := range r.body {
+					if body[field], err = bodyValue(provider.BodyFieldPrefix+field, v, m.Body.FieldTypes[field]); err != nil {
+						return nil, fmt.Errorf("row %d: %w", i+1, err)
+					}
+				}
+			}
+			b, err := json.Marshal(body)
 			if err != nil {
 				return nil, err
 			}

@@ -8,6 +8,7 @@ package executor
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -96,10 +97,33 @@ func (c *Call) URL() (string, error) {
 		}
 		switch p.In {
 		case "path":
-			path = strings.ReplaceAll(path, "{"+p.Name+"}", url.PathEscape(value))
+			escaped := url.PathEscape(value)
+			if p.Type == "array" { // simple style: a,b
+				elems := arrayElements(value)
+				for i, e := range elems {
+					elems[i] = url.PathEscape(e)
+				}
+				escaped = strings.Join(elems, ",")
+			}
+			path = strings.ReplaceAll(path, "{"+p.Name+"}", escaped)
 		case "query":
-			if !query.Has(p.Name) {
+			if query.Has(p.Name) {
+				continue
+			}
+			if p.Type != "array" {
 				query.Set(p.Name, value)
+				continue
+			}
+			elems := arrayElements(value)
+			switch {
+			case p.Style == "spaceDelimited":
+				query.Set(p.Name, strings.Join(elems, " "))
+			case p.Style == "pipeDelimited":
+				query.Set(p.Name, strings.Join(elems, "|"))
+			case p.Explode:
+				query[p.Name] = elems
+			default:
+				query.Set(p.Name, strings.Join(elems, ","))
 			}
 		}
 	}
@@ -109,6 +133,25 @@ func (c *Call) URL() (string, error) {
 		u += "?" + query.Encode()
 	}
 	return u, nil
+}
+
+// arrayElements reads an array parameter's value: a JSON array
+// ('["a","b"]', elements that are not strings written as JSON) or a
+// comma-separated list ('a,b').
+func arrayElements(value string) []string {
+	var elems []json.RawMessage
+	if json.Unmarshal([]byte(value), &elems) != nil {
+		return strings.Split(value, ",")
+	}
+	out := make([]string, len(elems))
+	for i, e := range elems {
+		var s string
+		if json.Unmarshal(e, &s) != nil {
+			s = string(e)
+		}
+		out[i] = s
+	}
+	return out
 }
 
 // newRequest builds an authorized request for the call at rawURL.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"net/http"
 	"net/url"
 	"strings"
@@ -178,6 +179,10 @@ func (e *Executor) fetchCall(ctx context.Context, index int, call *Call, sink Si
 	// that comes back is a loop (A, B, A, ...), however long its period.
 	visited := map[string]int{next: 1}
 	var cursor pageCursor
+	seed := maphash.MakeSeed()
+	var previous uint64
+	previousHadRows := false
+	byPageNumber := call.Method.Pagination != nil && call.Method.Pagination.ByPageNumber()
 	for next != "" {
 		if res.Pages >= e.limits.MaxPages {
 			res.Capped = true
@@ -188,6 +193,17 @@ func (e *Executor) fetchCall(ctx context.Context, index int, call *Call, sink Si
 			res.Err = err
 			return res
 		}
+		// A page-number list whose API cannot tell the last page (a mock, a
+		// server ignoring the page parameter) serves the same page of rows
+		// again: that repeat ends the list, and its rows are not taken twice.
+		// Where the API gives the next link itself, a repeat is a loop, which
+		// the visited links below report; a repeated empty page is bounded by
+		// the same-link rule.
+		sum := maphash.Bytes(seed, body)
+		if byPageNumber && res.Pages > 0 && sum == previous && previousHadRows {
+			return res
+		}
+		previous = sum
 		items, nextURL, err := call.parsePage(body, next)
 		if err == nil && nextURL == "" {
 			nextURL, err = call.nextAfterPage(next, resp.Header, body, len(items), &cursor)
@@ -198,6 +214,7 @@ func (e *Executor) fetchCall(ctx context.Context, index int, call *Call, sink Si
 		}
 		res.Pages++
 		res.Items += len(items)
+		previousHadRows = len(items) > 0
 		if len(items) > 0 {
 			if err := sink.Items(index, items); err != nil {
 				res.Err = err

@@ -59,8 +59,9 @@ func (c *Call) nextFromHeader(current string, header http.Header) (string, error
 
 // nextPageNumber counts the page parameter up. The page just read was the
 // last when it was empty, shorter than the page size (the size parameter
-// of the request, else the first page's length), or when the declared
-// total has arrived.
+// of the request, else the first page's length), when its body says there
+// are no more (moreKey false), when its number reached the declared number
+// of pages, or when the declared total has arrived.
 func (c *Call) nextPageNumber(current string, body []byte, items int, cur *pageCursor) (string, error) {
 	p := c.Method.Pagination
 	if items == 0 {
@@ -71,6 +72,20 @@ func (c *Call) nextPageNumber(current string, body []byte, items int, cur *pageC
 		return "", err
 	}
 	q := u.Query()
+	page := p.FirstPage
+	if n, err := strconv.Atoi(q.Get(p.RequestTokenKey)); err == nil {
+		page = n
+	}
+	if p.MoreKey != "" {
+		if more, err := jsonparser.GetBoolean(body, strings.Split(p.MoreKey, ".")...); err == nil && !more {
+			return "", nil
+		}
+	}
+	if p.PagesKey != "" {
+		if pages, err := jsonparser.GetInt(body, strings.Split(p.PagesKey, ".")...); err == nil && int64(page) >= pages {
+			return "", nil
+		}
+	}
 	if p.TotalKey != "" {
 		if total, err := jsonparser.GetInt(body, strings.Split(p.TotalKey, ".")...); err == nil && cur.seen >= total {
 			return "", nil
@@ -84,10 +99,6 @@ func (c *Call) nextPageNumber(current string, body []byte, items int, cur *pageC
 	}
 	if items < size {
 		return "", nil
-	}
-	page := p.FirstPage
-	if n, err := strconv.Atoi(q.Get(p.RequestTokenKey)); err == nil {
-		page = n
 	}
 	q.Set(p.RequestTokenKey, strconv.Itoa(page+1))
 	u.RawQuery = q.Encode()

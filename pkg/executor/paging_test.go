@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/skyql/skyql/pkg/provider"
@@ -217,6 +218,61 @@ func TestPageNumberPaging(t *testing.T) {
 			t.Fatalf("the server served %d pages; the total said one was enough", srv.pages)
 		}
 	})
+	t.Run("declared number of pages stops at the last", func(t *testing.T) {
+		// One full page and no page size in the request: without the page
+		// count the executor would have to ask for a second, empty page.
+		srv, requests := newSinglePageServer(t, map[string]any{"page": 1, "pages": 1})
+		withPages := *byPageSize
+		withPages.PagesKey = "pages"
+		got, res := fetchAll(t, itemsCall(srv.URL, &withPages, "$.data", nil))
+		assertAllItems(t, got, res, 1)
+		if n := requests.Load(); n != 1 {
+			t.Fatalf("the server served %d pages; the page count said one was all", n)
+		}
+	})
+	t.Run("has_more false stops without an extra request", func(t *testing.T) {
+		srv, requests := newSinglePageServer(t, map[string]any{"meta": map[string]bool{"has_more": false}})
+		withMore := *byPageSize
+		withMore.MoreKey = "meta.has_more"
+		got, res := fetchAll(t, itemsCall(srv.URL, &withMore, "$.data", nil))
+		assertAllItems(t, got, res, 1)
+		if n := requests.Load(); n != 1 {
+			t.Fatalf("the server served %d pages; has_more said one was all", n)
+		}
+	})
+	t.Run("a page served again ends the list", func(t *testing.T) {
+		// A server that ignores the page parameter, as a static mock does:
+		// without the guard the full first page would be asked for forever.
+		srv := newPagedServer(t, func(w http.ResponseWriter, r *http.Request, base string) (int, int) {
+			return 0, pagedTotal
+		})
+		got, res := fetchAll(t, itemsCall(srv.URL, byPageSize, "", nil))
+		assertAllItems(t, got, res, 1)
+		if srv.pages != 2 {
+			t.Fatalf("the server served %d pages, want 2 (the first and its repeat)", srv.pages)
+		}
+	})
+}
+
+// newSinglePageServer serves every item on one page, {"data": [...]} with the
+// fields of extra beside them, whatever page is asked for, and counts requests.
+func newSinglePageServer(t *testing.T, extra map[string]any) (*httptest.Server, *atomic.Int64) {
+	t.Helper()
+	var requests atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		items := []map[string]int{}
+		for i := range pagedTotal {
+			items = append(items, map[string]int{"n": i})
+		}
+		body := map[string]any{"data": items}
+		for k, v := range extra {
+			body[k] = v
+		}
+		json.NewEncoder(w).Encode(body)
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &requests
 }
 
 func TestNextLinkTarget(t *testing.T) {

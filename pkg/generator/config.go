@@ -342,14 +342,20 @@ func paginationMap(p *provider.PaginationConfig) map[string]any {
 	out := map[string]any{"requestToken": token(p.RequestToken), "responseToken": token(p.ResponseToken)}
 	if n := p.PageNumber; n != nil {
 		pn := map[string]any{}
-		if n.Start != 0 {
-			pn["start"] = n.Start
+		if n.Start != nil {
+			pn["start"] = *n.Start
 		}
 		if n.SizeKey != "" {
 			pn["sizeKey"] = n.SizeKey
 		}
 		if n.TotalKey != "" {
 			pn["totalKey"] = n.TotalKey
+		}
+		if n.PagesKey != "" {
+			pn["pagesKey"] = n.PagesKey
+		}
+		if n.MoreKey != "" {
+			pn["moreKey"] = n.MoreKey
 		}
 		out["pageNumber"] = pn
 	}

@@ -40,6 +40,8 @@ type Result struct {
 	Files    map[string][]byte
 	Services []string // services built, sorted
 	Problems []*ServiceError
+	// Reports say what each service built was made of, in Services' order.
+	Reports []*ServiceReport
 }
 
 // ServiceError lists everything wrong with one service's specs.
@@ -100,6 +102,10 @@ func Generate(cfg *Config) *Result {
 		metas = append(metas, b.meta)
 	}
 	slices.Sort(res.Services)
+	slices.SortFunc(metas, func(a, b serviceMeta) int { return strings.Compare(a.name, b.name) })
+	for _, m := range metas {
+		res.Reports = append(res.Reports, m.report)
+	}
 	providerDoc, err := providerDocument(cfg, metas)
 	if err != nil {
 		res.Problems = append(res.Problems, &ServiceError{Service: "(provider.yaml)", Problems: []error{err}})
@@ -145,7 +151,8 @@ func (r *Result) Write(root string) error {
 type serviceMeta struct {
 	name, title, description string
 	// auth is the provider auth config inferred from the service's securitySchemes.
-	auth map[string]any
+	auth   map[string]any
+	report *ServiceReport
 }
 
 func providerDocument(cfg *Config, services []serviceMeta) ([]byte, error) {
@@ -257,7 +264,8 @@ func buildService(cfg *Config, sc *ServiceConfig) ([]byte, serviceMeta, []error)
 		conv = newOpenAPIConventions(doc)
 		auth = inferAuth(doc, cfg.Provider)
 	}
-	resources, errs := buildResources(cfg, sc, doc, conv)
+	report := &ServiceReport{Service: sc.Name, Specs: sc.Specs}
+	resources, errs := buildResources(cfg, sc, doc, conv, report)
 	if len(errs) > 0 {
 		return nil, serviceMeta{}, errs
 	}
@@ -276,12 +284,13 @@ func buildService(cfg *Config, sc *ServiceConfig) ([]byte, serviceMeta, []error)
 	if err != nil {
 		return nil, serviceMeta{}, []error{fmt.Errorf("service %s: %w", sc.Name, err)}
 	}
-	meta := serviceMeta{name: sc.Name, title: sc.Title, description: sc.Description, auth: auth}
+	meta := serviceMeta{name: sc.Name, title: sc.Title, description: sc.Description, auth: auth, report: report}
 	if meta.title == "" && doc.Info != nil {
 		meta.title = doc.Info.Title
 	}
 	if meta.description == "" && doc.Info != nil {
-		meta.description = doc.Info.Description
+		// provider.yaml's description is what SHOW SERVICES prints in a cell.
+		meta.description = summarize(doc.Info.Description, doc.Info.Title)
 	}
 	return out, meta, nil
 }

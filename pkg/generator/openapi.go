@@ -1,6 +1,7 @@
 package generator
 
 import (
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -15,32 +16,46 @@ import (
 //   - Resource: the path's literal segments in snake_case joined by "_", after
 //     dropping the leading literals every path of the spec shares (/v1, /api):
 //     /pets and /pets/{petId} are resource pets, /owners/{ownerId}/pets is
-//     owners_pets, /users/{id}/avatar is users_avatar. A POST to a literal right
-//     after a parameter, on a path with no GET (/pets/{petId}/feed), is an action:
-//     it joins the parent's resource (pets). The root path is the service's name.
+//     owners_pets, /users/{id}/avatar is users_avatar. Trailing slashes do not
+//     count (/orgs/{org}/members/ is /orgs/{org}/members). A POST to literals
+//     after a parameter, on a path with neither a GET nor items below it
+//     (/pets/{petId}/feed, /users/{id}/lifecycle/activate), is an action: it joins
+//     the resource of the path up to that parameter (pets, users). The root path
+//     is the service's name.
 //   - Method: the operationId when it is an identifier, else the operationId in
 //     snake_case ("find pet by id" -> find_pet_by_id); without one, the HTTP method and
 //     the path without the shared prefix: get_pets, get_pets_by_pet_id.
 //   - Verbs: GET -> select; POST to a collection (a path ending in a literal that
-//     is not an action) -> insert; PUT -> replace; PATCH -> update; DELETE -> delete;
-//     other POSTs, HEAD, OPTIONS, TRACE -> exec.
+//     is not an action, such as /orgs/{org}/members/ beside /orgs/{org}/members/{id}/)
+//     -> insert into its items' resource; PUT -> replace; PATCH -> update; DELETE ->
+//     delete; other POSTs, HEAD, OPTIONS, TRACE -> exec.
 //   - Rows: an array response is $[*]; on a GET that is not of one item, an object
 //     response's array property data, items, results, value, records, entries,
 //     elements or content (or its only array property) holds the rows.
-//   - Paging (GETs with rows; see inferPagination): a next-page token or URL in the
-//     body, a Link or x-next style header, or a page-number parameter.
+//   - Paging (GETs with rows; see inferPaging): a next-page token or URL in the
+//     body or in a paging object of the body (meta, links, pagination), a Link or
+//     x-next style header, or a page-number parameter with the total pages or items.
 type openAPIConventions struct {
-	prefix int             // leading literal segments every path shares
-	hasGet map[string]bool // paths with a GET operation
+	prefix int // leading literal segments every path shares
+	// hasGet and hasItems are keyed by the path without a trailing slash: paths with
+	// a GET, and collections: paths with a path one parameter longer (/pets/{petId}).
+	hasGet   map[string]bool
+	hasItems map[string]bool
+	// paging remembers how each list method's paging was inferred, for the report.
+	paging map[string]pagingInference
 }
 
 func newOpenAPIConventions(doc *openapi3.T) *openAPIConventions {
-	c := &openAPIConventions{hasGet: map[string]bool{}}
+	c := &openAPIConventions{hasGet: map[string]bool{}, hasItems: map[string]bool{}, paging: map[string]pagingInference{}}
 	paths := doc.Paths.Keys()
 	var common []string
 	for i, p := range paths {
 		if item := doc.Paths.Value(p); item != nil && item.Get != nil {
-			c.hasGet[p] = true
+			c.hasGet[trimPath(p)] = true
+		}
+		if segs := parseSegments(p); len(segs) > 0 && segs[len(segs)-1].param {
+			t := trimPath(p)
+			c.hasItems[t[:strings.LastIndex(t, "/")]] = true
 		}
 		lead := leadingLiterals(p)
 		if i == 0 {
@@ -61,6 +76,12 @@ func newOpenAPIConventions(doc *openapi3.T) *openAPIConventions {
 		}
 	}
 	return c
+}
+
+// trimPath is a path without its query and trailing slash, as paths are compared.
+func trimPath(path string) string {
+	path, _, _ = strings.Cut(path, "?")
+	return strings.TrimRight(path, "/")
 }
 
 // leadingLiterals are the path's segments before its first parameter.
@@ -106,18 +127,27 @@ func literalSegments(path string) []string {
 	return out
 }
 
-// isAction: a POST to a literal right after a parameter, on a path without a GET.
-func (c *openAPIConventions) isAction(o operation) bool {
+// actionLiterals is how many literal segments end an action's path (0 when o is
+// not an action): a POST to literals after a parameter, on a path that has no GET
+// and no items below it.
+func (c *openAPIConventions) actionLiterals(o operation) int {
+	if o.httpMethod != "POST" || c.hasGet[trimPath(o.path)] || c.hasItems[trimPath(o.path)] {
+		return 0
+	}
 	segs := parseSegments(o.path)
-	n := len(segs)
-	return o.httpMethod == "POST" && n >= 2 && !segs[n-1].param && segs[n-2].param && !c.hasGet[o.path]
+	n := 0
+	for n < len(segs) && !segs[len(segs)-1-n].param {
+		n++
+	}
+	if n == len(segs) {
+		return 0 // no parameter: a collection of its own
+	}
+	return n
 }
 
 func (c *openAPIConventions) resourceName(service string, o operation) (string, error) {
 	literals := literalSegments(o.path)
-	if c.isAction(o) {
-		literals = literals[:len(literals)-1]
-	}
+	literals = literals[:len(literals)-c.actionLiterals(o)]
 	if len(literals) >= c.prefix {
 		literals = literals[c.prefix:]
 	}
@@ -166,7 +196,7 @@ func (c *openAPIConventions) verb(o operation) string {
 		return "select"
 	case "POST":
 		segs := parseSegments(o.path)
-		if len(segs) > 0 && !segs[len(segs)-1].param && !c.isAction(o) {
+		if len(segs) > 0 && !segs[len(segs)-1].param && c.actionLiterals(o) == 0 {
 			return "insert"
 		}
 	case "PUT":
@@ -224,7 +254,17 @@ func (c *openAPIConventions) pagination(o operation, objectKey string) map[strin
 	if objectKey == "" && (schema == nil || schema.Value == nil || !schema.Value.Type.Is("array")) {
 		return nil
 	}
-	return inferPagination(o.op, schema)
+	inferred := inferPaging(o.op, schema)
+	c.paging[o.httpMethod+" "+o.path] = inferred
+	return inferred.config
+}
+
+// pagingInference is the paging inferred for a list method: its config (nil for
+// none), how it was found, and what is left to guess when the spec says too little.
+type pagingInference struct {
+	config    map[string]any
+	how       string
+	ambiguous string
 }
 
 // Names that say where the next page is, compared lower-case with _ and - removed.
@@ -235,10 +275,14 @@ var (
 	bodyTokenFields = []string{"nextpagetoken", "nextcursor", "nexttoken", "continuationtoken", "cursor", "paginationtoken", "next"}
 	// Body fields holding the next page's URL.
 	bodyURLFields = []string{"nextlink", "nexturl", "nextpageurl", "@odata.nextlink", "next"}
-	// Page-number parameters, and the page-size and total-count names beside them.
-	pageParams     = []string{"page", "pagenumber", "pageno", "pagenum"}
-	pageSizeParams = []string{"perpage", "pagesize", "limit", "size", "count", "pagelimit"}
-	totalFields    = []string{"total", "totalcount", "totalitems", "totalresults", "count"}
+	// Page-number parameters, and the page-size, total-pages and total-items names beside them.
+	pageParams      = []string{"page", "pagenumber", "pageno", "pagenum"}
+	pageSizeParams  = []string{"perpage", "pagesize", "limit", "size", "count", "pagelimit"}
+	totalPageFields = []string{"pages", "totalpages", "pagecount", "numpages", "lastpage"}
+	totalFields     = []string{"total", "totalcount", "totalitems", "totalresults", "results", "count"}
+	moreFields      = []string{"hasmore", "hasnext", "hasnextpage", "more"}
+	// Objects of a list response that hold the paging fields instead of the body itself.
+	pagingObjects = []string{"meta", "pagination", "paging", "pageinfo", "links", "_links", "page"}
 )
 
 func normName(s string) string {
@@ -246,11 +290,12 @@ func normName(s string) string {
 }
 
 // findName returns the first of names (in the order of wanted) that matches a
-// candidate, as the candidate is spelt.
+// candidate, as the candidate is spelt. A dotted candidate (meta.next_page_url)
+// matches by its last part.
 func findName(wanted []string, candidates []string) string {
 	for _, w := range wanted {
 		for _, c := range candidates {
-			if normName(c) == w {
+			if normName(c[strings.LastIndex(c, ".")+1:]) == w {
 				return c
 			}
 		}
@@ -258,16 +303,46 @@ func findName(wanted []string, candidates []string) string {
 	return ""
 }
 
-// inferPagination recognises the common paging shapes, first match wins:
+// bodyFields are a list response's top-level properties, then those of its paging
+// objects as dotted paths (meta.next_page_url), with their schemas.
+func bodyFields(schema *openapi3.SchemaRef) ([]string, map[string]*openapi3.SchemaRef) {
+	fields := map[string]*openapi3.SchemaRef{}
+	if schema == nil || schema.Value == nil || schema.Value.Type.Is("array") {
+		return nil, fields
+	}
+	top := provider.Properties(schema.Value)
+	var names []string
+	for _, name := range sortedKeys(top) {
+		names = append(names, name)
+		fields[name] = top[name]
+	}
+	for _, name := range sortedKeys(top) {
+		p := top[name]
+		if !slices.Contains(pagingObjects, normName(name)) || p == nil || p.Value == nil {
+			continue
+		}
+		nested := provider.Properties(p.Value)
+		for _, sub := range sortedKeys(nested) {
+			names = append(names, name+"."+sub)
+			fields[name+"."+sub] = nested[sub]
+		}
+	}
+	return names, fields
+}
+
+// inferPaging recognises the common paging shapes, first match wins:
 //  1. a body field with a next-page token (next_page_token, nextCursor...) and a
 //     query parameter to send it back in (page_token, cursor...);
-//  2. a body field with the next page's URL (next, nextLink, next_url);
+//  2. a body field with the next page's URL (next, nextLink, meta.next_page_url);
 //  3. a Link header (RFC 8288 rel="next") or a header whose name says next
 //     (x-next) declared on the success response: its value is the next URL, or a
 //     token for the token parameter when its name says cursor or token;
-//  4. a page-number query parameter (page), with the page-size parameter and a
-//     total-count field when there are such.
-func inferPagination(op *openapi3.Operation, schema *openapi3.SchemaRef) map[string]any {
+//  4. a cursor parameter with neither: the Link header is assumed (said as
+//     ambiguous, since the spec does not declare it);
+//  5. a page-number query parameter (page), with the page-size parameter and the
+//     total-pages, total-items and has_more fields when there are such. Without
+//     any, paging ends at a short, empty or repeated page (said as ambiguous).
+func inferPaging(op *openapi3.Operation, schema *openapi3.SchemaRef) pagingInference {
 	var queryParams []string
 	for _, p := range op.Parameters {
 		if p != nil && p.Value != nil && p.Value.In == "query" {
@@ -275,10 +350,7 @@ func inferPagination(op *openapi3.Operation, schema *openapi3.SchemaRef) map[str
 		}
 	}
 	tokenParam := findName(tokenParams, queryParams)
-	var fields []string
-	if schema != nil && schema.Value != nil && !schema.Value.Type.Is("array") {
-		fields = sortedKeys(provider.Properties(schema.Value))
-	}
+	fields, schemas := bodyFields(schema)
 	urlTo := func(key, location string) map[string]any {
 		return map[string]any{
 			"requestToken":  map[string]any{"location": "request"},
@@ -292,16 +364,16 @@ func inferPagination(op *openapi3.Operation, schema *openapi3.SchemaRef) map[str
 		}
 	}
 	if field := findName(bodyTokenFields, fields); field != "" && tokenParam != "" {
-		return tokenTo(field, "body")
+		return pagingInference{config: tokenTo(field, "body"), how: fmt.Sprintf("cursor: body field %s sent back as query parameter %s", field, tokenParam)}
 	}
 	if field := findName(bodyURLFields, fields); field != "" {
-		return urlTo(field, "body")
+		return pagingInference{config: urlTo(field, "body"), how: "next URL: body field " + field}
 	}
 	status, _, _ := successResponse(op)
 	if resp := op.Responses.Value(status); status != "" && resp != nil && resp.Value != nil {
 		headers := sortedKeys(resp.Value.Headers)
 		if link := findName([]string{"link"}, headers); link != "" {
-			return urlTo("Link", "header")
+			return pagingInference{config: urlTo("Link", "header"), how: "Link header (declared on the response)"}
 		}
 		for _, h := range headers {
 			n := normName(h)
@@ -309,29 +381,59 @@ func inferPagination(op *openapi3.Operation, schema *openapi3.SchemaRef) map[str
 				continue
 			}
 			if tokenParam != "" && (strings.Contains(n, "token") || strings.Contains(n, "cursor")) {
-				return tokenTo(h, "header")
+				return pagingInference{config: tokenTo(h, "header"), how: fmt.Sprintf("cursor: header %s sent back as query parameter %s", h, tokenParam)}
 			}
-			return urlTo(h, "header")
+			return pagingInference{config: urlTo(h, "header"), how: "next URL: header " + h}
 		}
 	}
-	if page := findName(pageParams, queryParams); page != "" {
-		out := map[string]any{
-			"requestToken":  map[string]any{"key": page, "location": "query"},
-			"responseToken": map[string]any{"location": "none"},
+	if tokenParam != "" {
+		return pagingInference{
+			config:    urlTo("Link", "header"),
+			how:       "Link header, assumed for cursor parameter " + tokenParam,
+			ambiguous: fmt.Sprintf("cursor parameter %s, but neither a next-cursor body field nor a Link header is declared: a Link header is assumed; set pagination for this method in the config if the API returns the cursor elsewhere", tokenParam),
 		}
-		pn := map[string]any{}
-		if size := findName(pageSizeParams, queryParams); size != "" {
-			pn["sizeKey"] = size
-		}
-		if total := findName(totalFields, fields); total != "" && isInteger(provider.Properties(schema.Value)[total]) {
-			pn["totalKey"] = total
-		}
-		if len(pn) > 0 {
-			out["pageNumber"] = pn
-		}
-		return out
 	}
-	return nil
+	page := findName(pageParams, queryParams)
+	if page == "" {
+		return pagingInference{}
+	}
+	out := map[string]any{
+		"requestToken":  map[string]any{"key": page, "location": "query"},
+		"responseToken": map[string]any{"location": "none"},
+	}
+	pn := map[string]any{}
+	var how []string
+	if size := findName(pageSizeParams, queryParams); size != "" {
+		pn["sizeKey"] = size
+		how = append(how, "size parameter "+size)
+	}
+	if pages := findName(totalPageFields, fields); pages != "" && isInteger(schemas[pages]) {
+		pn["pagesKey"] = pages
+		how = append(how, "total pages in "+pages)
+	}
+	if total := findName(totalFields, fields); total != "" && isInteger(schemas[total]) {
+		pn["totalKey"] = total
+		how = append(how, "total items in "+total)
+	}
+	if more := findName(moreFields, fields); more != "" && isBoolean(schemas[more]) {
+		pn["moreKey"] = more
+		how = append(how, "more pages while "+more)
+	}
+	if len(pn) > 0 {
+		out["pageNumber"] = pn
+	}
+	inferred := pagingInference{config: out, how: "page number: query parameter " + page}
+	if len(how) > 0 {
+		inferred.how += ", " + strings.Join(how, ", ")
+	}
+	if pn["pagesKey"] == nil && pn["totalKey"] == nil && pn["moreKey"] == nil {
+		inferred.ambiguous = fmt.Sprintf("page parameter %s, but the response declares no total of pages or items and no has_more: paging ends at a short, empty or repeated page; set pagination.pageNumber.pagesKey, totalKey or moreKey in the config if the API tells", page)
+	}
+	return inferred
+}
+
+func isBoolean(s *openapi3.SchemaRef) bool {
+	return s != nil && s.Value != nil && s.Value.Type.Is("boolean")
 }
 
 func isInteger(s *openapi3.SchemaRef) bool {

@@ -163,12 +163,20 @@ type generatedResource struct {
 
 func generateShop(t *testing.T, sc ServiceConfig) (map[string]generatedResource, map[string]any) {
 	t.Helper()
+	resources, providerConfig, _ := generateSpec(t, "shop", shopSpec, sc)
+	return resources, providerConfig
+}
+
+// generateSpec generates service name from one spec's text and returns its
+// resources, the provider's config and the service's report.
+func generateSpec(t *testing.T, name, text string, sc ServiceConfig) (map[string]generatedResource, map[string]any, *ServiceReport) {
+	t.Helper()
 	dir := t.TempDir()
-	spec := filepath.Join(dir, "shop.yaml")
-	if err := os.WriteFile(spec, []byte(shopSpec), 0o644); err != nil {
+	spec := filepath.Join(dir, name+".yaml")
+	if err := os.WriteFile(spec, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	sc.Name, sc.Specs = "shop", []string{spec}
+	sc.Name, sc.Specs = name, []string{spec}
 	res := generateFrom(t, sc)
 	if err := res.Err(); err != nil {
 		t.Fatal(err)
@@ -178,7 +186,7 @@ func generateShop(t *testing.T, sc ServiceConfig) (map[string]generatedResource,
 			Resources map[string]generatedResource `yaml:"x-stackQL-resources"`
 		} `yaml:"components"`
 	}
-	if err := yaml.Unmarshal(res.Files["test/v0.1.0/services/shop.yaml"], &doc); err != nil {
+	if err := yaml.Unmarshal(res.Files["test/v0.1.0/services/"+name+".yaml"], &doc); err != nil {
 		t.Fatal(err)
 	}
 	var prov struct {
@@ -187,7 +195,39 @@ func generateShop(t *testing.T, sc ServiceConfig) (map[string]generatedResource,
 	if err := yaml.Unmarshal(res.Files["test/v0.1.0/provider.yaml"], &prov); err != nil {
 		t.Fatal(err)
 	}
-	return doc.Components.Resources, prov.Config
+	return doc.Components.Resources, prov.Config, res.Reports[0]
+}
+
+// pagingToken is a requestToken or responseToken block as generated.
+func pagingToken(key, location string) map[string]any {
+	m := map[string]any{"location": location}
+	if key != "" {
+		m["key"] = key
+	}
+	return m
+}
+
+// assertResourcesAndVerbs checks each method's resource and verb and returns the
+// resource of every method.
+func assertResourcesAndVerbs(t *testing.T, resources map[string]generatedResource, want map[string][2]string) map[string]string {
+	t.Helper()
+	verbs, owners := verbsOf(resources)
+	for method, w := range want {
+		if got := [2]string{owners[method], verbs[method]}; got != w {
+			t.Errorf("%s: resource and verb %v, want %v", method, got, w)
+		}
+	}
+	return owners
+}
+
+// assertPagination checks each method's pagination block (nil for none).
+func assertPagination(t *testing.T, resources map[string]generatedResource, owners map[string]string, want map[string]map[string]any) {
+	t.Helper()
+	for method, w := range want {
+		if got := resources[owners[method]].Methods[method].Config.Pagination; !reflect.DeepEqual(got, w) {
+			t.Errorf("%s: pagination %v, want %v", method, got, w)
+		}
+	}
 }
 
 // verbOf maps method name -> verb (exec when in no list) and resource.
@@ -209,8 +249,7 @@ func verbsOf(resources map[string]generatedResource) (verbs, owners map[string]s
 
 func TestOpenAPIConventions(t *testing.T) {
 	resources, providerConfig := generateShop(t, ServiceConfig{})
-	verbs, owners := verbsOf(resources)
-	for method, want := range map[string][2]string{ // resource, verb
+	owners := assertResourcesAndVerbs(t, resources, map[string][2]string{ // resource, verb
 		"listOwners":       {"owners", "select"},
 		"createOwner":      {"owners", "insert"},
 		"getOwner":         {"owners", "select"},
@@ -223,11 +262,7 @@ func TestOpenAPIConventions(t *testing.T) {
 		"find_order_by_id": {"orders", "select"},
 		"listEvents":       {"events", "select"},
 		"get_health":       {"health", "select"},
-	} {
-		if got := [2]string{owners[method], verbs[method]}; got != want {
-			t.Errorf("%s: resource and verb %v, want %v", method, got, want)
-		}
-	}
+	})
 	if first := resources["owners"].SQLVerbs["select"][0]["$ref"]; !strings.HasSuffix(first.(string), "/getOwner") {
 		t.Errorf("the item GET must be the first select method (it gives the columns), got %v", first)
 	}
@@ -239,27 +274,15 @@ func TestOpenAPIConventions(t *testing.T) {
 			t.Errorf("%s: objectKey %q, want %q", method, got, want)
 		}
 	}
-	token := func(key, location string) map[string]any {
-		m := map[string]any{"location": location}
-		if key != "" {
-			m["key"] = key
-		}
-		return m
-	}
-	for method, want := range map[string]map[string]any{
-		"listOwners": {"requestToken": token("page", "query"), "responseToken": token("", "none"),
+	assertPagination(t, resources, owners, map[string]map[string]any{
+		"listOwners": {"requestToken": pagingToken("page", "query"), "responseToken": pagingToken("", "none"),
 			"pageNumber": map[string]any{"sizeKey": "per_page", "totalKey": "total"}},
-		"listOwnerPets":    {"requestToken": token("cursor", "query"), "responseToken": token("next_cursor", "body")},
-		"listOrders":       {"requestToken": token("", "request"), "responseToken": token("Link", "header")},
-		"listEvents":       {"requestToken": token("", "request"), "responseToken": token("next", "body")},
+		"listOwnerPets":    {"requestToken": pagingToken("cursor", "query"), "responseToken": pagingToken("next_cursor", "body")},
+		"listOrders":       {"requestToken": pagingToken("", "request"), "responseToken": pagingToken("Link", "header")},
+		"listEvents":       {"requestToken": pagingToken("", "request"), "responseToken": pagingToken("next", "body")},
 		"getOwner":         nil,
 		"find_order_by_id": nil,
-	} {
-		got := resources[owners[method]].Methods[method].Config.Pagination
-		if !reflect.DeepEqual(got, want) {
-			t.Errorf("%s: pagination %v, want %v", method, got, want)
-		}
-	}
+	})
 	wantAuth := map[string]any{"type": "bearer", "credentialsenvvar": "TEST_TOKEN"}
 	if !reflect.DeepEqual(providerConfig["auth"], wantAuth) {
 		t.Errorf("auth %v, want %v (the scheme the top-level security requires)", providerConfig["auth"], wantAuth)

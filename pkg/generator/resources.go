@@ -1,6 +1,7 @@
 package generator
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strconv"
@@ -192,8 +193,9 @@ func pickMediaType(content openapi3.Content) (string, *openapi3.MediaType) {
 	return keys[0], content[keys[0]]
 }
 
-// buildResources groups the document's operations into x-stackQL-resources.
-func buildResources(cfg *Config, sc *ServiceConfig, doc *openapi3.T, conv conventions) (map[string]any, []error) {
+// buildResources groups the document's operations into x-stackQL-resources, and
+// adds each method to report.
+func buildResources(cfg *Config, sc *ServiceConfig, doc *openapi3.T, conv conventions, report *ServiceReport) (map[string]any, []error) {
 	var problems []error
 	type method struct {
 		name, verb string
@@ -229,11 +231,14 @@ func buildResources(cfg *Config, sc *ServiceConfig, doc *openapi3.T, conv conven
 					problems = append(problems, fmt.Errorf("operation %s %s: resource %s already has a method %s: give the operation a unique operationId", o.httpMethod, path, resource, name))
 				}
 			}
+			entry := methodEntry(o, httpMethod, conv, sc, name)
+			_, pagingSet := sc.Pagination[name]
+			report.Methods = append(report.Methods, methodReport(resource, name, verb, o, entry, conv, pagingSet))
 			byResource[resource] = append(byResource[resource], method{
 				name:  name,
 				verb:  verb,
 				item:  conv.describesItem(o),
-				entry: methodEntry(o, httpMethod, conv, sc, name),
+				entry: entry,
 			})
 		}
 	}
@@ -252,6 +257,9 @@ func buildResources(cfg *Config, sc *ServiceConfig, doc *openapi3.T, conv conven
 	if len(problems) > 0 {
 		return nil, problems
 	}
+	slices.SortStableFunc(report.Methods, func(a, b MethodReport) int {
+		return cmp.Or(strings.Compare(a.Resource, b.Resource), strings.Compare(a.Method, b.Method))
+	})
 
 	resources := map[string]any{}
 	for name, methods := range byResource {

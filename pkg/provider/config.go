@@ -21,14 +21,21 @@ type PaginationConfig struct {
 
 // PageNumberConfig tunes page-number paging.
 type PageNumberConfig struct {
-	// Start is the first page's number (default 1).
-	Start int `yaml:"start,omitempty" json:"start,omitempty"`
+	// Start is the first page's number (default 1; 0 for APIs that count
+	// from 0).
+	Start *int `yaml:"start,omitempty" json:"start,omitempty"`
 	// SizeKey is the query parameter that sets the page size (per_page,
 	// limit); a page with fewer items than the size asked for is the last.
 	SizeKey string `yaml:"sizeKey,omitempty" json:"sizeKey,omitempty"`
 	// TotalKey is a response body field holding the total item count;
 	// paging stops once that many items arrived.
 	TotalKey string `yaml:"totalKey,omitempty" json:"totalKey,omitempty"`
+	// PagesKey is a response body field holding the number of pages;
+	// paging stops at that page.
+	PagesKey string `yaml:"pagesKey,omitempty" json:"pagesKey,omitempty"`
+	// MoreKey is a boolean response body field (has_more); paging stops at
+	// the page where it is false.
+	MoreKey string `yaml:"moreKey,omitempty" json:"moreKey,omitempty"`
 }
 
 // TokenLocation names a paging token and where it travels.
@@ -54,6 +61,8 @@ type Pagination struct {
 	FirstPage   int
 	PageSizeKey string
 	TotalKey    string
+	PagesKey    string
+	MoreKey     string
 }
 
 // NextIsURL reports whether the response token is the next page's URL.
@@ -71,10 +80,10 @@ func (c *PaginationConfig) pagination() *Pagination {
 	if p.ByPageNumber() {
 		p.FirstPage = 1
 		if n := c.PageNumber; n != nil {
-			if n.Start != 0 {
-				p.FirstPage = n.Start
+			if n.Start != nil {
+				p.FirstPage = *n.Start
 			}
-			p.PageSizeKey, p.TotalKey = n.SizeKey, n.TotalKey
+			p.PageSizeKey, p.TotalKey, p.PagesKey, p.MoreKey = n.SizeKey, n.TotalKey, n.PagesKey, n.MoreKey
 		}
 	}
 	return p

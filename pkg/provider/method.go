@@ -43,6 +43,12 @@ type Param struct {
 	Default  any
 	// Type is the schema's JSON type ("string", "integer", ...).
 	Type string
+	// Style and Explode say how an array is serialized (OpenAPI's style and
+	// explode): for a query parameter, form style (the default) exploded
+	// repeats the name per element, unexploded joins them with commas;
+	// spaceDelimited and pipeDelimited join with a space or a pipe.
+	Style   string `json:"style,omitempty"`
+	Explode bool   `json:"explode,omitempty"`
 	// Schema is nil when the service was loaded from its index.
 	Schema      *openapi3.Schema `json:"-"`
 	Description string
@@ -76,6 +82,9 @@ type RequestBody struct {
 	// OptionalFields are the writable (not readOnly) fields that are not
 	// required, sorted.
 	OptionalFields []string
+	// FieldTypes are the top-level fields' JSON types ("boolean", "integer",
+	// ...), so values are sent as the schema says.
+	FieldTypes map[string]string `json:"fieldTypes,omitempty"`
 	// Schema is nil when the service was loaded from its index.
 	Schema *openapi3.SchemaRef `json:"-"`
 }
@@ -122,6 +131,7 @@ func (s *Service) buildMethod(r *Resource, name string, md methodDoc, where stri
 			if mt.Schema != nil && mt.Schema.Value != nil {
 				m.Body.RequiredFields = requiredFields(mt.Schema.Value)
 				m.Body.OptionalFields = optionalFields(mt.Schema.Value, m.Body.RequiredFields)
+				m.Body.FieldTypes = fieldTypes(mt.Schema.Value)
 			}
 		}
 	}
@@ -178,7 +188,12 @@ func mergeParams(itemParams, opParams openapi3.Parameters) []*Param {
 				continue
 			}
 			p := ref.Value
-			param := &Param{Name: p.Name, In: p.In, Required: p.Required, Description: p.Description}
+			param := &Param{Name: p.Name, In: p.In, Required: p.Required, Description: p.Description, Style: p.Style}
+			// OpenAPI's defaults: form style for query parameters, exploded.
+			param.Explode = p.Style == openapi3.SerializationForm || (p.Style == "" && p.In == openapi3.ParameterInQuery)
+			if p.Explode != nil {
+				param.Explode = *p.Explode
+			}
 			param.Type = "string"
 			if p.Schema != nil && p.Schema.Value != nil {
 				param.Schema = p.Schema.Value
@@ -449,6 +464,21 @@ func requiredFields(s *openapi3.Schema) []string {
 	return slices.Sorted(maps.Keys(seen))
 }
 
+// fieldTypes maps a body schema's properties to their JSON types.
+func fieldTypes(s *openapi3.Schema) map[string]string {
+	props := flattenProperties(s)
+	if len(props) == 0 {
+		return nil
+	}
+	types := make(map[string]string, len(props))
+	for name, prop := range props {
+		if prop != nil && prop.Value != nil {
+			types[name] = SchemaType(prop.Value)
+		}
+	}
+	return types
+}
+
 // optionalFields are a body schema's writable properties that are not required.
 func optionalFields(s *openapi3.Schema, required []string) []string {
 	var fields []string
@@ -461,12 +491,25 @@ func optionalFields(s *openapi3.Schema, required []string) []string {
 	return fields
 }
 
-// SchemaType names a schema's JSON type, inferring "object" or "array" for
-// untyped schemas with properties, composition or items.
+// SchemaType names a schema's JSON type. An untyped schema takes the type
+// its allOf, oneOf or anyOf parts agree on (allOf: [$ref: a string schema] is
+// a string; a nullable part adds nothing); otherwise "object" or "array" is
+// inferred from properties, composition or items.
 func SchemaType(s *openapi3.Schema) string {
+	return schemaType(s, 0)
+}
+
+func schemaType(s *openapi3.Schema, depth int) string {
 	if s.Type != nil {
 		for _, t := range s.Type.Slice() {
 			if t != "null" {
+				return t
+			}
+		}
+	}
+	if len(s.Properties) == 0 && depth < 32 {
+		for _, parts := range []openapi3.SchemaRefs{s.AllOf, s.OneOf, s.AnyOf} {
+			if t := partsType(parts, depth); t != "" {
 				return t
 			}
 		}
@@ -479,6 +522,31 @@ func SchemaType(s *openapi3.Schema) string {
 		return "array"
 	}
 	return "string"
+}
+
+// partsType is the type every typed part of a composition has, "" when they
+// differ or none says.
+func partsType(parts openapi3.SchemaRefs, depth int) string {
+	agreed := ""
+	for _, part := range parts {
+		if part == nil || part.Value == nil || isNullOnly(part.Value) {
+			continue
+		}
+		v := part.Value
+		if v.Type == nil && len(v.Properties) == 0 && len(v.AllOf)+len(v.OneOf)+len(v.AnyOf) == 0 && v.Items == nil {
+			continue // only constraints or a description: says nothing of the type
+		}
+		t := schemaType(v, depth+1)
+		if agreed != "" && t != agreed {
+			return ""
+		}
+		agreed = t
+	}
+	return agreed
+}
+
+func isNullOnly(s *openapi3.Schema) bool {
+	return s.Type != nil && len(s.Type.Slice()) == 1 && s.Type.Is("null")
 }
 
 // Properties are a schema's top-level properties, allOf parts merged in.

@@ -218,7 +218,7 @@ func rowValues(t *Table, generation int64, params map[string]string, items [][]b
 				continue
 			}
 			if v, ok := params[c.Name]; ok {
-				args[i+1] = v
+				args[i+1] = paramValue(v, c.Kind)
 			}
 		}
 		if err := t.decodeRow(item, args, &arena); err != nil {
@@ -254,6 +254,22 @@ func (t *Table) fillFromID(args []any) {
 			args[i+1] = segs[c.IDSegment]
 		}
 	}
+}
+
+// paramValue is a parameter's text as its column stores it. The column's
+// affinity turns numbers' text into numbers; a boolean, which the request
+// wrote as true or false, is stored as SQLite's 1 or 0, so that WHERE owner
+// = true also holds locally.
+func paramValue(v string, kind Kind) any {
+	if kind == KindBool {
+		switch v {
+		case "true":
+			return int64(1)
+		case "false":
+			return int64(0)
+		}
+	}
+	return v
 }
 
 // writePage inserts a page's rows. Cancellation is checked once per page:
