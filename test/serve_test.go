@@ -114,16 +114,35 @@ func TestServeAnswersPgx(t *testing.T) {
 	conn := serve(t, sb) + " password=" + servePassword
 	ctx := context.Background()
 
-	// pgx's default, the extended protocol, is refused with what to do.
+	// pgx's default mode: the extended protocol, $n bound as values.
 	c, err := pgx.Connect(ctx, conn)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var x int
-	err = c.QueryRow(ctx, "SELECT 1").Scan(&x)
-	var pgErr *pgconn.PgError
-	if !errors.As(err, &pgErr) || pgErr.Code != "0A000" || !strings.Contains(pgErr.Hint, "default_query_exec_mode=simple_protocol") {
-		t.Fatalf("extended protocol: %v", err)
+	var names []string
+	rows, err := c.Query(ctx, fmt.Sprintf("SELECT name FROM azure.data_protection.backup_instances WHERE %s AND vaultName = '%s' AND name > $1 ORDER BY name LIMIT $2", instancesWhere, vault), "", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, name)
+	}
+	if err := rows.Err(); err != nil || len(names) != 3 {
+		t.Fatalf("default mode with $1, $2: %v, %v", names, err)
+	}
+	var version, database string
+	var n int
+	if err := c.QueryRow(ctx, "SELECT version(), current_database(), $1::int8 + 1", int64(41)).Scan(&version, &database, &n); err != nil || !strings.Contains(version, "skyql") || n != 42 {
+		t.Fatalf("version(), current_database(), $1::int8: %q %q %d %v", version, database, n, err)
+	}
+	// A value is bound, never spliced into the SQL text.
+	var quoted string
+	if err := c.QueryRow(ctx, "SELECT $1 || ''", "it's; DROP").Scan(&quoted); err != nil || quoted != "it's; DROP" {
+		t.Fatalf("a quote in a parameter: %q %v", quoted, err)
 	}
 	c.Close(ctx)
 
@@ -141,11 +160,11 @@ func TestServeAnswersPgx(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close(ctx)
-	rows, err := c.Query(ctx, fmt.Sprintf("SELECT name, properties, json_extract(properties, '$.friendlyName') AS friendly FROM azure.data_protection.backup_instances WHERE %s AND vaultName = '%s' ORDER BY name", instancesWhere, vault))
+	rows, err = c.Query(ctx, fmt.Sprintf("SELECT name, properties, json_extract(properties, '$.friendlyName') AS friendly FROM azure.data_protection.backup_instances WHERE %s AND vaultName = '%s' ORDER BY name", instancesWhere, vault))
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := 0
+	n = 0
 	for rows.Next() {
 		var name, friendly string
 		var props map[string]any
@@ -170,6 +189,7 @@ func TestServeAnswersPgx(t *testing.T) {
 	short, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
 	_, err = c.Exec(short, fmt.Sprintf("SELECT count(*) FROM azure.data_protection.backup_instances WHERE %s AND vaultName = 'vault-prod-02'", instancesWhere))
 	cancel()
+	var pgErr *pgconn.PgError
 	if !errors.As(err, &pgErr) || pgErr.Code != "57014" {
 		t.Fatalf("a statement past its deadline: %v; want PostgreSQL's query_canceled", err)
 	}

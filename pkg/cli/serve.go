@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -19,15 +20,17 @@ import (
 func newServeCommand(opts *globalOptions) *cobra.Command {
 	so := &sessionOptions{}
 	var listen, passwordEnv, certFile, keyFile string
-	var maxConnections int
+	var maxConnections, maxLogins int
+	var statementTimeout time.Duration
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Answer PostgreSQL clients (psql, BI tools, drivers) with skyql",
 		Long: `Listen for PostgreSQL clients and run the statements they send as skyql
 statements, each connection with a session of its own over the shared cache.
-It speaks the wire protocol's simple query protocol: psql works as it is;
-drivers need their text-query mode (pgx: default_query_exec_mode=simple_protocol,
-JDBC: preferQueryMode=simple). Values are sent as text, JSON columns as json.
+It speaks the simple and the extended query protocol, so drivers work in
+their default modes, with $1, $2, ... bound as values. Clients browse the
+catalog through pg_catalog and information_schema: a provider is a database,
+its services schemas, its resources tables (psql "dbname=azure": \dt, \d).
 
 Clients authenticate with SCRAM-SHA-256 when the environment variable named by
 --password-env holds a password (any user name). Without one, skyql serves only
@@ -41,7 +44,8 @@ to --concurrency API calls at once. It runs until Ctrl-C.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			password := os.Getenv(passwordEnv)
-			cfg := server.Config{Password: password, MaxConnections: maxConnections, Log: cmd.ErrOrStderr()}
+			cfg := server.Config{Password: password, MaxConnections: maxConnections, MaxLogins: maxLogins,
+				StatementTimeout: statementTimeout, Log: cmd.ErrOrStderr()}
 			if (certFile == "") != (keyFile == "") {
 				return usageError{errors.New("give both --tls-cert and --tls-key, or neither")}
 			}
@@ -94,7 +98,9 @@ to --concurrency API calls at once. It runs until Ctrl-C.`,
 	f.StringVar(&passwordEnv, "password-env", "SKYQL_SERVE_PASSWORD", "environment variable holding the password clients must give")
 	f.StringVar(&certFile, "tls-cert", "", "PEM certificate to offer TLS with")
 	f.StringVar(&keyFile, "tls-key", "", "PEM private key of --tls-cert")
-	f.IntVar(&maxConnections, "max-connections", 100, "connections served at once; more are refused")
+	f.IntVar(&maxConnections, "max-connections", 100, "logged-in connections served at once; more are refused")
+	f.IntVar(&maxLogins, "max-logins", 32, "connections logging in at once, apart from --max-connections; when all are taken the oldest is dropped")
+	f.DurationVar(&statementTimeout, "statement-timeout", 0, "cancel a statement that runs longer than this (0: no limit)")
 	so.register(cmd)
 	return cmd
 }

@@ -162,6 +162,13 @@ func (p *printer) expr(e sqlparser.Expr, ctx int) {
 		}
 	case *sqlparser.NullVal:
 		p.b.WriteString("NULL")
+	case *sqlparser.Argument:
+		// A numbered parameter (?1, $1): SQLite binds it by number.
+		if _, err := strconv.Atoi(e.Name); err != nil {
+			p.fail("parameter %s has no number; use ?1, ?2, ...", e.Name)
+			return
+		}
+		p.b.WriteString("?" + e.Name)
 	case sqlparser.BoolVal:
 		if e {
 			p.b.WriteString("TRUE")

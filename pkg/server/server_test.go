@@ -136,13 +136,19 @@ func (c *client) login() {
 	until[*pgproto3.ReadyForQuery](c)
 }
 
-func TestExtendedProtocolIsRefusedUntilSync(t *testing.T) {
+func TestAnExtendedProtocolErrorSkipsToSync(t *testing.T) {
 	c := dial(t, startServer(t, Config{}))
 	c.login()
-	c.send(&pgproto3.Parse{Query: "SELECT 1"}, &pgproto3.Bind{}, &pgproto3.Describe{ObjectType: 'P'},
+	c.send(&pgproto3.Parse{Query: "SELECT 1; SELECT 2"}, &pgproto3.Bind{}, &pgproto3.Describe{ObjectType: 'P'},
 		&pgproto3.Execute{}, &pgproto3.Query{String: "SELECT 2"}, &pgproto3.Sync{})
-	if got := strings.Join(until[*pgproto3.ReadyForQuery](c), " "); got != "E:0A000 ReadyForQuery" {
-		t.Fatalf("got %s; want one error, the Query skipped, then ReadyForQuery at Sync", got)
+	if got := strings.Join(until[*pgproto3.ReadyForQuery](c), " "); got != "E:42601 ReadyForQuery" {
+		t.Fatalf("got %s; want one error, the rest skipped, then ReadyForQuery at Sync", got)
+	}
+	// Then the connection works: a portal takes its rows two at a time.
+	c.send(&pgproto3.Parse{Name: "s", Query: "SELECT value FROM json_each($1)"}, &pgproto3.Bind{PreparedStatement: "s", Parameters: [][]byte{[]byte("[1,2,3]")}},
+		&pgproto3.Describe{ObjectType: 'P'}, &pgproto3.Execute{MaxRows: 2}, &pgproto3.Execute{MaxRows: 2}, &pgproto3.Sync{})
+	if got := strings.Join(until[*pgproto3.ReadyForQuery](c), " "); got != "ParseComplete BindComplete RowDescription DataRow DataRow PortalSuspended DataRow CommandComplete ReadyForQuery" {
+		t.Fatalf("a portal in two Executes: %s", got)
 	}
 	c.send(&pgproto3.Query{String: "SELECT 2 AS two; SHOW SERVICES IN azure LIKE 'data%'"})
 	if got := strings.Join(until[*pgproto3.ReadyForQuery](c), " "); got != "RowDescription DataRow CommandComplete RowDescription DataRow CommandComplete ReadyForQuery" {
@@ -179,12 +185,26 @@ func TestLoginIsBoundedInSizeAndTime(t *testing.T) {
 	}
 }
 
+func TestIdleSocketsDoNotLockOutLogins(t *testing.T) {
+	addr := startServer(t, Config{MaxLogins: 4})
+	for range 20 {
+		dial(t, addr) // never logs in
+	}
+	c := dial(t, addr)
+	c.login()
+	c.send(&pgproto3.Query{String: "SELECT 1"})
+	if got := strings.Join(until[*pgproto3.ReadyForQuery](c), " "); got != "RowDescription DataRow CommandComplete ReadyForQuery" {
+		t.Fatalf("a login after 20 idle sockets: %s", got)
+	}
+}
+
 func TestOneClientPastMaxConnectionsIsRefused(t *testing.T) {
 	addr := startServer(t, Config{MaxConnections: 2})
 	a, b := dial(t, addr), dial(t, addr)
 	a.login()
 	b.login()
 	third := dial(t, addr)
+	third.send(&pgproto3.StartupMessage{ProtocolVersion: pgproto3.ProtocolVersion30, Parameters: map[string]string{"user": "u"}})
 	if got := strings.Join(until[*pgproto3.ErrorResponse](third), " "); got != "E:53300" {
 		t.Fatalf("a third client: %s", got)
 	}
