@@ -120,7 +120,7 @@ func TestServeAnswersPgx(t *testing.T) {
 		t.Fatal(err)
 	}
 	var names []string
-	rows, err := c.Query(ctx, fmt.Sprintf("SELECT name FROM azure.data_protection.backup_instances WHERE %s AND vaultName = '%s' AND name > $1 ORDER BY name LIMIT $2", instancesWhere, vault), "", 3)
+	rows, err := c.Query(ctx, "SELECT name FROM azure.data_protection.backup_instances WHERE subscriptionId = $1 AND resourceGroupName = $2 AND vaultName = $3 ORDER BY name LIMIT $4", sub, rg, vault, 3)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +132,7 @@ func TestServeAnswersPgx(t *testing.T) {
 		names = append(names, name)
 	}
 	if err := rows.Err(); err != nil || len(names) != 3 {
-		t.Fatalf("default mode with $1, $2: %v, %v", names, err)
+		t.Fatalf("default mode with $1..$4: %v, %v", names, err)
 	}
 	var version, database string
 	var n int
