@@ -24,10 +24,19 @@ const servePassword = "e2e-s3cret"
 // returns the connection string clients use (the password aside).
 func serve(t *testing.T, sb *sandbox) string {
 	t.Helper()
-	cmd := exec.Command(skyqlBin, "--endpoint", "azure="+sb.url, "--app-dir", t.TempDir(),
-		"--auth", `{"azure":{"type":"bearer","credentialsenvvar":"`+tokenEnv+`"}}`,
-		"serve", "--listen", "127.0.0.1:0")
-	cmd.Env = append(os.Environ(), tokenEnv+"="+sb.Token(), "SKYQL_SERVE_PASSWORD="+servePassword)
+	host, port := startServe(t, []string{"--endpoint", "azure=" + sb.url, "--app-dir", t.TempDir(),
+		"--auth", `{"azure":{"type":"bearer","credentialsenvvar":"` + tokenEnv + `"}}`,
+		"serve", "--listen", "127.0.0.1:0"}, tokenEnv+"="+sb.Token())
+	return fmt.Sprintf("host=%s port=%s user=skyql sslmode=disable", host, port)
+}
+
+// startServe runs skyql with args (a serve command) and the password in
+// its environment, stops it at the end of the test, and returns where it
+// listens.
+func startServe(t *testing.T, args []string, env ...string) (host, port string) {
+	t.Helper()
+	cmd := exec.Command(skyqlBin, args...)
+	cmd.Env = append(append(os.Environ(), env...), "SKYQL_SERVE_PASSWORD="+servePassword)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -58,11 +67,11 @@ func serve(t *testing.T, sb *sandbox) string {
 				}
 			}()
 			host, port, _ := strings.Cut(addr, ":")
-			return fmt.Sprintf("host=%s port=%s user=skyql sslmode=disable", host, port)
+			return host, port
 		}
 	}
 	t.Fatal("skyql serve exited without listening")
-	return ""
+	return "", ""
 }
 
 func psql(t *testing.T, conn, password string, args ...string) result {
