@@ -155,14 +155,7 @@ func (c *cursor) describe() error {
 			break
 		}
 		c.pending = append(c.pending, e.row)
-		for _, v := range e.row {
-			switch v := v.(type) {
-			case string:
-				sampleBytes += len(v)
-			case []byte:
-				sampleBytes += len(v)
-			}
-		}
+		sampleBytes += rowBytes(e.row)
 	}
 	c.types = make([]uint32, len(c.cols))
 	for i, col := range c.cols {
@@ -221,11 +214,40 @@ func (c *cursor) buffer() {
 	if err := c.describe(); err != nil || c.finished {
 		return
 	}
+	held := 0
 	for e := range c.events {
 		c.pending = append(c.pending, e.row)
+		if held += rowBytes(e.row); held > maxBuffered {
+			c.cancel()
+			for range c.events {
+			}
+			<-c.done
+			c.pending, c.finished = nil, true
+			c.err = fmt.Errorf("this portal's rows were set aside while another statement ran, and passed %d MiB: fetch a portal to its end, or close it, before running another statement", maxBuffered>>20)
+			return
+		}
 	}
 	<-c.done
 	c.finished = true
+}
+
+// maxBuffered bounds the rows a suspended portal sets aside.
+const maxBuffered = 64 << 20
+
+// rowBytes is about what a row's values hold.
+func rowBytes(row []any) int {
+	n := 0
+	for _, v := range row {
+		switch v := v.(type) {
+		case string:
+			n += len(v)
+		case []byte:
+			n += len(v)
+		default:
+			n += 8
+		}
+	}
+	return n
 }
 
 // typeChangeError is a value whose type is not its column's, once clients
@@ -348,6 +370,8 @@ func errorResponse(err error, text string) *pgproto3.ErrorResponse {
 	var write *engine.WriteError
 	var typeChange *typeChangeError
 	switch {
+	case errors.Is(err, errStatementTimeout):
+		e.Code = "57014"
 	case errors.Is(err, context.Canceled):
 		e.Code, e.Message = "57014", "canceling statement due to user request"
 	case errors.As(err, &syntax):

@@ -171,7 +171,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		}
 		s.mu.Unlock()
 		if shuttingDown {
-			go refuse(nc, false)
+			go refuse(nc)
 			continue
 		}
 		s.wg.Add(1)
@@ -227,14 +227,11 @@ func (s *Server) catalogModel(ctx context.Context, session Session) (*catalogMod
 	return s.catalog, nil
 }
 
-// refuse tells a client it cannot be served (the server is stopping),
-// without waiting for its startup message.
-func refuse(nc net.Conn, full bool) {
+// refuse tells a client the server is stopping, without waiting for its
+// startup message.
+func refuse(nc net.Conn) {
 	defer nc.Close()
 	e := &pgproto3.ErrorResponse{Severity: "FATAL", Code: "57P01", Message: "terminating connection: skyql serve is stopping"}
-	if full {
-		e.Code, e.Message = "53300", "sorry, too many clients already"
-	}
 	nc.SetWriteDeadline(time.Now().Add(time.Second))
 	if b, err := e.Encode(nil); err == nil {
 		nc.Write(b)

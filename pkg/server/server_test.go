@@ -225,3 +225,75 @@ func TestOneClientPastMaxConnectionsIsRefused(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+func TestNamedStatementsBindBinaryValues(t *testing.T) {
+	c := dial(t, startServer(t, Config{}))
+	c.login()
+	c.send(&pgproto3.Parse{Name: "q", Query: "SELECT $1 + 1 AS n, $2 AS s", ParameterOIDs: []uint32{oidInt8}},
+		&pgproto3.Describe{ObjectType: 'S', Name: "q"}, &pgproto3.Sync{})
+	var described []string
+	for {
+		m, err := c.f.Receive()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pd, ok := m.(*pgproto3.ParameterDescription); ok {
+			// $2's type is the client's to choose (0): pgx then encodes
+			// by the Go value's type.
+			described = append(described, fmt.Sprint(pd.ParameterOIDs))
+		}
+		if _, ok := m.(*pgproto3.ReadyForQuery); ok {
+			break
+		}
+	}
+	if fmt.Sprint(described) != "[[20 0]]" {
+		t.Fatalf("parameter descriptions %v", described)
+	}
+	// $1 in binary, $2 in text; every result column in binary.
+	c.send(&pgproto3.Bind{DestinationPortal: "p", PreparedStatement: "q", ParameterFormatCodes: []int16{1, 0},
+		Parameters: [][]byte{{0, 0, 0, 0, 0, 0, 0, 41}, []byte("it's")}, ResultFormatCodes: []int16{1}},
+		&pgproto3.Describe{ObjectType: 'P', Name: "p"}, &pgproto3.Execute{Portal: "p"},
+		&pgproto3.Close{ObjectType: 'S', Name: "q"}, &pgproto3.Sync{})
+	var kinds []string
+	for {
+		m, err := c.f.Receive()
+		if err != nil {
+			t.Fatal(err)
+		}
+		kinds = append(kinds, strings.TrimPrefix(fmt.Sprintf("%T", m), "*pgproto3."))
+		switch m := m.(type) {
+		case *pgproto3.RowDescription:
+			if f := m.Fields[0]; f.DataTypeOID != oidInt8 || f.Format != 1 {
+				t.Errorf("column n: type %d format %d", f.DataTypeOID, f.Format)
+			}
+		case *pgproto3.DataRow:
+			if n := m.Values[0]; len(n) != 8 || n[7] != 42 || string(m.Values[1]) != "it's" {
+				t.Errorf("row %q", m.Values)
+			}
+		}
+		if _, ok := m.(*pgproto3.ReadyForQuery); ok {
+			break
+		}
+	}
+	if got := strings.Join(kinds, " "); got != "BindComplete RowDescription DataRow CommandComplete CloseComplete ReadyForQuery" {
+		t.Fatalf("got %s", got)
+	}
+	// The statement is gone: binding it fails, and the rest up to Sync is
+	// skipped; then the connection serves again.
+	c.send(&pgproto3.Bind{PreparedStatement: "q"}, &pgproto3.Execute{}, &pgproto3.Sync{}, &pgproto3.Query{String: "SELECT 1"})
+	if got := strings.Join(until[*pgproto3.ReadyForQuery](c), " "); got != "E:26000 ReadyForQuery" {
+		t.Fatalf("a closed statement: %s", got)
+	}
+	if got := strings.Join(until[*pgproto3.ReadyForQuery](c), " "); got != "RowDescription DataRow CommandComplete ReadyForQuery" {
+		t.Fatalf("after the error: %s", got)
+	}
+}
+
+func TestStatementTimeout(t *testing.T) {
+	c := dial(t, startServer(t, Config{StatementTimeout: 50 * time.Millisecond}))
+	c.login()
+	c.send(&pgproto3.Query{String: "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r) SELECT count(*) FROM r"})
+	if got := strings.Join(until[*pgproto3.ReadyForQuery](c), " "); got != "E:57014 ReadyForQuery" {
+		t.Fatalf("an endless statement: %s", got)
+	}
+}

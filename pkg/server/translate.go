@@ -157,12 +157,8 @@ func translate(text string) string {
 				emit(t.kind, t.text)
 				continue
 			}
-			emit(tokWord, "(SELECT value FROM json_each")
 			end := matching(in, next(i))
-			for j := next(i); j <= end && j < len(in); j++ {
-				emit(in[j].kind, in[j].text)
-			}
-			emit(tokPunct, ")")
+			emit(tokWord, "(SELECT value FROM json_each"+translate(joinRaw(in[next(i):end+1]))+")")
 			i = end
 		case t.kind == tokWord && upper == "IS" && strings.EqualFold(at(next(i)), "DISTINCT"):
 			emit(tokWord, "IS NOT") // IS DISTINCT FROM
