@@ -112,19 +112,33 @@ func (c *client) send(msgs ...pgproto3.FrontendMessage) {
 // their kinds in order ("E:code" for errors).
 func until[T pgproto3.BackendMessage](c *client) []string {
 	c.t.Helper()
+	return c.read(func(m pgproto3.BackendMessage) bool { _, ok := m.(T); return ok }, func(pgproto3.BackendMessage) {})
+}
+
+// each calls fn with every message up to and including ReadyForQuery,
+// and returns their kinds.
+func (c *client) each(fn func(pgproto3.BackendMessage)) []string {
+	c.t.Helper()
+	return c.read(func(m pgproto3.BackendMessage) bool { _, ok := m.(*pgproto3.ReadyForQuery); return ok }, fn)
+}
+
+// read passes messages to fn until one stops it, and returns their kinds.
+func (c *client) read(stop func(pgproto3.BackendMessage) bool, fn func(pgproto3.BackendMessage)) []string {
+	c.t.Helper()
 	var kinds []string
 	for {
 		m, err := c.f.Receive()
 		if err != nil {
 			c.t.Fatalf("after %v: %v", kinds, err)
 		}
+		fn(m)
 		switch m := m.(type) {
 		case *pgproto3.ErrorResponse:
 			kinds = append(kinds, "E:"+m.Code)
 		default:
 			kinds = append(kinds, strings.TrimPrefix(fmt.Sprintf("%T", m), "*pgproto3."))
 		}
-		if _, ok := m.(T); ok {
+		if stop(m) {
 			return kinds
 		}
 	}
@@ -232,20 +246,13 @@ func TestNamedStatementsBindBinaryValues(t *testing.T) {
 	c.send(&pgproto3.Parse{Name: "q", Query: "SELECT $1 + 1 AS n, $2 AS s", ParameterOIDs: []uint32{oidInt8}},
 		&pgproto3.Describe{ObjectType: 'S', Name: "q"}, &pgproto3.Sync{})
 	var described []string
-	for {
-		m, err := c.f.Receive()
-		if err != nil {
-			t.Fatal(err)
-		}
+	c.each(func(m pgproto3.BackendMessage) {
 		if pd, ok := m.(*pgproto3.ParameterDescription); ok {
 			// $2's type is the client's to choose (0): pgx then encodes
 			// by the Go value's type.
 			described = append(described, fmt.Sprint(pd.ParameterOIDs))
 		}
-		if _, ok := m.(*pgproto3.ReadyForQuery); ok {
-			break
-		}
-	}
+	})
 	if fmt.Sprint(described) != "[[20 0]]" {
 		t.Fatalf("parameter descriptions %v", described)
 	}
@@ -254,13 +261,7 @@ func TestNamedStatementsBindBinaryValues(t *testing.T) {
 		Parameters: [][]byte{{0, 0, 0, 0, 0, 0, 0, 41}, []byte("it's")}, ResultFormatCodes: []int16{1}},
 		&pgproto3.Describe{ObjectType: 'P', Name: "p"}, &pgproto3.Execute{Portal: "p"},
 		&pgproto3.Close{ObjectType: 'S', Name: "q"}, &pgproto3.Sync{})
-	var kinds []string
-	for {
-		m, err := c.f.Receive()
-		if err != nil {
-			t.Fatal(err)
-		}
-		kinds = append(kinds, strings.TrimPrefix(fmt.Sprintf("%T", m), "*pgproto3."))
+	kinds := c.each(func(m pgproto3.BackendMessage) {
 		switch m := m.(type) {
 		case *pgproto3.RowDescription:
 			if f := m.Fields[0]; f.DataTypeOID != oidInt8 || f.Format != 1 {
@@ -271,10 +272,7 @@ func TestNamedStatementsBindBinaryValues(t *testing.T) {
 				t.Errorf("row %q", m.Values)
 			}
 		}
-		if _, ok := m.(*pgproto3.ReadyForQuery); ok {
-			break
-		}
-	}
+	})
 	if got := strings.Join(kinds, " "); got != "BindComplete RowDescription DataRow CommandComplete CloseComplete ReadyForQuery" {
 		t.Fatalf("got %s", got)
 	}
