@@ -397,15 +397,9 @@ func (c *conn) tag(st statement, cur *cursor) string {
 
 // run starts a statement on the cursor it returns.
 func (c *conn) run(ctx context.Context, st statement, args []any) *cursor {
-	if c.s.cfg.StatementTimeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeoutCause(ctx, c.s.cfg.StatementTimeout, errStatementTimeout)
-		cur := startCursor(ctx, func(ctx context.Context, sink *rowSink) error { return c.runStatement(ctx, st, args, sink) })
-		inner := cur.cancel
-		cur.cancel = func() { inner(); cancel() }
-		return cur
-	}
-	return startCursor(ctx, func(ctx context.Context, sink *rowSink) error { return c.runStatement(ctx, st, args, sink) })
+	return startCursor(ctx, c.s.cfg.StatementTimeout, func(ctx context.Context, sink *rowSink) error {
+		return c.runStatement(ctx, st, args, sink)
+	})
 }
 
 var errStatementTimeout = errors.New("canceling statement due to statement timeout")

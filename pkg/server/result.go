@@ -63,10 +63,15 @@ type cursorEvent struct {
 	row  []any
 }
 
-// startCursor runs run in a goroutine; what it writes to the sink it is
-// given is read through the cursor.
-func startCursor(ctx context.Context, run func(ctx context.Context, sink *rowSink) error) *cursor {
-	ctx, cancel := context.WithCancel(ctx)
+// startCursor runs run in a goroutine, for at most timeout if it is not
+// 0; what it writes to the sink it is given is read through the cursor.
+func startCursor(ctx context.Context, timeout time.Duration, run func(ctx context.Context, sink *rowSink) error) *cursor {
+	var cancel context.CancelFunc
+	if timeout > 0 {
+		ctx, cancel = context.WithTimeoutCause(ctx, timeout, errStatementTimeout)
+	} else {
+		ctx, cancel = context.WithCancel(ctx)
+	}
 	c := &cursor{cancel: cancel, events: make(chan cursorEvent, 64), done: make(chan struct{})}
 	go func() {
 		defer close(c.done)

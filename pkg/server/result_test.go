@@ -17,7 +17,7 @@ import (
 // engine's output.Writer, and describes its result.
 func cursorOf(t *testing.T, cols []output.Column, rows [][]any) *cursor {
 	t.Helper()
-	cur := startCursor(context.Background(), func(_ context.Context, sink *rowSink) error {
+	cur := startCursor(context.Background(), 0, func(_ context.Context, sink *rowSink) error {
 		w := outputSink{sink}
 		if err := w.Begin(cols); err != nil {
 			return err

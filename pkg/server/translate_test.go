@@ -54,7 +54,7 @@ func catalogQuery(t *testing.T, st *connState, query string) []string {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	cur := startCursor(ctx, func(ctx context.Context, sink *rowSink) error { return db.query(ctx, translate(query), nil, sink) })
+	cur := startCursor(ctx, 0, func(ctx context.Context, sink *rowSink) error { return db.query(ctx, translate(query), nil, sink) })
 	defer cur.close()
 	if err := cur.describe(); err != nil {
 		t.Fatalf("%s: %v", query, err)
