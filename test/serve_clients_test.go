@@ -169,3 +169,37 @@ func TestServePsycopg(t *testing.T) {
 		t.Fatalf("psycopg got %+v", got)
 	}
 }
+
+// jdbcDriver is Debian's pgJDBC (libpostgresql-jdbc-java).
+const jdbcDriver = "/usr/share/java/postgresql.jar"
+
+func TestServeJDBC(t *testing.T) {
+	java, err := exec.LookPath("java")
+	if err != nil {
+		t.Skip("java is not installed: pgJDBC is not tested (.ci/run installs a JDK and libpostgresql-jdbc-java)")
+	}
+	if _, err := os.Stat(jdbcDriver); err != nil {
+		t.Skip("pgJDBC is not installed at " + jdbcDriver + ": it is not tested (Debian: apt-get install libpostgresql-jdbc-java)")
+	}
+	host, port := serveSandbox(t)
+	url := "jdbc:postgresql://" + host + ":" + port + "/azure?sslmode=require"
+	r := run(t, nil, java, "-cp", jdbcDriver, "testdata/jdbc/JdbcClient.java", url, servePassword, sub, rg, vault).mustSucceed(t)
+	got := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
+		key, value, _ := strings.Cut(line, " ")
+		got[key] = value
+	}
+	if got["names"] != strings.Join(wantNames(t), " ") {
+		t.Errorf("a PreparedStatement's rows: %q", got["names"])
+	}
+	if got["tables"] != "backup_instances backup_policies backup_vault_operation_results backup_vaults" {
+		t.Errorf("DatabaseMetaData.getTables: %q", got["tables"])
+	}
+	if !strings.Contains(got["columns"], "vaultName:text") || !strings.Contains(got["columns"], "properties:json") {
+		t.Errorf("DatabaseMetaData.getColumns: %q", got["columns"])
+	}
+	r = run(t, nil, java, "-cp", jdbcDriver, "testdata/jdbc/JdbcClient.java", url, "wrong", sub, rg, vault)
+	if r.code == 0 || !strings.Contains(r.stderr, "password authentication failed") {
+		t.Fatalf("pgJDBC with a wrong password: exit %d, %s", r.code, r.stderr)
+	}
+}
