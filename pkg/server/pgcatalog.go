@@ -544,12 +544,22 @@ func registerCatalogFunctions(c *sqlite3.SQLiteConn, st *connState) error {
 		"pg_relation_is_publishable":         func(any) bool { return false },
 		"array_upper":                        func(arr any, _ int64) any { return arrayLength(arr) },
 		"array_length":                       func(arr any, _ int64) any { return arrayLength(arr) },
-		"pg_relation_size":                   func(args ...any) int64 { return 0 },
-		"pg_total_relation_size":             func(any) int64 { return 0 },
-		"pg_table_size":                      func(any) int64 { return 0 },
-		"pg_database_size":                   func(any) int64 { return 0 },
-		"pg_size_pretty":                     func(n int64) string { return fmt.Sprintf("%d bytes", n) },
-		"pg_postmaster_start_time":           func() string { return st.settings.started },
+		"string_to_array": func(s, sep string) (string, error) {
+			b, err := json.Marshal(strings.Split(s, sep))
+			return string(b), err
+		},
+		"array_lower": func(arr any, _ int64) any {
+			if arrayLength(arr) == nil {
+				return nil
+			}
+			return int64(1)
+		},
+		"pg_relation_size":         func(args ...any) int64 { return 0 },
+		"pg_total_relation_size":   func(any) int64 { return 0 },
+		"pg_table_size":            func(any) int64 { return 0 },
+		"pg_database_size":         func(any) int64 { return 0 },
+		"pg_size_pretty":           func(n int64) string { return fmt.Sprintf("%d bytes", n) },
+		"pg_postmaster_start_time": func() string { return st.settings.started },
 		"format_type": func(oid any, _ any) any {
 			n, ok := oid.(int64)
 			if !ok {

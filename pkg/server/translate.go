@@ -16,12 +16,13 @@ import (
 //     schema, the functions are registered), COLLATE clauses are dropped;
 //   - E'...' strings are read, ARRAY[...] and ARRAY(subquery) are JSON
 //     arrays and x = ANY(array) an IN over one; IS [NOT] DISTINCT FROM is IS [NOT];
-//   - unnest(array) is json_each(array);
+//   - a function in FROM is a subquery: unnest(array) and
+//     generate_series(a, b) give rows, others one (string_to_array(...) s);
 //   - current_user and its kin, keywords in PostgreSQL, are calls.
 
 // keywordCalls are PostgreSQL's functions called without parentheses.
 var keywordCalls = map[string]bool{"current_user": true, "session_user": true, "current_role": true,
-	"current_catalog": true, "current_schema": true}
+	"current_catalog": true, "current_schema": true, "user": true}
 
 // translate rewrites a catalog query for SQLite.
 func translate(text string) string {
@@ -98,24 +99,32 @@ func translate(text string) string {
 				emit(in[i].kind, in[i].text)
 			}
 			emit(tokPunct, ")")
-		case t.kind == tokWord && (upper == "UNNEST" || upper == "GENERATE_SERIES") && at(next(i)) == "(" && !afterDot(out):
-			// Set-returning functions in FROM: subqueries whose one
-			// column is named as the alias (unnest(a) x: column x).
+		case t.kind == tokWord && at(next(i)) == "(" && !afterDot(out) && inFrom(out):
+			// A function in FROM is a table: one column, named as its
+			// alias (unnest(a) x: column x) or else after the function.
+			// Set-returning ones make a row per value, others one row.
 			open := next(i)
 			end := matching(in, open)
-			alias := strings.ToLower(t.text)
-			if k := next(end); k < len(in) && in[k].kind == tokWord && !clauseWords[strings.ToUpper(in[k].text)] {
-				alias = in[k].text
+			alias, aliased := strings.ToLower(t.text), false
+			if k := next(end); k < len(in) && strings.EqualFold(in[k].text, "AS") {
+				alias, aliased = in[next(k)].text, true
+			} else if k < len(in) && in[k].kind == tokWord && !clauseWords[strings.ToUpper(in[k].text)] {
+				alias, aliased = in[k].text, true
 			}
 			args := splitArgs(in[open+1 : end])
+			var rows string
 			switch {
 			case upper == "UNNEST" && len(args) == 1:
-				emit(tokWord, "(SELECT value AS "+alias+" FROM json_each("+translate(args[0])+"))")
+				rows = "SELECT value AS " + alias + " FROM json_each(" + translate(args[0]) + ")"
 			case upper == "GENERATE_SERIES" && len(args) == 2:
-				emit(tokWord, "(WITH RECURSIVE series(n) AS (SELECT "+translate(args[0])+" UNION ALL SELECT n + 1 FROM series WHERE n < "+translate(args[1])+") SELECT n AS "+alias+" FROM series)")
+				rows = "WITH RECURSIVE series(n) AS (SELECT " + translate(args[0]) + " UNION ALL SELECT n + 1 FROM series WHERE n < " +
+					translate(args[1]) + ") SELECT n AS " + alias + " FROM series"
 			default:
-				emit(t.kind, t.text)
-				continue
+				rows = "SELECT " + translate(joinRaw(in[i:end+1])) + " AS " + alias
+			}
+			emit(tokWord, "("+rows+")")
+			if !aliased {
+				emit(tokWord, " "+alias)
 			}
 			i = end
 		case t.kind == tokPunct && t.text == "[" && isOperand(out):
@@ -194,6 +203,31 @@ func isOperand(out []token) bool {
 			return out[k].text == ")"
 		}
 		return false
+	}
+	return false
+}
+
+// inFrom reports whether the output so far ends inside a FROM clause
+// (of the innermost query): its last clause keyword is FROM or JOIN.
+func inFrom(out []token) bool {
+	depth := 0
+	for k := len(out) - 1; k >= 0; k-- {
+		switch t := out[k]; {
+		case t.text == ")":
+			depth++
+		case t.text == "(":
+			if depth == 0 {
+				return false // the start of a subquery or call
+			}
+			depth--
+		case depth == 0 && t.kind == tokWord:
+			switch strings.ToUpper(t.text) {
+			case "FROM", "JOIN":
+				return true
+			case "SELECT", "WHERE", "ON", "GROUP", "ORDER", "HAVING", "LIMIT", "UNION", "USING", "SET", "VALUES":
+				return false
+			}
+		}
 	}
 	return false
 }

@@ -27,6 +27,8 @@ func TestTranslateRewritesPostgresSyntax(t *testing.T) {
 		{`'it''s' ~ 'x'`, `'it''s'  REGEXP  'x'`}, // strings are not rewritten inside
 		{`arr[1]`, `json_extract(arr, '$[' || ((1) - 1) || ']')`},
 		{`FROM unnest(a) x WHERE`, `FROM (SELECT value AS x FROM json_each(a)) x WHERE`},
+		{`FROM f(a) AS i, g(b)`, `FROM (SELECT f(a) AS i) AS i, (SELECT g(b) AS g) g`},
+		{`SELECT f(a) x FROM t`, `SELECT f(a) x FROM t`},
 	} {
 		if got := translate(tt.in); got != tt.want {
 			t.Errorf("translate(%q)\n got %q\nwant %q", tt.in, got, tt.want)
@@ -92,6 +94,17 @@ func TestCatalogAnswersClientQueries(t *testing.T) {
 	got = catalogQuery(t, st, `SELECT table_schema, table_name, column_name, data_type FROM information_schema.columns WHERE table_name = 'things' ORDER BY ordinal_position`)
 	if strings.Join(got, ";") != "svc|things|id|text;svc|things|size|bigint;svc|things|props|json" {
 		t.Errorf("information_schema.columns: %q", got)
+	}
+	// Grafana's table list: the tables of the schemas on the search path.
+	got = catalogQuery(t, st, `SELECT quote_ident(table_name) AS "table" FROM information_schema.tables
+		WHERE quote_ident(table_schema) NOT IN ('information_schema', 'pg_catalog', '_timescaledb_cache')
+		AND table_type = 'BASE TABLE' AND quote_ident(table_schema) IN (
+		  SELECT CASE WHEN trim(s[i]) = '"$user"' THEN user ELSE trim(s[i]) END
+		  FROM generate_series(array_lower(string_to_array(current_setting('search_path'),','),1),
+		    array_upper(string_to_array(current_setting('search_path'),','),1)) AS i,
+		    string_to_array(current_setting('search_path'),',') s)`)
+	if strings.Join(got, ";") != "things" {
+		t.Errorf("Grafana's table list: %q", got)
 	}
 	got = catalogQuery(t, st, `SELECT current_database(), current_user, current_setting('server_version_num')::int, obj_description('svc.things'::regclass, 'pg_class')`)
 	if strings.Join(got, ";") != "cloud|me|150000|Things." {
