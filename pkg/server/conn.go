@@ -112,12 +112,17 @@ func (s *Server) serveConn(ctx context.Context, nc net.Conn) error {
 	defer s.forget(c.pid)
 
 	c.statements, c.portals, c.txStatus = map[string]*prepared{}, map[string]*portal{}, 'I'
-	c.settings = newSettings(startup.Parameters, "public", time.Now())
+	c.settings = newSettings(startup.Parameters, "public")
 	database := startup.Parameters["database"]
 	if database == "" {
 		database = startup.Parameters["user"]
 	}
-	c.state = &connState{database: database, user: startup.Parameters["user"], pid: c.pid, settings: c.settings}
+	c.state = &connState{database: database, user: startup.Parameters["user"], pid: c.pid, settings: c.settings, started: s.started}
+	// The catalog decides the schemas, and so the default search_path.
+	// Should it fail, catalog queries say why when they run.
+	if m, err := s.catalogModel(ctx, c.session); err == nil {
+		c.useSchemas(m)
+	}
 	c.b.Send(&pgproto3.AuthenticationOk{})
 	// libpq's target_session_attrs=read-write reads
 	// default_transaction_read_only and in_hot_standby among these.

@@ -532,6 +532,18 @@ func (c *conn) closePortals() {
 	}
 }
 
+// useSchemas takes the connection's schemas from the catalog. The default
+// search_path names them all, so that their tables are visible (psql's
+// \dt lists only those).
+func (c *conn) useSchemas(m *catalogModel) {
+	c.state.schemas = m.schemas(c.state.database)
+	var path []string
+	for _, s := range c.state.schemas {
+		path = append(path, quoteIdentIfNeeded(s.name))
+	}
+	c.settings.setDefault("search_path", strings.Join(path, ", "))
+}
+
 // catalog returns the connection's catalog database, built on first use.
 func (c *conn) catalog(ctx context.Context) (*catalogDB, error) {
 	if c.catalogDB != nil {
@@ -541,14 +553,7 @@ func (c *conn) catalog(ctx context.Context) (*catalogDB, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.state.schemas = m.schemas(c.state.database)
-	// The default path names every schema, so that their tables are
-	// visible (psql's \dt lists only those).
-	var path []string
-	for _, s := range c.state.schemas {
-		path = append(path, quoteIdentIfNeeded(s.name))
-	}
-	c.settings.setDefault("search_path", strings.Join(path, ", "))
+	c.useSchemas(m)
 	db, err := openCatalog(ctx, m, c.state)
 	if err != nil {
 		return nil, err

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/mattn/go-sqlite3"
 )
@@ -184,6 +185,7 @@ type connState struct {
 	pid            uint32
 	settings       *settings
 	schemas        []schemaRef
+	started        time.Time // the server's start
 
 	// Filled with the catalog database.
 	relations    map[int64]relation
@@ -559,7 +561,7 @@ func registerCatalogFunctions(c *sqlite3.SQLiteConn, st *connState) error {
 		"pg_table_size":            func(any) int64 { return 0 },
 		"pg_database_size":         func(any) int64 { return 0 },
 		"pg_size_pretty":           func(n int64) string { return fmt.Sprintf("%d bytes", n) },
-		"pg_postmaster_start_time": func() string { return st.settings.started },
+		"pg_postmaster_start_time": func() string { return st.started.UTC().Format("2006-01-02 15:04:05.999999-07") },
 		"format_type": func(oid any, _ any) any {
 			n, ok := oid.(int64)
 			if !ok {

@@ -73,6 +73,7 @@ type Server struct {
 	sessions int        // logged-in connections
 	wg       sync.WaitGroup
 
+	started   time.Time
 	catalogMu sync.Mutex
 	catalog   *catalogModel // read on the first catalog query
 }
@@ -105,7 +106,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	password := cfg.Password
 	cfg.Password = "" // the server keeps only the salted verifier
-	s := &Server{cfg: cfg, running: map[uint32]running{}, conns: map[net.Conn]bool{}}
+	s := &Server{cfg: cfg, running: map[uint32]running{}, conns: map[net.Conn]bool{}, started: time.Now()}
 	if password != "" {
 		client, err := scram.SHA256.NewClient("", password, "")
 		if err != nil {

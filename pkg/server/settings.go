@@ -5,15 +5,13 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 )
 
 // settings are a connection's run-time parameters (SET, SHOW,
 // current_setting()). skyql's behaviour does not depend on them; clients
 // read them back, and some refuse to work without the usual ones.
 type settings struct {
-	values  map[string]setting // by lower-case name
-	started string
+	values map[string]setting // by lower-case name
 }
 
 type setting struct {
@@ -26,8 +24,8 @@ var reported = []string{"application_name", "client_encoding", "DateStyle", "Int
 	"integer_datetimes", "is_superuser", "server_encoding", "server_version", "session_authorization",
 	"standard_conforming_strings", "default_transaction_read_only", "in_hot_standby"}
 
-func newSettings(startup map[string]string, searchPath string, started time.Time) *settings {
-	s := &settings{values: map[string]setting{}, started: started.UTC().Format("2006-01-02 15:04:05.999999-07")}
+func newSettings(startup map[string]string, searchPath string) *settings {
+	s := &settings{values: map[string]setting{}}
 	for _, d := range [][2]string{
 		{"server_version", serverVersion}, {"server_version_num", "150000"}, {"server_encoding", "UTF8"},
 		{"client_encoding", "UTF8"}, {"DateStyle", "ISO, MDY"}, {"integer_datetimes", "on"},

@@ -2,11 +2,10 @@ package server
 
 import (
 	"testing"
-	"time"
 )
 
 func TestSetAndShowSettings(t *testing.T) {
-	s := newSettings(map[string]string{"user": "u", "application_name": "psql"}, "public", time.Now())
+	s := newSettings(map[string]string{"user": "u", "application_name": "psql"}, "public")
 	for _, tt := range []struct {
 		text, verb, name, value string
 	}{

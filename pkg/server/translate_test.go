@@ -70,7 +70,7 @@ func catalogQuery(t *testing.T, st *connState, query string) []string {
 
 func TestCatalogAnswersClientQueries(t *testing.T) {
 	newState := func(database string) *connState {
-		st := &connState{database: database, user: "me", settings: newSettings(map[string]string{"user": "me"}, "", time.Now())}
+		st := &connState{database: database, user: "me", settings: newSettings(map[string]string{"user": "me"}, ""), started: time.Now()}
 		st.schemas = testModel().schemas(database)
 		st.settings.setDefault("search_path", st.schemas[0].name)
 		return st
