@@ -57,11 +57,18 @@ type cursor struct {
 	finished  bool // every row was taken
 }
 
-// cursorEvent is a result's start (cols) or one of its rows.
+// cursorEvent is a result's start (cols) or a batch of its rows.
 type cursorEvent struct {
 	cols []resultColumn
-	row  []any
+	rows [][]any
 }
+
+// Rows cross from a statement's goroutine in batches of so many rows or
+// bytes: one channel operation per row would cost more than encoding it.
+const (
+	rowBatch      = 256
+	rowBatchBytes = 256 << 10
+)
 
 // startCursor runs run in a goroutine, for at most timeout if it is not
 // 0; what it writes to the sink it is given is read through the cursor.
@@ -81,16 +88,23 @@ func startCursor(ctx context.Context, timeout time.Duration, run func(ctx contex
 				c.err = fmt.Errorf("internal error: %v", p)
 			}
 		}()
-		c.err = run(ctx, &rowSink{ctx: ctx, events: c.events})
+		sink := &rowSink{ctx: ctx, events: c.events}
+		err := run(ctx, sink)
+		if ferr := sink.flush(); err == nil {
+			err = ferr
+		}
+		c.err = err
 	}()
 	return c
 }
 
 // rowSink is what a running statement writes its result to.
 type rowSink struct {
-	ctx    context.Context
-	events chan<- cursorEvent
-	begun  bool
+	ctx        context.Context
+	events     chan<- cursorEvent
+	begun      bool
+	batch      [][]any
+	batchBytes int
 }
 
 func (s *rowSink) begin(cols []resultColumn) error {
@@ -101,7 +115,23 @@ func (s *rowSink) begin(cols []resultColumn) error {
 	return s.send(cursorEvent{cols: cols})
 }
 
-func (s *rowSink) row(values []any) error { return s.send(cursorEvent{row: values}) }
+func (s *rowSink) row(values []any) error {
+	s.batch = append(s.batch, values)
+	if s.batchBytes += rowBytes(values); len(s.batch) >= rowBatch || s.batchBytes >= rowBatchBytes {
+		return s.flush()
+	}
+	return nil
+}
+
+// flush hands over the rows of the batch.
+func (s *rowSink) flush() error {
+	if len(s.batch) == 0 {
+		return nil
+	}
+	batch := s.batch
+	s.batch, s.batchBytes = nil, 0
+	return s.send(cursorEvent{rows: batch})
+}
 
 func (s *rowSink) send(e cursorEvent) error {
 	select {
@@ -153,14 +183,14 @@ func (c *cursor) describe() error {
 		return c.err
 	}
 	c.cols = e.cols
-	sampleBytes := 0
-	for len(c.pending) < typeSample && sampleBytes < typeSampleBytes {
-		e, ok := <-c.events
-		if !ok {
+	for sampleBytes := 0; len(c.pending) < typeSample && sampleBytes < typeSampleBytes; {
+		n := len(c.pending)
+		if !c.receive() {
 			break
 		}
-		c.pending = append(c.pending, e.row)
-		sampleBytes += rowBytes(e.row)
+		for _, row := range c.pending[n:] {
+			sampleBytes += rowBytes(row)
+		}
 	}
 	c.types = make([]uint32, len(c.cols))
 	for i, col := range c.cols {
@@ -193,23 +223,31 @@ func formatOf(formats []int16, i int) int16 {
 	return 0
 }
 
-// next returns the next row, or nil at the end of the result.
-func (c *cursor) next() ([]any, error) {
-	if len(c.pending) > 0 {
-		row := c.pending[0]
-		c.pending = c.pending[1:]
-		return row, nil
-	}
+// receive adds the next batch of rows to pending; false at the end.
+func (c *cursor) receive() bool {
 	if c.finished {
-		return nil, c.err
+		return false
 	}
 	e, ok := <-c.events
 	if !ok {
 		<-c.done
 		c.finished = true
-		return nil, c.err
+		return false
 	}
-	return e.row, nil
+	c.pending = append(c.pending, e.rows...)
+	return true
+}
+
+// next returns the next row, or nil at the end of the result.
+func (c *cursor) next() ([]any, error) {
+	for len(c.pending) == 0 {
+		if !c.receive() {
+			return nil, c.err
+		}
+	}
+	row := c.pending[0]
+	c.pending = c.pending[1:]
+	return row, nil
 }
 
 // buffer reads the rest of the result into memory, so that the statement
@@ -220,9 +258,14 @@ func (c *cursor) buffer() {
 		return
 	}
 	held := 0
-	for e := range c.events {
-		c.pending = append(c.pending, e.row)
-		if held += rowBytes(e.row); held > maxBuffered {
+	for _, row := range c.pending {
+		held += rowBytes(row)
+	}
+	for n := len(c.pending); c.receive(); n = len(c.pending) {
+		for _, row := range c.pending[n:] {
+			held += rowBytes(row)
+		}
+		if held > maxBuffered {
 			c.cancel()
 			for range c.events {
 			}
@@ -232,8 +275,6 @@ func (c *cursor) buffer() {
 			return
 		}
 	}
-	<-c.done
-	c.finished = true
 }
 
 // maxBuffered bounds the rows a suspended portal sets aside.
