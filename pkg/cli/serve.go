@@ -40,12 +40,19 @@ clients may ask for TLS (sslmode=require). Each connection's statements make up
 to --concurrency API calls at once. It runs until Ctrl-C.`,
 		Example: `  skyql serve --sandbox
   psql "host=127.0.0.1 port=5466 user=skyql" -c "SHOW SERVICES IN azure"
+  psql "host=127.0.0.1 port=5466 user=skyql dbname=azure" -c '\d azure.data_protection.backup_instances'
   SKYQL_SERVE_PASSWORD=s3cret skyql serve --listen 0.0.0.0:5466 --tls-cert server.crt --tls-key server.key`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			password := os.Getenv(passwordEnv)
 			cfg := server.Config{Password: password, MaxConnections: maxConnections, MaxLogins: maxLogins,
 				StatementTimeout: statementTimeout, Log: cmd.ErrOrStderr()}
+			if maxConnections < 1 || maxLogins < 1 {
+				return usageError{fmt.Errorf("--max-connections and --max-logins must be at least 1 (got %d and %d)", maxConnections, maxLogins)}
+			}
+			if statementTimeout < 0 {
+				return usageError{fmt.Errorf("--statement-timeout must not be negative (got %s); 0 means no limit", statementTimeout)}
+			}
 			if (certFile == "") != (keyFile == "") {
 				return usageError{errors.New("give both --tls-cert and --tls-key, or neither")}
 			}
