@@ -99,7 +99,7 @@ func translate(text string) string {
 				emit(in[i].kind, in[i].text)
 			}
 			emit(tokPunct, ")")
-		case t.kind == tokWord && at(next(i)) == "(" && !afterDot(out) && inFrom(out):
+		case t.kind == tokWord && at(next(i)) == "(" && !afterDot(out) && !keywords[upper] && inFrom(out):
 			// A function in FROM is a table: one column, named as its
 			// alias (unnest(a) x: column x) or else after the function.
 			// Set-returning ones make a row per value, others one row.
@@ -317,6 +317,11 @@ func cast(in []token, i int, out *[]token, next func(int) int) int {
 var clauseWords = map[string]bool{"WHERE": true, "JOIN": true, "LEFT": true, "RIGHT": true, "INNER": true,
 	"FULL": true, "CROSS": true, "ON": true, "ORDER": true, "GROUP": true, "LIMIT": true, "UNION": true,
 	"HAVING": true, "AS": true, "USING": true, "OFFSET": true, "WINDOW": true, "EXCEPT": true, "INTERSECT": true}
+
+// keywords are the words before a parenthesis that are not functions.
+var keywords = map[string]bool{"ON": true, "AND": true, "OR": true, "NOT": true, "IN": true, "EXISTS": true,
+	"LATERAL": true, "SELECT": true, "WHERE": true, "USING": true, "AS": true, "VALUES": true, "JOIN": true,
+	"FROM": true, "ANY": true, "ALL": true, "SOME": true, "CASE": true, "WHEN": true, "THEN": true, "ELSE": true}
 
 // splitArgs splits a function's argument tokens at its top-level commas.
 func splitArgs(toks []token) []string {

@@ -29,6 +29,7 @@ func TestTranslateRewritesPostgresSyntax(t *testing.T) {
 		{`FROM unnest(a) x WHERE`, `FROM (SELECT value AS x FROM json_each(a)) x WHERE`},
 		{`FROM f(a) AS i, g(b)`, `FROM (SELECT f(a) AS i) AS i, (SELECT g(b) AS g) g`},
 		{`SELECT f(a) x FROM t`, `SELECT f(a) x FROM t`},
+		{`FROM t LEFT JOIN u ON (t.a = u.a) JOIN v USING (a)`, `FROM t LEFT JOIN u ON (t.a = u.a) JOIN v USING (a)`},
 	} {
 		if got := translate(tt.in); got != tt.want {
 			t.Errorf("translate(%q)\n got %q\nwant %q", tt.in, got, tt.want)
