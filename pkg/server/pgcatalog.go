@@ -109,6 +109,23 @@ var catalogTables = []string{
 	`pg_event_trigger(oid oid, evtname name, evtevent name, evtowner oid, evtfoid oid, evtenabled "char")`,
 	`pg_stat_activity(datid oid, datname name, pid int4, usename name, application_name text,
 		client_addr text, state text, query text)`,
+	`pg_auth_members(oid oid, roleid oid, member oid, grantor oid, admin_option bool)`,
+	`pg_opfamily(oid oid, opfmethod oid, opfname name, opfnamespace oid, opfowner oid)`,
+	`pg_opclass(oid oid, opcmethod oid, opcname name, opcnamespace oid, opcowner oid, opcfamily oid,
+		opcintype oid, opcdefault bool, opckeytype oid)`,
+	`pg_operator(oid oid, oprname name, oprnamespace oid, oprowner oid, oprkind "char", oprcanmerge bool,
+		oprcanhash bool, oprleft oid, oprright oid, oprresult oid, oprcom oid, oprnegate oid, oprcode regproc,
+		oprrest regproc, oprjoin regproc)`,
+	`pg_cast(oid oid, castsource oid, casttarget oid, castfunc oid, castcontext "char", castmethod "char")`,
+	`pg_conversion(oid oid, conname name, connamespace oid, conowner oid, conforencoding int4,
+		contoencoding int4, conproc regproc, condefault bool)`,
+	`pg_language(oid oid, lanname name, lanowner oid, lanispl bool, lanpltrusted bool, lanplcallfoid oid,
+		laninline oid, lanvalidator oid, lanacl "text[]")`,
+	`pg_foreign_data_wrapper(oid oid, fdwname name, fdwowner oid, fdwhandler oid, fdwvalidator oid,
+		fdwacl "text[]", fdwoptions "text[]")`,
+	`pg_foreign_server(oid oid, srvname name, srvowner oid, srvfdw oid, srvtype text, srvversion text,
+		srvacl "text[]", srvoptions "text[]")`,
+	`pg_user_mapping(oid oid, umuser oid, umserver oid, umoptions "text[]")`,
 	`information_schema.schemata(catalog_name name, schema_name name, schema_owner name,
 		default_character_set_catalog name, default_character_set_schema name, default_character_set_name name,
 		sql_path text)`,
@@ -521,8 +538,6 @@ func registerCatalogFunctions(c *sqlite3.SQLiteConn, st *connState) error {
 		"pg_encoding_to_char":                func(any) string { return "UTF8" },
 		"pg_char_to_encoding":                func(any) int64 { return 6 },
 		"pg_table_is_visible":                func(oid int64) bool { return st.visible(oid) },
-		"pg_type_is_visible":                 func(any) bool { return true },
-		"pg_function_is_visible":             func(any) bool { return true },
 		"has_table_privilege":                func(args ...any) bool { return true },
 		"has_schema_privilege":               func(args ...any) bool { return true },
 		"has_database_privilege":             func(args ...any) bool { return true },
@@ -556,6 +571,8 @@ func registerCatalogFunctions(c *sqlite3.SQLiteConn, st *connState) error {
 			}
 			return int64(1)
 		},
+		"pg_tablespace_location":   func(any) string { return "" },
+		"pg_get_functiondef":       func(any) any { return nil },
 		"pg_relation_size":         func(args ...any) int64 { return 0 },
 		"pg_total_relation_size":   func(any) int64 { return 0 },
 		"pg_table_size":            func(any) int64 { return 0 },
@@ -589,6 +606,11 @@ func registerCatalogFunctions(c *sqlite3.SQLiteConn, st *connState) error {
 		},
 		"pg_regproc": func(v any) any { return v },
 		"pg_bool":    func(v any) any { return truthyOrNil(v) },
+	}
+	// The catalog's other objects (types, functions, operators, ...) are
+	// all on the search path.
+	for _, kind := range []string{"type", "function", "operator", "conversion", "collation", "opclass", "opfamily", "statistics_obj", "ts_config", "ts_dict", "ts_parser", "ts_template"} {
+		funcs["pg_"+kind+"_is_visible"] = func(any) bool { return true }
 	}
 	for name, f := range funcs {
 		if err := c.RegisterFunc(name, f, false); err != nil {
