@@ -32,6 +32,7 @@ const (
 	firstUserOID     = 16384
 	oidHeapAM        = 2
 	oidPgClassTable  = 1259
+	oidPgNamespace   = 2615
 	oidDefaultTblspc = 1663
 )
 
@@ -250,6 +251,9 @@ func (st *connState) regclass(v any) any {
 		return v
 	case string:
 		schema, name := splitQualified(v)
+		if oid, ok := systemCatalogs[name]; ok && (schema == "" || schema == "pg_catalog") {
+			return oid
+		}
 		for oid, rel := range st.relations {
 			if rel.name == name && (schema == "" || st.namespaces[rel.namespace] == schema) {
 				return oid
@@ -261,6 +265,12 @@ func (st *connState) regclass(v any) any {
 	}
 	return nil
 }
+
+// systemCatalogs are PostgreSQL's oids of the catalog tables that
+// queries name as 'pg_class'::regclass (pg_description.classoid).
+var systemCatalogs = map[string]int64{"pg_class": oidPgClassTable, "pg_namespace": oidPgNamespace,
+	"pg_attribute": 1249, "pg_type": 1247, "pg_proc": 1255, "pg_database": 1262, "pg_constraint": 2606,
+	"pg_index": 2610, "pg_trigger": 2620, "pg_am": 2601, "pg_description": 2609}
 
 // regnamespace is a ::regnamespace cast.
 func (st *connState) regnamespace(v any) any {
@@ -418,7 +428,7 @@ func fillCatalog(ctx context.Context, db *sql.DB, m *catalogModel, st *connState
 		oid++
 		r.add("pg_namespace", nsOID, s.name, oidOwner, nil)
 		st.namespaces[int64(nsOID)] = s.name
-		r.add("pg_description", nsOID, 2615, 0, s.service.description)
+		r.add("pg_description", nsOID, oidPgNamespace, 0, s.service.description)
 		st.descriptions[[2]int64{int64(nsOID), 0}] = s.service.description
 		r.add("information_schema.schemata", st.database, s.name, owner, nil, nil, nil, nil)
 		for _, res := range s.service.resources {

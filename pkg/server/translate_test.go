@@ -107,6 +107,22 @@ func TestCatalogAnswersClientQueries(t *testing.T) {
 	if strings.Join(got, ";") != "things" {
 		t.Errorf("Grafana's table list: %q", got)
 	}
+	// DBeaver's schema and column browsers.
+	got = catalogQuery(t, st, `SELECT n.oid,n.*,d.description FROM pg_catalog.pg_namespace n
+		LEFT OUTER JOIN pg_catalog.pg_description d ON d.objoid=n.oid AND d.objsubid=0 AND d.classoid='pg_namespace'::regclass
+		WHERE n.nspname = 'svc' ORDER BY nspname`)
+	if len(got) != 1 || !strings.HasSuffix(got[0], "|svc|10|NULL|A service.") {
+		t.Errorf("DBeaver's schemas: %q", got)
+	}
+	got = catalogQuery(t, st, `SELECT c.relname,a.attname,pg_catalog.pg_get_expr(ad.adbin, ad.adrelid, true) as def_value,dsc.description,dep.objid
+		FROM pg_catalog.pg_attribute a INNER JOIN pg_catalog.pg_class c ON (a.attrelid=c.oid)
+		LEFT OUTER JOIN pg_catalog.pg_attrdef ad ON (a.attrelid=ad.adrelid AND a.attnum = ad.adnum)
+		LEFT OUTER JOIN pg_catalog.pg_description dsc ON (c.oid=dsc.objoid AND a.attnum = dsc.objsubid)
+		LEFT OUTER JOIN pg_depend dep on dep.refobjid = a.attrelid AND dep.deptype = 'i' and dep.refobjsubid = a.attnum and dep.classid = dep.refclassid
+		WHERE NOT a.attisdropped AND c.relkind not in ('i','I','c') AND c.oid='svc.things'::regclass ORDER BY a.attnum`)
+	if strings.Join(got, ";") != "things|id|NULL|The id.|NULL;things|size|NULL|NULL|NULL;things|props|NULL|NULL|NULL" {
+		t.Errorf("DBeaver's columns: %q", got)
+	}
 	got = catalogQuery(t, st, `SELECT current_database(), current_user, current_setting('server_version_num')::int, obj_description('svc.things'::regclass, 'pg_class')`)
 	if strings.Join(got, ";") != "cloud|me|150000|Things." {
 		t.Errorf("functions: %q", got)
