@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -44,7 +45,7 @@ type conn struct {
 	skipping   bool // an extended-protocol message failed: skip to Sync
 	txStatus   byte // ReadyForQuery's: I idle, T in a transaction block, E failed in one
 	settings   *settings
-	changed    bool // a SET or RESET ran: report the parameters
+	changed    []string // parameters a SET or RESET changed, to report
 	state      *connState
 	catalogDB  *catalogDB
 }
@@ -126,7 +127,7 @@ func (s *Server) serveConn(ctx context.Context, nc net.Conn) error {
 	c.b.Send(&pgproto3.AuthenticationOk{})
 	// libpq's target_session_attrs=read-write reads
 	// default_transaction_read_only and in_hot_standby among these.
-	c.changed = true
+	c.changed = slices.Clone(reported)
 	c.sendChangedSettings()
 	c.b.Send(&pgproto3.BackendKeyData{ProcessID: c.pid, SecretKey: secret})
 	c.b.Send(&pgproto3.ReadyForQuery{TxStatus: 'I'})

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgproto3"
 )
@@ -395,14 +397,45 @@ func (c *conn) tag(st statement, cur *cursor) string {
 	return st.verb
 }
 
-// run starts a statement on the cursor it returns.
+// run starts a statement on the cursor it returns, bounded by the
+// server's statement timeout or the client's statement_timeout setting,
+// whichever is shorter.
 func (c *conn) run(ctx context.Context, st statement, args []any) *cursor {
-	return startCursor(ctx, c.s.cfg.StatementTimeout, func(ctx context.Context, sink *rowSink) error {
+	timeout := c.s.cfg.StatementTimeout
+	if v, _ := c.settings.get("statement_timeout"); v != "" {
+		if own, err := parseTimeout(v); err == nil && own > 0 && (timeout == 0 || own < timeout) {
+			timeout = own
+		}
+	}
+	return startCursor(ctx, timeout, func(ctx context.Context, sink *rowSink) error {
 		return c.runStatement(ctx, st, args, sink)
 	})
 }
 
 var errStatementTimeout = errors.New("canceling statement due to statement timeout")
+
+// invalidValueError is a setting's value that means nothing.
+type invalidValueError struct{ msg string }
+
+func (e *invalidValueError) Error() string { return e.msg }
+
+// parseTimeout reads a duration setting as PostgreSQL does: a number of
+// milliseconds, or a number with a unit (ms, s, min, h, d).
+func parseTimeout(v string) (time.Duration, error) {
+	v = strings.TrimSpace(v)
+	i := strings.IndexFunc(v, func(r rune) bool { return (r < '0' || r > '9') && r != '.' })
+	number, unit := v, "ms"
+	if i >= 0 {
+		number, unit = v[:i], strings.TrimSpace(v[i:])
+	}
+	n, err := strconv.ParseFloat(number, 64)
+	units := map[string]time.Duration{"us": time.Microsecond, "ms": time.Millisecond, "s": time.Second, "min": time.Minute, "h": time.Hour, "d": 24 * time.Hour}
+	u, ok := units[unit]
+	if err != nil || !ok {
+		return 0, &invalidValueError{fmt.Sprintf("invalid value for statement_timeout: %q (a number of milliseconds, or with a unit: ms, s, min, h, d)", v)}
+	}
+	return time.Duration(n * float64(u)), nil
+}
 
 // runStatement runs one statement where it belongs, writing its result.
 func (c *conn) runStatement(ctx context.Context, st statement, args []any, sink *rowSink) error {
@@ -484,29 +517,35 @@ func (c *conn) runSetting(text string, sink *rowSink) error {
 			for _, s := range c.settings.all() {
 				c.settings.reset(s.name)
 			}
+			c.changed = append(c.changed, reported...)
 		} else {
 			c.settings.reset(st.name)
+			c.changed = append(c.changed, st.name)
 		}
 	case "SET":
+		if strings.EqualFold(st.name, "statement_timeout") {
+			if _, err := parseTimeout(st.value); err != nil {
+				return err
+			}
+		}
 		if st.name != "" {
 			c.settings.set(st.name, st.value, "session")
+			c.changed = append(c.changed, st.name)
 		}
 	}
-	c.changed = true
 	return nil
 }
 
 // sendChangedSettings reports the parameters clients track
-// (ParameterStatus) after a SET or RESET.
+// (ParameterStatus) that a SET or RESET changed.
 func (c *conn) sendChangedSettings() {
-	if !c.changed {
-		return
-	}
-	c.changed = false
 	for _, name := range reported {
-		v, _ := c.settings.get(name)
-		c.b.Send(&pgproto3.ParameterStatus{Name: name, Value: v})
+		if slices.ContainsFunc(c.changed, func(changed string) bool { return strings.EqualFold(changed, name) }) {
+			v, _ := c.settings.get(name)
+			c.b.Send(&pgproto3.ParameterStatus{Name: name, Value: v})
+		}
 	}
+	c.changed = c.changed[:0]
 }
 
 func (c *conn) closePortal(name string) {

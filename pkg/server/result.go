@@ -418,6 +418,8 @@ func errorResponse(err error, text string) *pgproto3.ErrorResponse {
 	switch {
 	case errors.Is(err, errStatementTimeout):
 		e.Code = "57014"
+	case errors.As(err, new(*invalidValueError)):
+		e.Code = "22023"
 	case errors.Is(err, context.Canceled):
 		e.Code, e.Message = "57014", "canceling statement due to user request"
 	case errors.As(err, &syntax):

@@ -115,6 +115,14 @@ func until[T pgproto3.BackendMessage](c *client) []string {
 	return c.read(func(m pgproto3.BackendMessage) bool { _, ok := m.(T); return ok }, func(pgproto3.BackendMessage) {})
 }
 
+// ask sends messages and returns the kinds of the answers up to
+// ReadyForQuery, space-separated.
+func (c *client) ask(msgs ...pgproto3.FrontendMessage) string {
+	c.t.Helper()
+	c.send(msgs...)
+	return strings.Join(until[*pgproto3.ReadyForQuery](c), " ")
+}
+
 // each calls fn with every message up to and including ReadyForQuery,
 // and returns their kinds.
 func (c *client) each(fn func(pgproto3.BackendMessage)) []string {
@@ -153,23 +161,19 @@ func (c *client) login() {
 func TestAnExtendedProtocolErrorSkipsToSync(t *testing.T) {
 	c := dial(t, startServer(t, Config{}))
 	c.login()
-	c.send(&pgproto3.Parse{Query: "SELECT 1; SELECT 2"}, &pgproto3.Bind{}, &pgproto3.Describe{ObjectType: 'P'},
-		&pgproto3.Execute{}, &pgproto3.Query{String: "SELECT 2"}, &pgproto3.Sync{})
-	if got := strings.Join(until[*pgproto3.ReadyForQuery](c), " "); got != "E:42601 ReadyForQuery" {
+	if got := c.ask(&pgproto3.Parse{Query: "SELECT 1; SELECT 2"}, &pgproto3.Bind{}, &pgproto3.Describe{ObjectType: 'P'},
+		&pgproto3.Execute{}, &pgproto3.Query{String: "SELECT 2"}, &pgproto3.Sync{}); got != "E:42601 ReadyForQuery" {
 		t.Fatalf("got %s; want one error, the rest skipped, then ReadyForQuery at Sync", got)
 	}
 	// Then the connection works: a portal takes its rows two at a time.
-	c.send(&pgproto3.Parse{Name: "s", Query: "SELECT value FROM json_each($1)"}, &pgproto3.Bind{PreparedStatement: "s", Parameters: [][]byte{[]byte("[1,2,3]")}},
-		&pgproto3.Describe{ObjectType: 'P'}, &pgproto3.Execute{MaxRows: 2}, &pgproto3.Execute{MaxRows: 2}, &pgproto3.Sync{})
-	if got := strings.Join(until[*pgproto3.ReadyForQuery](c), " "); got != "ParseComplete BindComplete RowDescription DataRow DataRow PortalSuspended DataRow CommandComplete ReadyForQuery" {
+	if got := c.ask(&pgproto3.Parse{Name: "s", Query: "SELECT value FROM json_each($1)"}, &pgproto3.Bind{PreparedStatement: "s", Parameters: [][]byte{[]byte("[1,2,3]")}},
+		&pgproto3.Describe{ObjectType: 'P'}, &pgproto3.Execute{MaxRows: 2}, &pgproto3.Execute{MaxRows: 2}, &pgproto3.Sync{}); got != "ParseComplete BindComplete RowDescription DataRow DataRow PortalSuspended DataRow CommandComplete ReadyForQuery" {
 		t.Fatalf("a portal in two Executes: %s", got)
 	}
-	c.send(&pgproto3.Query{String: "SELECT 2 AS two; SHOW SERVICES IN azure LIKE 'data%'"})
-	if got := strings.Join(until[*pgproto3.ReadyForQuery](c), " "); got != "RowDescription DataRow CommandComplete RowDescription DataRow CommandComplete ReadyForQuery" {
+	if got := c.ask(&pgproto3.Query{String: "SELECT 2 AS two; SHOW SERVICES IN azure LIKE 'data%'"}); got != "RowDescription DataRow CommandComplete RowDescription DataRow CommandComplete ReadyForQuery" {
 		t.Fatalf("two statements: %s", got)
 	}
-	c.send(&pgproto3.Query{String: " -- nothing\n"})
-	if got := strings.Join(until[*pgproto3.ReadyForQuery](c), " "); got != "EmptyQueryResponse ReadyForQuery" {
+	if got := c.ask(&pgproto3.Query{String: " -- nothing\n"}); got != "EmptyQueryResponse ReadyForQuery" {
 		t.Fatalf("empty query: %s", got)
 	}
 	c.send(&pgproto3.Terminate{})
@@ -206,8 +210,7 @@ func TestIdleSocketsDoNotLockOutLogins(t *testing.T) {
 	}
 	c := dial(t, addr)
 	c.login()
-	c.send(&pgproto3.Query{String: "SELECT 1"})
-	if got := strings.Join(until[*pgproto3.ReadyForQuery](c), " "); got != "RowDescription DataRow CommandComplete ReadyForQuery" {
+	if got := c.ask(&pgproto3.Query{String: "SELECT 1"}); got != "RowDescription DataRow CommandComplete ReadyForQuery" {
 		t.Fatalf("a login after 20 idle sockets: %s", got)
 	}
 }
@@ -278,8 +281,7 @@ func TestNamedStatementsBindBinaryValues(t *testing.T) {
 	}
 	// The statement is gone: binding it fails, and the rest up to Sync is
 	// skipped; then the connection serves again.
-	c.send(&pgproto3.Bind{PreparedStatement: "q"}, &pgproto3.Execute{}, &pgproto3.Sync{}, &pgproto3.Query{String: "SELECT 1"})
-	if got := strings.Join(until[*pgproto3.ReadyForQuery](c), " "); got != "E:26000 ReadyForQuery" {
+	if got := c.ask(&pgproto3.Bind{PreparedStatement: "q"}, &pgproto3.Execute{}, &pgproto3.Sync{}, &pgproto3.Query{String: "SELECT 1"}); got != "E:26000 ReadyForQuery" {
 		t.Fatalf("a closed statement: %s", got)
 	}
 	if got := strings.Join(until[*pgproto3.ReadyForQuery](c), " "); got != "RowDescription DataRow CommandComplete ReadyForQuery" {
@@ -288,10 +290,22 @@ func TestNamedStatementsBindBinaryValues(t *testing.T) {
 }
 
 func TestStatementTimeout(t *testing.T) {
+	const endless = "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r) SELECT count(*) FROM r"
 	c := dial(t, startServer(t, Config{StatementTimeout: 50 * time.Millisecond}))
 	c.login()
-	c.send(&pgproto3.Query{String: "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r) SELECT count(*) FROM r"})
-	if got := strings.Join(until[*pgproto3.ReadyForQuery](c), " "); got != "E:57014 ReadyForQuery" {
+	if got := c.ask(&pgproto3.Query{String: endless}); got != "E:57014 ReadyForQuery" {
 		t.Fatalf("an endless statement: %s", got)
+	}
+	// A client's own statement_timeout applies too.
+	c = dial(t, startServer(t, Config{}))
+	c.login()
+	if got := c.ask(&pgproto3.Query{String: "SET statement_timeout = '50ms'; " + endless}); got != "CommandComplete E:57014 ReadyForQuery" { // statement_timeout is not reported
+		t.Fatalf("an endless statement after SET statement_timeout: %s", got)
+	}
+	if got := c.ask(&pgproto3.Query{String: "SET statement_timeout = 'soon'"}); got != "E:22023 ReadyForQuery" {
+		t.Fatalf("a bad statement_timeout: %s", got)
+	}
+	if got := c.ask(&pgproto3.Query{String: "SET application_name = 'x'"}); got != "CommandComplete ParameterStatus ReadyForQuery" {
+		t.Fatalf("SET application_name: %s", got)
 	}
 }
