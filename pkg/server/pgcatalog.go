@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -404,7 +405,7 @@ func fillCatalog(ctx context.Context, db *sql.DB, m *catalogModel, st *connState
 	for _, p := range m.providers {
 		databases = append(databases, p.name)
 	}
-	if !containsString(databases, st.database) {
+	if !slices.Contains(databases, st.database) {
 		databases = append(databases, st.database)
 	}
 	for i, name := range databases {
@@ -462,15 +463,6 @@ func fillCatalog(ctx context.Context, db *sql.DB, m *catalogModel, st *connState
 		return r.err
 	}
 	return tx.Commit()
-}
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func typeLength(oid uint32) int {
