@@ -1,9 +1,11 @@
 package test
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/json"
@@ -15,6 +17,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // The clients people connect with, each in its default mode, against
@@ -201,5 +205,36 @@ func TestServeJDBC(t *testing.T) {
 	r = run(t, nil, java, "-cp", jdbcDriver, "testdata/jdbc/JdbcClient.java", url, "wrong", sub, rg, vault)
 	if r.code == 0 || !strings.Contains(r.stderr, "password authentication failed") {
 		t.Fatalf("pgJDBC with a wrong password: exit %d, %s", r.code, r.stderr)
+	}
+}
+
+func TestServePgxOverTLS(t *testing.T) {
+	host, port := serveSandbox(t)
+	ctx := context.Background()
+	conn := "host=" + host + " port=" + port + " user=skyql dbname=azure sslmode=require password=" + servePassword
+	c, err := pgx.Connect(ctx, conn) // the default mode: the extended protocol, statements cached
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	if !c.PgConn().Conn().(interface{ ConnectionState() tls.ConnectionState }).ConnectionState().HandshakeComplete {
+		t.Fatal("the connection is not TLS")
+	}
+	var names []string
+	for range 2 { // the second time from pgx's statement cache
+		rows, err := c.Query(ctx, "SELECT name FROM azure.data_protection.backup_instances WHERE subscriptionId = $1 AND resourceGroupName = $2 AND vaultName = $3 ORDER BY name LIMIT $4", sub, rg, vault, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		names, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if strings.Join(names, " ") != strings.Join(wantNames(t), " ") {
+		t.Fatalf("pgx got %q", names)
+	}
+	if _, err := pgx.Connect(ctx, strings.Replace(conn, servePassword, "wrong", 1)); err == nil || !strings.Contains(err.Error(), "password authentication failed") {
+		t.Fatalf("pgx with a wrong password: %v", err)
 	}
 }
