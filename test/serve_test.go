@@ -24,10 +24,19 @@ const servePassword = "e2e-s3cret"
 // returns the connection string clients use (the password aside).
 func serve(t *testing.T, sb *sandbox) string {
 	t.Helper()
-	cmd := exec.Command(skyqlBin, "--endpoint", "azure="+sb.url, "--app-dir", t.TempDir(),
-		"--auth", `{"azure":{"type":"bearer","credentialsenvvar":"`+tokenEnv+`"}}`,
-		"serve", "--listen", "127.0.0.1:0")
-	cmd.Env = append(os.Environ(), tokenEnv+"="+sb.Token(), "SKYQL_SERVE_PASSWORD="+servePassword)
+	host, port := startServe(t, []string{"--endpoint", "azure=" + sb.url, "--app-dir", t.TempDir(),
+		"--auth", `{"azure":{"type":"bearer","credentialsenvvar":"` + tokenEnv + `"}}`,
+		"serve", "--listen", "127.0.0.1:0"}, tokenEnv+"="+sb.Token())
+	return fmt.Sprintf("host=%s port=%s user=skyql sslmode=disable", host, port)
+}
+
+// startServe runs skyql with args (a serve command) and the password in
+// its environment, stops it at the end of the test, and returns where it
+// listens.
+func startServe(t *testing.T, args []string, env ...string) (host, port string) {
+	t.Helper()
+	cmd := exec.Command(skyqlBin, args...)
+	cmd.Env = append(append(os.Environ(), env...), "SKYQL_SERVE_PASSWORD="+servePassword)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -58,11 +67,11 @@ func serve(t *testing.T, sb *sandbox) string {
 				}
 			}()
 			host, port, _ := strings.Cut(addr, ":")
-			return fmt.Sprintf("host=%s port=%s user=skyql sslmode=disable", host, port)
+			return host, port
 		}
 	}
 	t.Fatal("skyql serve exited without listening")
-	return ""
+	return "", ""
 }
 
 func psql(t *testing.T, conn, password string, args ...string) result {
@@ -114,16 +123,35 @@ func TestServeAnswersPgx(t *testing.T) {
 	conn := serve(t, sb) + " password=" + servePassword
 	ctx := context.Background()
 
-	// pgx's default, the extended protocol, is refused with what to do.
+	// pgx's default mode: the extended protocol, $n bound as values.
 	c, err := pgx.Connect(ctx, conn)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var x int
-	err = c.QueryRow(ctx, "SELECT 1").Scan(&x)
-	var pgErr *pgconn.PgError
-	if !errors.As(err, &pgErr) || pgErr.Code != "0A000" || !strings.Contains(pgErr.Hint, "default_query_exec_mode=simple_protocol") {
-		t.Fatalf("extended protocol: %v", err)
+	var names []string
+	rows, err := c.Query(ctx, "SELECT name FROM azure.data_protection.backup_instances WHERE subscriptionId = $1 AND resourceGroupName = $2 AND vaultName = $3 ORDER BY name LIMIT $4", sub, rg, vault, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, name)
+	}
+	if err := rows.Err(); err != nil || len(names) != 3 {
+		t.Fatalf("default mode with $1..$4: %v, %v", names, err)
+	}
+	var version, database string
+	var n int
+	if err := c.QueryRow(ctx, "SELECT version(), current_database(), $1::int8 + 1", int64(41)).Scan(&version, &database, &n); err != nil || !strings.Contains(version, "skyql") || n != 42 {
+		t.Fatalf("version(), current_database(), $1::int8: %q %q %d %v", version, database, n, err)
+	}
+	// A value is bound, never spliced into the SQL text.
+	var quoted string
+	if err := c.QueryRow(ctx, "SELECT $1 || ''", "it's; DROP").Scan(&quoted); err != nil || quoted != "it's; DROP" {
+		t.Fatalf("a quote in a parameter: %q %v", quoted, err)
 	}
 	c.Close(ctx)
 
@@ -141,11 +169,11 @@ func TestServeAnswersPgx(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close(ctx)
-	rows, err := c.Query(ctx, fmt.Sprintf("SELECT name, properties, json_extract(properties, '$.friendlyName') AS friendly FROM azure.data_protection.backup_instances WHERE %s AND vaultName = '%s' ORDER BY name", instancesWhere, vault))
+	rows, err = c.Query(ctx, fmt.Sprintf("SELECT name, properties, json_extract(properties, '$.friendlyName') AS friendly FROM azure.data_protection.backup_instances WHERE %s AND vaultName = '%s' ORDER BY name", instancesWhere, vault))
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := 0
+	n = 0
 	for rows.Next() {
 		var name, friendly string
 		var props map[string]any
@@ -170,6 +198,7 @@ func TestServeAnswersPgx(t *testing.T) {
 	short, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
 	_, err = c.Exec(short, fmt.Sprintf("SELECT count(*) FROM azure.data_protection.backup_instances WHERE %s AND vaultName = 'vault-prod-02'", instancesWhere))
 	cancel()
+	var pgErr *pgconn.PgError
 	if !errors.As(err, &pgErr) || pgErr.Code != "57014" {
 		t.Fatalf("a statement past its deadline: %v; want PostgreSQL's query_canceled", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -17,15 +18,18 @@ import (
 func newServeCommand(opts *globalOptions) *cobra.Command {
 	so := &sessionOptions{}
 	var listen, passwordEnv, certFile, keyFile string
-	var maxConnections int
+	var maxConnections, maxLogins int
+	var statementTimeout time.Duration
+	memoryLimit := byteSize(defaultServeMemoryLimit)
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Answer PostgreSQL clients (psql, BI tools, drivers) with skyql",
 		Long: `Listen for PostgreSQL clients and run the statements they send as skyql
 statements, each connection with a session of its own over the shared cache.
-It speaks the wire protocol's simple query protocol: psql works as it is;
-drivers need their text-query mode (pgx: default_query_exec_mode=simple_protocol,
-JDBC: preferQueryMode=simple). Values are sent as text, JSON columns as json.
+It speaks the simple and the extended query protocol, so drivers work in
+their default modes, with $1, $2, ... bound as values. Clients browse the
+catalog through pg_catalog and information_schema: a provider is a database,
+its services schemas, its resources tables (psql "dbname=azure": \dt, \d).
 
 Clients authenticate with SCRAM-SHA-256 when the environment variable named by
 --password-env holds a password (any user name). Without one, skyql serves only
@@ -35,11 +39,22 @@ clients may ask for TLS (sslmode=require). Each connection's statements make up
 to --concurrency API calls at once. It runs until Ctrl-C.`,
 		Example: `  skyql serve --sandbox
   psql "host=127.0.0.1 port=5466 user=skyql" -c "SHOW SERVICES IN azure"
+  psql "host=127.0.0.1 port=5466 user=skyql dbname=azure" -c '\d azure.data_protection.backup_instances'
   SKYQL_SERVE_PASSWORD=s3cret skyql serve --listen 0.0.0.0:5466 --tls-cert server.crt --tls-key server.key`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			password := os.Getenv(passwordEnv)
-			cfg := server.Config{Password: password, MaxConnections: maxConnections, Log: cmd.ErrOrStderr()}
+			cfg := server.Config{Password: password, MaxConnections: maxConnections, MaxLogins: maxLogins,
+				StatementTimeout: statementTimeout, Log: cmd.ErrOrStderr()}
+			if maxConnections < 1 || maxLogins < 1 {
+				return usageError{fmt.Errorf("--max-connections and --max-logins must be at least 1 (got %d and %d)", maxConnections, maxLogins)}
+			}
+			if memoryLimit < 1<<20 {
+				return usageError{fmt.Errorf("--memory-limit must be at least 1MiB (got %d bytes)", memoryLimit)}
+			}
+			if statementTimeout < 0 {
+				return usageError{fmt.Errorf("--statement-timeout must not be negative (got %s); 0 means no limit", statementTimeout)}
+			}
 			if (certFile == "") != (keyFile == "") {
 				return usageError{errors.New("give both --tls-cert and --tls-key, or neither")}
 			}
@@ -68,6 +83,10 @@ to --concurrency API calls at once. It runs until Ctrl-C.`,
 			// A client sees provider tables and its own statements' views,
 			// not the cache's tables, which hold every client's calls.
 			ss.storeOpts.Isolated = true
+			// One statement cannot take the server's memory: SQLite fails
+			// an allocation past the limit (out of memory, SQLSTATE 53200)
+			// and the connection goes on.
+			ss.storeOpts.HardHeapLimit = int64(memoryLimit)
 			cfg.Open = func(ctx context.Context, notices io.Writer) (server.Session, error) {
 				return ss.open(ctx, notices, false)
 			}
@@ -93,10 +112,18 @@ to --concurrency API calls at once. It runs until Ctrl-C.`,
 	f.StringVar(&passwordEnv, "password-env", "SKYQL_SERVE_PASSWORD", "environment variable holding the password clients must give")
 	f.StringVar(&certFile, "tls-cert", "", "PEM certificate to offer TLS with")
 	f.StringVar(&keyFile, "tls-key", "", "PEM private key of --tls-cert")
-	f.IntVar(&maxConnections, "max-connections", 100, "connections served at once; more are refused")
+	f.IntVar(&maxConnections, "max-connections", 100, "logged-in connections served at once; more are refused")
+	f.IntVar(&maxLogins, "max-logins", 32, "connections logging in at once, apart from --max-connections; when all are taken the oldest is dropped")
+	f.DurationVar(&statementTimeout, "statement-timeout", 0, "cancel a statement that runs longer than this (0: no limit)")
+	f.Var(&memoryLimit, "memory-limit", "the most memory SQLite may hold for all statements at once (its hard heap limit), e.g. 512MiB, 2GiB")
 	so.register(cmd)
 	return cmd
 }
+
+// defaultServeMemoryLimit bounds SQLite's heap in skyql serve: far above
+// what cached rows and ordinary results need, far below what one
+// randomblob(500000000) would take the process to.
+const defaultServeMemoryLimit = 1 << 30
 
 // isLoopback reports whether addr listens on a loopback address only.
 func isLoopback(addr net.Addr) bool {

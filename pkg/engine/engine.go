@@ -80,6 +80,11 @@ type Session struct {
 
 	mu        sync.Mutex
 	providers map[string]*provider.Provider
+
+	// args are the values of the statement's numbered parameters (?1,
+	// ?2, ...) while ExecuteArgs runs; SQLite binds them wherever the
+	// statement's SQL reaches it.
+	args []any
 }
 
 // New returns a Session.
@@ -109,6 +114,14 @@ func (s *Session) Execute(ctx context.Context, text string, w output.Writer) err
 		}
 	}
 	return nil
+}
+
+// ExecuteArgs runs one statement whose numbered parameters (?1, ?2, ...)
+// take args as values, bound by SQLite: never spliced into the text.
+func (s *Session) ExecuteArgs(ctx context.Context, text string, args []any, w output.Writer) error {
+	s.args = args
+	defer func() { s.args = nil }()
+	return s.Execute(ctx, text, w)
 }
 
 func abbreviate(sql string) string {

@@ -19,12 +19,13 @@ import (
 
 // resultSlot returns where the store keeps the result of a statement
 // whose views fetchPlan bound as f, or nil when the result must not be
-// kept: the statement reads no API rows, names one of the store's own
-// tables (whose rows change without a new call generation), or, as
-// SQLite's authorizer tells, reads anything but its views and their
+// kept: the statement has parameters (its text does not say which values
+// it ran with) or reads no API rows, names one of the store's own tables
+// (whose rows change without a new call generation), or, as SQLite's
+// authorizer tells, reads anything but its views and their
 // tables or calls a function whose result is not its arguments' alone.
 func (s *Session) resultSlot(ctx context.Context, sel *parser.Select, f fetched, instance, query string) *store.ResultSlot {
-	if instance == "" || len(f.views) == 0 || slices.ContainsFunc(sel.Names(), store.InternalName) {
+	if instance == "" || len(s.args) > 0 || len(f.views) == 0 || slices.ContainsFunc(sel.Names(), store.InternalName) {
 		return nil
 	}
 	reads, err := s.cfg.Store.Reads(ctx, query)

@@ -125,7 +125,7 @@ func suggestColumn(err error, plan *planner.Plan) error {
 // or when isJSON says it is one of the JSON columns the views show as text
 // (expressions, which SQLite gives no declared type).
 func (s *Session) query(ctx context.Context, query string, isJSON func(column string) bool, w output.Writer) error {
-	rows, err := s.cfg.Store.Query(ctx, query)
+	rows, err := s.cfg.Store.Query(ctx, query, s.args...)
 	if err != nil {
 		return fmt.Errorf("query failed: %w", err)
 	}
@@ -545,7 +545,7 @@ func (s *Session) evalConstant(ctx context.Context, e parser.Expr) (string, erro
 		return "", fmt.Errorf("expression cannot be used as a parameter value (%s)", e.Unsupported)
 	}
 	var v any
-	if err := s.cfg.Store.ScanRow(ctx, "SELECT "+e.SQL, &v); err != nil {
+	if err := s.cfg.Store.ScanRow(ctx, "SELECT "+e.SQL, s.args, &v); err != nil {
 		return "", fmt.Errorf("evaluating %s: %w", e.SQL, err)
 	}
 	str, ok := paramString(v)
@@ -598,7 +598,7 @@ func (s *Session) joinValues(ctx context.Context, t *planner.Table) ([]string, [
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
-	rows, err := s.cfg.Store.Query(ctx, q)
+	rows, err := s.cfg.Store.Query(ctx, q, s.args...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading join parameters for %s (%s): %w", t.Alias(), q, err)
 	}

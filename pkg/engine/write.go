@@ -388,7 +388,7 @@ func (s *Session) evalBodyValue(ctx context.Context, e parser.Expr) (any, error)
 		return nil, fmt.Errorf("expression cannot be used as a value (%s)", e.Unsupported)
 	}
 	var v any
-	if err := s.cfg.Store.ScanRow(ctx, "SELECT "+e.SQL, &v); err != nil {
+	if err := s.cfg.Store.ScanRow(ctx, "SELECT "+e.SQL, s.args, &v); err != nil {
 		return nil, fmt.Errorf("evaluating %s: %w", e.SQL, err)
 	}
 	if b, ok := v.([]byte); ok {

@@ -175,10 +175,14 @@ func normalize(sig []token, quote map[int]bool) *normalized {
 		case tokParam:
 			switch t.text[0] {
 			case '?':
-				emit("?", i, i)
+				if len(t.text) > 1 { // ?NNN: numbered, printed back as ?NNN
+					emit(":"+numberedParam+t.text[1:], i, i)
+				} else {
+					emit("?", i, i)
+				}
 				continue
 			case '$':
-				emit(":"+t.text[1:], i, i)
+				emit(":"+numberedParam+t.text[1:], i, i)
 				continue
 			}
 		case tokOp:

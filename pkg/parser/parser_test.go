@@ -222,6 +222,11 @@ func TestSelectPredicates(t *testing.T) {
 			}},
 		},
 		{
+			name:  "numbered parameters are constants, bound by number",
+			input: "SELECT 1 FROM p.s.r WHERE a = ?2 AND b = $1 AND c = lower(?1)",
+			want:  map[string][]string{"r": {"WHERE: a = ?2", "WHERE: b = ?1", "WHERE: c = lower(?1)"}},
+		},
+		{
 			name:  "four-part column and MySQL keywords as names",
 			input: "SELECT key, value FROM p.s.r, json_each(p.s.r.props) WHERE p.s.r.name = 'n' AND range = 1",
 			want:  map[string][]string{"r": {"WHERE: p.s.r.name = 'n'", `WHERE: "range" = 1`}},

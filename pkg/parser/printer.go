@@ -147,6 +147,10 @@ var isOps = map[sqlparser.IsExprOperator]string{
 var castTypes = map[string]string{"signed": "INTEGER", "unsigned": "INTEGER", "char": "TEXT",
 	"double": "REAL", "float": "REAL", "decimal": "NUMERIC", "binary": "BLOB"}
 
+// numberedParam prefixes the names vitess is given for numbered
+// parameters (?1, $1): vitess reads :1 as a column offset.
+const numberedParam = "skyql_param_"
+
 func (p *printer) expr(e sqlparser.Expr, ctx int) {
 	switch e := e.(type) {
 	case *sqlparser.Literal:
@@ -162,6 +166,14 @@ func (p *printer) expr(e sqlparser.Expr, ctx int) {
 		}
 	case *sqlparser.NullVal:
 		p.b.WriteString("NULL")
+	case *sqlparser.Argument:
+		// A numbered parameter (?1, $1): SQLite binds it by number.
+		n, ok := strings.CutPrefix(e.Name, numberedParam)
+		if !ok {
+			p.fail("parameter %s has no number; use ?1, ?2, ...", sqlparser.String(e))
+			return
+		}
+		p.b.WriteString("?" + n)
 	case sqlparser.BoolVal:
 		if e {
 			p.b.WriteString("TRUE")

@@ -8,12 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgproto3"
-
-	"github.com/skyql/skyql/pkg/parser"
 )
 
 // failedLoginDelay slows down guessing passwords.
@@ -38,7 +38,38 @@ type conn struct {
 	b       *pgproto3.Backend
 	pid     uint32
 	session Session
-	notices bytes.Buffer
+	notices notices
+
+	statements map[string]*prepared
+	portals    map[string]*portal
+	skipping   bool // an extended-protocol message failed: skip to Sync
+	txStatus   byte // ReadyForQuery's: I idle, T in a transaction block, E failed in one
+	settings   *settings
+	changed    []string // parameters a SET or RESET changed, to report
+	state      *connState
+	catalogDB  *catalogDB
+}
+
+// notices collects what a session writes for the user while a statement
+// runs in its own goroutine.
+type notices struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (n *notices) Write(p []byte) (int, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.buf.Write(p)
+}
+
+// take returns what was written and empties the buffer.
+func (n *notices) take() string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	s := n.buf.String()
+	n.buf.Reset()
+	return s
 }
 
 // setConn makes nc the connection messages go through (again, after TLS).
@@ -64,6 +95,12 @@ func (s *Server) serveConn(ctx context.Context, nc net.Conn) error {
 	if err := c.net.SetDeadline(time.Time{}); err != nil {
 		return err
 	}
+	done, ok := s.loggedIn(nc)
+	if !ok {
+		c.b.Send(&pgproto3.ErrorResponse{Severity: "FATAL", Code: "53300", Message: "sorry, too many clients already"})
+		return c.b.Flush()
+	}
+	defer done()
 	c.b.SetMaxBodyLen(maxMessage)
 	c.session, err = s.cfg.Open(ctx, &c.notices)
 	if err != nil {
@@ -75,18 +112,23 @@ func (s *Server) serveConn(ctx context.Context, nc net.Conn) error {
 	c.pid, secret = s.newKey()
 	defer s.forget(c.pid)
 
-	c.b.Send(&pgproto3.AuthenticationOk{})
-	for _, p := range [][2]string{
-		{"server_version", serverVersion}, {"server_encoding", "UTF8"}, {"client_encoding", "UTF8"},
-		{"DateStyle", "ISO, MDY"}, {"integer_datetimes", "on"}, {"standard_conforming_strings", "on"},
-		{"TimeZone", "UTC"}, {"IntervalStyle", "postgres"}, {"is_superuser", "off"},
-		// libpq's target_session_attrs=read-write reads these two.
-		{"default_transaction_read_only", "off"}, {"in_hot_standby", "off"},
-		{"application_name", startup.Parameters["application_name"]},
-		{"session_authorization", startup.Parameters["user"]},
-	} {
-		c.b.Send(&pgproto3.ParameterStatus{Name: p[0], Value: p[1]})
+	c.statements, c.portals, c.txStatus = map[string]*prepared{}, map[string]*portal{}, 'I'
+	c.settings = newSettings(startup.Parameters, "public")
+	database := startup.Parameters["database"]
+	if database == "" {
+		database = startup.Parameters["user"]
 	}
+	c.state = &connState{database: database, user: startup.Parameters["user"], pid: c.pid, settings: c.settings, started: s.started}
+	// The catalog decides the schemas, and so the default search_path.
+	// Should it fail, catalog queries say why when they run.
+	if m, err := s.catalogModel(ctx, c.session); err == nil {
+		c.useSchemas(m)
+	}
+	c.b.Send(&pgproto3.AuthenticationOk{})
+	// libpq's target_session_attrs=read-write reads
+	// default_transaction_read_only and in_hot_standby among these.
+	c.changed = slices.Clone(reported)
+	c.sendChangedSettings()
 	c.b.Send(&pgproto3.BackendKeyData{ProcessID: c.pid, SecretKey: secret})
 	c.b.Send(&pgproto3.ReadyForQuery{TxStatus: 'I'})
 	if err := c.b.Flush(); err != nil {
@@ -191,82 +233,6 @@ func (c *conn) authenticate() error {
 	return nil
 }
 
-// loop answers messages until the client leaves.
-func (c *conn) loop(ctx context.Context) error {
-	// failedExtended is set from the first extended-protocol message
-	// until Sync: the protocol says to skip the rest of the batch.
-	failedExtended := false
-	for {
-		msg, err := c.b.Receive()
-		if err != nil {
-			return err
-		}
-		switch msg := msg.(type) {
-		case *pgproto3.Query:
-			if failedExtended {
-				continue // skipped until Sync, as the rest of the batch
-			}
-			c.query(ctx, msg.String)
-			c.b.Send(&pgproto3.ReadyForQuery{TxStatus: 'I'})
-		case *pgproto3.CopyData, *pgproto3.CopyDone, *pgproto3.CopyFail:
-			// No COPY is ever started; PostgreSQL ignores these too.
-		case *pgproto3.Terminate:
-			return nil
-		case *pgproto3.Sync:
-			failedExtended = false
-			c.b.Send(&pgproto3.ReadyForQuery{TxStatus: 'I'})
-		case *pgproto3.Flush:
-		case *pgproto3.Parse, *pgproto3.Bind, *pgproto3.Describe, *pgproto3.Execute, *pgproto3.Close:
-			if !failedExtended {
-				failedExtended = true
-				c.b.Send(&pgproto3.ErrorResponse{Severity: "ERROR", Code: "0A000",
-					Message: "skyql serve speaks PostgreSQL's simple query protocol only",
-					Hint:    "have the client send queries as text: pgx default_query_exec_mode=simple_protocol, JDBC preferQueryMode=simple, psql as it is"})
-			}
-		default:
-			c.b.Send(&pgproto3.ErrorResponse{Severity: "FATAL", Code: "08P01", Message: fmt.Sprintf("unexpected message %T", msg)})
-			return c.b.Flush()
-		}
-		if err := c.b.Flush(); err != nil {
-			return err
-		}
-	}
-}
-
-// query runs the statements of a Query message in order, each with its
-// own result or command tag, and stops at the first that fails, as
-// PostgreSQL does.
-func (c *conn) query(ctx context.Context, text string) {
-	stmts, err := parser.Parse(text)
-	if err != nil {
-		c.b.Send(errorResponse(err, text))
-		return
-	}
-	if len(stmts) == 0 {
-		c.b.Send(&pgproto3.EmptyQueryResponse{})
-		return
-	}
-	for _, st := range stmts {
-		ctx, cancel := context.WithCancel(ctx)
-		c.s.setRunning(c.pid, cancel)
-		stopWatching := c.watch(cancel)
-		w := &resultWriter{b: c.b, verb: commandVerb(st)}
-		err := c.session.Execute(ctx, st.Text(), w)
-		stopWatching()
-		c.s.setRunning(c.pid, nil)
-		cancel()
-		c.sendNotices()
-		if err != nil {
-			// Rows already sent stand; the error says they are not all.
-			c.b.Send(errorResponse(err, ""))
-			return
-		}
-		if !w.ended {
-			c.b.Send(&pgproto3.CommandComplete{CommandTag: []byte(w.verb)})
-		}
-	}
-}
-
 // watch cancels the running statement if the client goes away meanwhile:
 // nothing else reads the connection while a statement runs, so a closed
 // socket would otherwise go unnoticed until the result is written, after
@@ -291,7 +257,7 @@ func (c *conn) watch(cancel context.CancelFunc) (stop func()) {
 // sendNotices passes on what the session wrote for the user, a notice per
 // message.
 func (c *conn) sendNotices() {
-	for _, msg := range strings.Split(strings.TrimSpace(c.notices.String()), "\nskyql: ") {
+	for _, msg := range strings.Split(strings.TrimSpace(c.notices.take()), "\nskyql: ") {
 		if msg = strings.TrimPrefix(strings.TrimSpace(msg), "skyql: "); msg != "" {
 			severity := "NOTICE"
 			if strings.HasPrefix(msg, "warning: ") {
@@ -300,26 +266,4 @@ func (c *conn) sendNotices() {
 			c.b.Send(&pgproto3.NoticeResponse{Severity: severity, Code: "01000", Message: msg})
 		}
 	}
-	c.notices.Reset()
-}
-
-// commandVerb is the command tag of a statement with no result of its own.
-func commandVerb(st parser.Statement) string {
-	switch st.(type) {
-	case *parser.Select:
-		return "SELECT"
-	case *parser.Insert:
-		return "INSERT"
-	case *parser.Update:
-		return "UPDATE"
-	case *parser.Delete:
-		return "DELETE"
-	case *parser.Exec:
-		return "EXEC"
-	case *parser.Registry:
-		return "REGISTRY"
-	case *parser.Describe:
-		return "DESCRIBE"
-	}
-	return "SHOW"
 }

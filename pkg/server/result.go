@@ -2,11 +2,9 @@ package server
 
 import (
 	"context"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -23,16 +21,6 @@ import (
 	"github.com/skyql/skyql/pkg/provider"
 )
 
-// PostgreSQL type OIDs of the columns skyql sends, all in text form.
-const (
-	oidBool        = 16
-	oidInt8        = 20
-	oidText        = 25
-	oidJSON        = 114
-	oidFloat8      = 701
-	oidTimestamptz = 1184
-)
-
 // typeSample is how many rows, or bytes of values, decide a result's
 // column types: SQLite's columns have no fixed type, so the types clients
 // are told are those of the values in the first rows (see columnType).
@@ -45,20 +33,267 @@ const (
 // streams instead of being held whole.
 const flushBytes = 256 << 10
 
-// resultWriter sends a statement's results as RowDescription, DataRow and
-// CommandComplete messages.
-type resultWriter struct {
-	b     *pgproto3.Backend
-	verb  string
-	ended bool // a CommandComplete was sent
+// resultColumn is a column of a statement's result.
+type resultColumn struct {
+	name string
+	oid  uint32 // 0: decided by the first rows' values
+}
 
-	cols        []output.Column
-	types       []uint32 // set once the RowDescription is sent
-	sample      [][]any  // rows held until then
-	sampleBytes int
-	rows        int
-	unflushed   int // bytes sent since the last flush
-	encoded     [][]byte
+// cursor runs a statement in a goroutine of its own and hands its result
+// over row by row: a result is described (typed) from its first rows
+// before any is sent, and a portal may take its rows a few at a time
+// (Execute's row limit).
+type cursor struct {
+	cancel context.CancelFunc
+	events chan cursorEvent
+	done   chan struct{}
+	err    error // the statement's, once done is closed
+
+	described bool
+	cols      []resultColumn // nil: the statement has no result
+	types     []uint32
+	pending   [][]any // rows read to describe the result, not yet sent
+	sent      int
+	finished  bool // every row was taken
+}
+
+// cursorEvent is a result's start (cols) or a batch of its rows.
+type cursorEvent struct {
+	cols []resultColumn
+	rows [][]any
+}
+
+// Rows cross from a statement's goroutine in batches of so many rows or
+// bytes: one channel operation per row would cost more than encoding it.
+const (
+	rowBatch      = 256
+	rowBatchBytes = 256 << 10
+)
+
+// startCursor runs run in a goroutine, for at most timeout if it is not
+// 0; what it writes to the sink it is given is read through the cursor.
+func startCursor(ctx context.Context, timeout time.Duration, run func(ctx context.Context, sink *rowSink) error) *cursor {
+	var cancel context.CancelFunc
+	if timeout > 0 {
+		ctx, cancel = context.WithTimeoutCause(ctx, timeout, errStatementTimeout)
+	} else {
+		ctx, cancel = context.WithCancel(ctx)
+	}
+	c := &cursor{cancel: cancel, events: make(chan cursorEvent, 64), done: make(chan struct{})}
+	go func() {
+		defer close(c.done)
+		defer close(c.events)
+		defer func() {
+			if p := recover(); p != nil {
+				c.err = fmt.Errorf("internal error: %v", p)
+			}
+		}()
+		sink := &rowSink{ctx: ctx, events: c.events}
+		err := run(ctx, sink)
+		if ferr := sink.flush(); err == nil {
+			err = ferr
+		}
+		c.err = err
+	}()
+	return c
+}
+
+// rowSink is what a running statement writes its result to.
+type rowSink struct {
+	ctx        context.Context
+	events     chan<- cursorEvent
+	begun      bool
+	batch      [][]any
+	batchBytes int
+}
+
+func (s *rowSink) begin(cols []resultColumn) error {
+	if s.begun {
+		return errors.New("the statement gave more than one result")
+	}
+	s.begun = true
+	return s.send(cursorEvent{cols: cols})
+}
+
+func (s *rowSink) row(values []any) error {
+	s.batch = append(s.batch, values)
+	if s.batchBytes += rowBytes(values); len(s.batch) >= rowBatch || s.batchBytes >= rowBatchBytes {
+		return s.flush()
+	}
+	return nil
+}
+
+// flush hands over the rows of the batch.
+func (s *rowSink) flush() error {
+	if len(s.batch) == 0 {
+		return nil
+	}
+	batch := s.batch
+	s.batch, s.batchBytes = nil, 0
+	return s.send(cursorEvent{rows: batch})
+}
+
+func (s *rowSink) send(e cursorEvent) error {
+	select {
+	case s.events <- e:
+		return nil
+	case <-s.ctx.Done():
+		return s.ctx.Err()
+	}
+}
+
+// outputSink adapts a sink to the engine's output.Writer: JSON columns
+// are typed json, the others by their values.
+type outputSink struct{ *rowSink }
+
+func (o outputSink) Begin(cols []output.Column) error {
+	rc := make([]resultColumn, len(cols))
+	for i, c := range cols {
+		rc[i].name = c.Name
+		if c.JSON {
+			rc[i].oid = oidJSON
+		}
+	}
+	return o.begin(rc)
+}
+
+func (o outputSink) Row(values []any) error { return o.row(slices.Clone(values)) }
+
+func (o outputSink) End() error { return nil }
+
+// close stops the statement if it still runs and waits for it.
+func (c *cursor) close() {
+	c.cancel()
+	for range c.events {
+	}
+	<-c.done
+}
+
+// describe reads the result's start and the rows that type its columns.
+// It returns the statement's error if it failed before its result began.
+func (c *cursor) describe() error {
+	if c.described {
+		return nil
+	}
+	c.described = true
+	e, ok := <-c.events
+	if !ok {
+		<-c.done
+		c.finished = true
+		return c.err
+	}
+	c.cols = e.cols
+	for sampleBytes := 0; len(c.pending) < typeSample && sampleBytes < typeSampleBytes; {
+		n := len(c.pending)
+		if !c.receive() {
+			break
+		}
+		for _, row := range c.pending[n:] {
+			sampleBytes += rowBytes(row)
+		}
+	}
+	c.types = make([]uint32, len(c.cols))
+	for i, col := range c.cols {
+		c.types[i] = col.oid
+		if col.oid == 0 {
+			c.types[i] = columnType(c.pending, i)
+		}
+	}
+	return nil
+}
+
+// fields is the RowDescription of the result, with each column's format.
+func (c *cursor) fields(formats []int16) []pgproto3.FieldDescription {
+	fields := make([]pgproto3.FieldDescription, len(c.cols))
+	for i, col := range c.cols {
+		fields[i] = pgproto3.FieldDescription{Name: []byte(col.name), DataTypeOID: c.types[i],
+			DataTypeSize: int16(typeLength(c.types[i])), TypeModifier: -1, Format: formatOf(formats, i)}
+	}
+	return fields
+}
+
+// formatOf is column i's format code: one code for all, or one each.
+func formatOf(formats []int16, i int) int16 {
+	switch {
+	case len(formats) == 1:
+		return formats[0]
+	case i < len(formats):
+		return formats[i]
+	}
+	return 0
+}
+
+// receive adds the next batch of rows to pending; false at the end.
+func (c *cursor) receive() bool {
+	if c.finished {
+		return false
+	}
+	e, ok := <-c.events
+	if !ok {
+		<-c.done
+		c.finished = true
+		return false
+	}
+	c.pending = append(c.pending, e.rows...)
+	return true
+}
+
+// next returns the next row, or nil at the end of the result.
+func (c *cursor) next() ([]any, error) {
+	for len(c.pending) == 0 {
+		if !c.receive() {
+			return nil, c.err
+		}
+	}
+	row := c.pending[0]
+	c.pending = c.pending[1:]
+	return row, nil
+}
+
+// buffer reads the rest of the result into memory, so that the statement
+// ends and the session is free for another (a suspended portal's rows
+// stay readable).
+func (c *cursor) buffer() {
+	if err := c.describe(); err != nil || c.finished {
+		return
+	}
+	held := 0
+	for _, row := range c.pending {
+		held += rowBytes(row)
+	}
+	for n := len(c.pending); c.receive(); n = len(c.pending) {
+		for _, row := range c.pending[n:] {
+			held += rowBytes(row)
+		}
+		if held > maxBuffered {
+			c.cancel()
+			for range c.events {
+			}
+			<-c.done
+			c.pending, c.finished = nil, true
+			c.err = fmt.Errorf("this portal's rows were set aside while another statement ran, and passed %d MiB: fetch a portal to its end, or close it, before running another statement", maxBuffered>>20)
+			return
+		}
+	}
+}
+
+// maxBuffered bounds the rows a suspended portal sets aside.
+const maxBuffered = 64 << 20
+
+// rowBytes is about what a row's values hold.
+func rowBytes(row []any) int {
+	n := 0
+	for _, v := range row {
+		switch v := v.(type) {
+		case string:
+			n += len(v)
+		case []byte:
+			n += len(v)
+		default:
+			n += 8
+		}
+	}
+	return n
 }
 
 // typeChangeError is a value whose type is not its column's, once clients
@@ -72,75 +307,13 @@ type typeChangeError struct {
 
 func (e *typeChangeError) Error() string {
 	return fmt.Sprintf("column %s changes type at row %d: a %s value where the first rows made the column %s; cast it in the query, e.g. CAST(%s AS TEXT)",
-		e.column, e.row, valueKind(e.value), typeNames[e.declared], e.column)
+		e.column, e.row, valueKind(e.value), typeName(e.declared), e.column)
 }
 
-func (w *resultWriter) Begin(cols []output.Column) error {
-	w.cols, w.types, w.sample, w.sampleBytes, w.rows = cols, nil, nil, 0, 0
-	return nil
-}
-
-func (w *resultWriter) Row(values []any) error {
-	if w.types == nil {
-		w.sample = append(w.sample, slices.Clone(values))
-		for _, v := range values {
-			switch v := v.(type) {
-			case string:
-				w.sampleBytes += len(v)
-			case []byte:
-				w.sampleBytes += len(v)
-			}
-		}
-		if len(w.sample) < typeSample && w.sampleBytes < typeSampleBytes {
-			return nil
-		}
-		return w.describe()
-	}
-	return w.send(values)
-}
-
-func (w *resultWriter) End() error {
-	if w.types == nil {
-		if err := w.describe(); err != nil {
-			return err
-		}
-	}
-	tag := w.verb
-	if tag == "SELECT" {
-		tag += " " + strconv.Itoa(w.rows) // PostgreSQL counts rows for SELECT only
-	}
-	w.b.Send(&pgproto3.CommandComplete{CommandTag: []byte(tag)})
-	w.ended = true
-	return nil
-}
-
-// describe sends the RowDescription, with types from the sampled rows,
-// then those rows.
-func (w *resultWriter) describe() error {
-	w.types = make([]uint32, len(w.cols))
-	fields := make([]pgproto3.FieldDescription, len(w.cols))
-	for i, c := range w.cols {
-		w.types[i] = columnType(c, w.sample, i)
-		fields[i] = pgproto3.FieldDescription{Name: []byte(c.Name), DataTypeOID: w.types[i], DataTypeSize: -1, TypeModifier: -1}
-	}
-	w.b.Send(&pgproto3.RowDescription{Fields: fields})
-	sample := w.sample
-	w.sample = nil
-	for _, values := range sample {
-		if err := w.send(values); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// columnType is the type of column i over rows: JSON for a JSON column;
-// int8, float8 (integers and reals mixed), bool or timestamptz when every
-// value that is not NULL is one; text otherwise.
-func columnType(c output.Column, rows [][]any, i int) uint32 {
-	if c.JSON {
-		return oidJSON
-	}
+// columnType is the type of column i over rows: int8, float8 (integers
+// and reals mixed), bool or timestamptz when every value that is not NULL
+// is one; text otherwise.
+func columnType(rows [][]any, i int) uint32 {
 	var t uint32
 	for _, row := range rows {
 		var vt uint32
@@ -173,9 +346,6 @@ func columnType(c output.Column, rows [][]any, i int) uint32 {
 	return t
 }
 
-// typeNames are the PostgreSQL names of the types skyql sends.
-var typeNames = map[uint32]string{oidBool: "boolean", oidInt8: "bigint", oidText: "text", oidJSON: "json", oidFloat8: "double precision", oidTimestamptz: "timestamptz"}
-
 // valueKind names a value's type for people.
 func valueKind(v any) string {
 	switch v.(type) {
@@ -199,76 +369,38 @@ func fits(oid uint32, v any) bool {
 	case nil:
 		return true
 	case int64:
-		return oid == oidInt8 || oid == oidFloat8 || oid == oidText || oid == oidJSON
+		return oid != oidTimestamptz && oid != oidTimestamp && oid != oidBytea
 	case float64:
-		return oid == oidFloat8 || oid == oidText || oid == oidJSON
+		return oid == oidFloat8 || oid == oidFloat4 || oid == oidText || oid == oidJSON || oid == oidNumeric
 	case bool:
 		return oid == oidBool || oid == oidText || oid == oidJSON
 	case time.Time:
-		return oid == oidTimestamptz || oid == oidText
+		return oid == oidTimestamptz || oid == oidTimestamp || oid == oidText
 	}
-	return oid == oidText || oid == oidJSON
+	switch oid {
+	case oidInt8, oidInt4, oidInt2, oidOID, oidFloat8, oidFloat4, oidTimestamptz, oidTimestamp:
+		return false
+	}
+	return true
 }
 
-func (w *resultWriter) send(values []any) error {
-	w.encoded = w.encoded[:0]
+// encodeRow encodes a row of the cursor's result in the formats asked for.
+func (c *cursor) encodeRow(values []any, formats []int16, into [][]byte) ([][]byte, int, error) {
+	into = into[:0]
+	size := 0
 	for i, v := range values {
-		if !fits(w.types[i], v) {
-			return &typeChangeError{column: w.cols[i].Name, row: w.rows + 1, declared: w.types[i], value: v}
+		if !fits(c.types[i], v) {
+			return nil, 0, &typeChangeError{column: c.cols[i].name, row: c.sent + 1, declared: c.types[i], value: v}
 		}
-		b := textValue(v)
-		if w.types[i] == oidJSON && b != nil && !json.Valid(b) {
+		b := encodeValue(c.types[i], formatOf(formats, i), v)
+		if c.types[i] == oidJSON && b != nil && !json.Valid(b) {
 			b, _ = json.Marshal(string(b)) // text where JSON was promised: a JSON string
 		}
-		w.encoded = append(w.encoded, b)
-		w.unflushed += 4 + len(b)
+		into = append(into, b)
+		size += 4 + len(b)
 	}
-	w.b.Send(&pgproto3.DataRow{Values: w.encoded})
-	w.rows++
-	if w.unflushed >= flushBytes {
-		w.unflushed = 0
-		// A client gone away ends the statement.
-		if err := w.b.Flush(); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// textValue is a value in PostgreSQL's text format; nil is NULL.
-func textValue(v any) []byte {
-	switch v := v.(type) {
-	case nil:
-		return nil
-	case int64:
-		return strconv.AppendInt(nil, v, 10)
-	case float64:
-		switch {
-		case math.IsInf(v, 1):
-			return []byte("Infinity")
-		case math.IsInf(v, -1):
-			return []byte("-Infinity")
-		case math.IsNaN(v):
-			return []byte("NaN")
-		}
-		return strconv.AppendFloat(nil, v, 'g', -1, 64)
-	case bool:
-		if v {
-			return []byte("t")
-		}
-		return []byte("f")
-	case string:
-		return []byte(v)
-	case []byte:
-		if utf8.Valid(v) {
-			return v
-		}
-		// bytea's hex form: text must be valid UTF-8.
-		return hex.AppendEncode([]byte(`\x`), v)
-	case time.Time:
-		return v.AppendFormat(nil, "2006-01-02 15:04:05.999999999-07:00")
-	}
-	return fmt.Append(nil, v)
+	c.sent++
+	return into, size, nil
 }
 
 // errorResponse turns an error into PostgreSQL's, with the SQLSTATE code
@@ -284,6 +416,10 @@ func errorResponse(err error, text string) *pgproto3.ErrorResponse {
 	var write *engine.WriteError
 	var typeChange *typeChangeError
 	switch {
+	case errors.Is(err, errStatementTimeout):
+		e.Code = "57014"
+	case errors.As(err, new(*invalidValueError)):
+		e.Code = "22023"
 	case errors.Is(err, context.Canceled):
 		e.Code, e.Message = "57014", "canceling statement due to user request"
 	case errors.As(err, &syntax):

@@ -1,68 +1,27 @@
 package server
 
 import (
-	"bytes"
+	"context"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5/pgproto3"
 
 	"github.com/skyql/skyql/pkg/output"
 	"github.com/skyql/skyql/pkg/parser"
 	"github.com/skyql/skyql/pkg/planner"
 )
 
-// sent runs fill on a resultWriter and reads back, with pgproto3's client
-// side, the messages it sent.
-func sent(t *testing.T, fill func(w *resultWriter) error) ([]pgproto3.BackendMessage, error) {
+// cursorOf runs a statement that writes cols and rows through the
+// engine's output.Writer, and describes its result.
+func cursorOf(t *testing.T, cols []output.Column, rows [][]any) *cursor {
 	t.Helper()
-	var buf bytes.Buffer
-	w := &resultWriter{b: pgproto3.NewBackend(nil, &buf), verb: "SELECT"}
-	err := fill(w)
-	if ferr := w.b.Flush(); ferr != nil {
-		t.Fatal(ferr)
-	}
-	f := pgproto3.NewFrontend(&buf, io.Discard)
-	var msgs []pgproto3.BackendMessage
-	for {
-		m, rerr := f.Receive()
-		if errors.Is(rerr, io.EOF) || errors.Is(rerr, io.ErrUnexpectedEOF) {
-			break
+	cur := startCursor(context.Background(), 0, func(_ context.Context, sink *rowSink) error {
+		w := outputSink{sink}
+		if err := w.Begin(cols); err != nil {
+			return err
 		}
-		if rerr != nil {
-			t.Fatal(rerr)
-		}
-		switch m := m.(type) { // Receive reuses its messages
-		case *pgproto3.RowDescription:
-			c := *m
-			c.Fields = append([]pgproto3.FieldDescription(nil), m.Fields...)
-			msgs = append(msgs, &c)
-		case *pgproto3.DataRow:
-			var values [][]byte
-			for _, v := range m.Values {
-				values = append(values, bytes.Clone(v))
-			}
-			msgs = append(msgs, &pgproto3.DataRow{Values: values})
-		case *pgproto3.CommandComplete:
-			msgs = append(msgs, &pgproto3.CommandComplete{CommandTag: bytes.Clone(m.CommandTag)})
-		}
-	}
-	return msgs, err
-}
-
-func TestColumnTypesComeFromTheFirstRows(t *testing.T) {
-	when := time.Date(2026, 11, 27, 4, 5, 6, 0, time.UTC)
-	cols := []output.Column{{Name: "n"}, {Name: "x"}, {Name: "ok"}, {Name: "at"}, {Name: "s"}, {Name: "mixed"}, {Name: "j", JSON: true}, {Name: "none"}}
-	rows := [][]any{
-		{int64(1), int64(2), true, when, "a", int64(1), `{"a":1}`, nil},
-		{nil, 2.5, false, nil, "b", "x", "not json", nil},
-	}
-	msgs, err := sent(t, func(w *resultWriter) error {
-		w.Begin(cols)
 		for _, r := range rows {
 			if err := w.Row(r); err != nil {
 				return err
@@ -70,46 +29,65 @@ func TestColumnTypesComeFromTheFirstRows(t *testing.T) {
 		}
 		return w.End()
 	})
-	if err != nil {
+	t.Cleanup(cur.close)
+	if err := cur.describe(); err != nil {
 		t.Fatal(err)
 	}
-	if len(msgs) != 4 {
-		t.Fatalf("%d messages: %v", len(msgs), msgs)
-	}
-	var types []uint32
-	for _, f := range msgs[0].(*pgproto3.RowDescription).Fields {
-		types = append(types, f.DataTypeOID)
-	}
-	want := []uint32{oidInt8, oidFloat8, oidBool, oidTimestamptz, oidText, oidText, oidJSON, oidText}
-	if fmt.Sprint(types) != fmt.Sprint(want) {
-		t.Errorf("types %v, want %v", types, want)
-	}
-	var got []string
-	for _, v := range msgs[2].(*pgproto3.DataRow).Values {
-		if v == nil {
-			got = append(got, "NULL")
-		} else {
-			got = append(got, string(v))
+	return cur
+}
+
+// textRows encodes the rest of a cursor's rows as text, NULL as "NULL".
+func textRows(t *testing.T, cur *cursor) ([]string, error) {
+	t.Helper()
+	var out []string
+	for {
+		row, err := cur.next()
+		if err != nil || row == nil {
+			return out, err
 		}
+		values, _, err := cur.encodeRow(row, nil, nil)
+		if err != nil {
+			return out, err
+		}
+		var cells []string
+		for _, v := range values {
+			if v == nil {
+				cells = append(cells, "NULL")
+			} else {
+				cells = append(cells, string(v))
+			}
+		}
+		out = append(out, strings.Join(cells, "|"))
 	}
-	if strings.Join(got, "|") != `NULL|2.5|f|NULL|b|x|"not json"|NULL` {
-		t.Errorf("second row %q", got)
+}
+
+func TestColumnTypesComeFromTheFirstRows(t *testing.T) {
+	when := time.Date(2026, 11, 27, 4, 5, 6, 0, time.UTC)
+	cols := []output.Column{{Name: "n"}, {Name: "x"}, {Name: "ok"}, {Name: "at"}, {Name: "s"}, {Name: "mixed"}, {Name: "j", JSON: true}, {Name: "none"}}
+	cur := cursorOf(t, cols, [][]any{
+		{int64(1), int64(2), true, when, "a", int64(1), `{"a":1}`, nil},
+		{nil, 2.5, false, nil, "b", "x", "not json", nil},
+	})
+	want := []uint32{oidInt8, oidFloat8, oidBool, oidTimestamptz, oidText, oidText, oidJSON, oidText}
+	if fmt.Sprint(cur.types) != fmt.Sprint(want) {
+		t.Errorf("types %v, want %v", cur.types, want)
 	}
-	if tag := string(msgs[3].(*pgproto3.CommandComplete).CommandTag); tag != "SELECT 2" {
+	rows, err := textRows(t, cur)
+	if err != nil || len(rows) != 2 || rows[1] != `NULL|2.5|f|NULL|b|x|"not json"|NULL` {
+		t.Errorf("rows %q, %v", rows, err)
+	}
+	if tag := (&conn{}).tag(statement{verb: "SELECT"}, cur); tag != "SELECT 2" {
 		t.Errorf("tag %q", tag)
 	}
 }
 
 func TestATypeChangeAfterTheSampleIsAnError(t *testing.T) {
-	msgs, err := sent(t, func(w *resultWriter) error {
-		w.Begin([]output.Column{{Name: "n"}})
-		for i := range typeSample {
-			if err := w.Row([]any{int64(i)}); err != nil {
-				return err
-			}
-		}
-		return w.Row([]any{"text"})
-	})
+	var rows [][]any
+	for i := range typeSample {
+		rows = append(rows, []any{int64(i)})
+	}
+	cur := cursorOf(t, []output.Column{{Name: "n"}}, append(rows, []any{"text"}))
+	sent, err := textRows(t, cur)
 	var tc *typeChangeError
 	if !errors.As(err, &tc) || tc.row != typeSample+1 || errorResponse(err, "").Code != "42804" {
 		t.Fatalf("err = %v", err)
@@ -117,8 +95,8 @@ func TestATypeChangeAfterTheSampleIsAnError(t *testing.T) {
 	if !strings.Contains(err.Error(), "CAST(n AS TEXT)") {
 		t.Errorf("the error does not say what to do: %v", err)
 	}
-	if len(msgs) != typeSample+1 {
-		t.Errorf("%d messages, want the RowDescription and the %d rows before the change", len(msgs), typeSample)
+	if len(sent) != typeSample {
+		t.Errorf("%d rows sent, want the %d before the change", len(sent), typeSample)
 	}
 }
 
@@ -158,19 +136,11 @@ func TestTextValues(t *testing.T) {
 
 func TestLargeValuesEndTheTypeSampleEarly(t *testing.T) {
 	big := strings.Repeat("x", typeSampleBytes/2+1)
-	msgs, err := sent(t, func(w *resultWriter) error {
-		w.Begin([]output.Column{{Name: "s"}})
-		for range 3 {
-			if err := w.Row([]any{big}); err != nil {
-				return err
-			}
-		}
-		return nil // no End: what went out went out because of the byte cap
-	})
-	if err != nil {
-		t.Fatal(err)
+	cur := cursorOf(t, []output.Column{{Name: "s"}}, [][]any{{big}, {big}, {big}})
+	if len(cur.pending) != 2 {
+		t.Fatalf("%d rows held to type the result; want 2, the first to pass 1 MiB", len(cur.pending))
 	}
-	if len(msgs) != 4 {
-		t.Fatalf("%d messages; want the RowDescription once 1 MiB was held, then all 3 rows", len(msgs))
+	if rows, err := textRows(t, cur); err != nil || len(rows) != 3 {
+		t.Fatalf("%d rows, %v", len(rows), err)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"sync"
 	"time"
 
@@ -26,7 +27,9 @@ import (
 
 // Session runs the statements of one connection.
 type Session interface {
-	Execute(ctx context.Context, sql string, w output.Writer) error
+	// ExecuteArgs runs a skyql statement whose numbered parameters (?1,
+	// ?2, ...) take args as values.
+	ExecuteArgs(ctx context.Context, sql string, args []any, w output.Writer) error
 	Close() error
 }
 
@@ -41,9 +44,16 @@ type Config struct {
 	Password string
 	// TLS, when set, is offered to clients that ask for it.
 	TLS *tls.Config
-	// MaxConnections caps the connections served at once (0: 100); one
-	// more is told "too many connections".
+	// MaxConnections caps the logged-in connections served at once (0:
+	// 100); one more is told "too many clients" once it logs in.
 	MaxConnections int
+	// MaxLogins caps the connections still logging in (0: 32). They are
+	// counted apart from MaxConnections, and when all are taken the
+	// oldest gives way to the newcomer: sockets left idle before login
+	// cannot lock real clients out.
+	MaxLogins int
+	// StatementTimeout, when set, cancels a statement that runs longer.
+	StatementTimeout time.Duration
 	// LoginTimeout bounds the time from connecting to logging in (0: 30s),
 	// as PostgreSQL's authentication_timeout does.
 	LoginTimeout time.Duration
@@ -56,10 +66,16 @@ type Server struct {
 	cfg   Config
 	scram *scram.Server
 
-	mu      sync.Mutex
-	running map[uint32]running // by process id, for cancel requests
-	conns   map[net.Conn]bool
-	wg      sync.WaitGroup
+	mu       sync.Mutex
+	running  map[uint32]running // by process id, for cancel requests
+	conns    map[net.Conn]bool
+	logins   []net.Conn // connections logging in, oldest first
+	sessions int        // logged-in connections
+	wg       sync.WaitGroup
+
+	started   time.Time
+	catalogMu sync.Mutex
+	catalog   *catalogModel // read on the first catalog query
 }
 
 // running is the statement a connection is running, for CancelRequest.
@@ -82,12 +98,15 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxConnections <= 0 {
 		cfg.MaxConnections = 100
 	}
+	if cfg.MaxLogins <= 0 {
+		cfg.MaxLogins = 32
+	}
 	if cfg.LoginTimeout <= 0 {
 		cfg.LoginTimeout = 30 * time.Second
 	}
 	password := cfg.Password
 	cfg.Password = "" // the server keeps only the salted verifier
-	s := &Server{cfg: cfg, running: map[uint32]running{}, conns: map[net.Conn]bool{}}
+	s := &Server{cfg: cfg, running: map[uint32]running{}, conns: map[net.Conn]bool{}, started: time.Now()}
 	if password != "" {
 		client, err := scram.SHA256.NewClient("", password, "")
 		if err != nil {
@@ -142,14 +161,18 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		}
 		backoff = 0
 		s.mu.Lock()
-		full := len(s.conns) >= s.cfg.MaxConnections
-		if !full {
-			s.conns[nc] = true
-		}
 		shuttingDown := ctx.Err() != nil // the close loop may have run already
+		if !shuttingDown {
+			s.conns[nc] = true
+			if len(s.logins) >= s.cfg.MaxLogins {
+				s.logins[0].Close() // its goroutine cleans up
+				s.logins = s.logins[1:]
+			}
+			s.logins = append(s.logins, nc)
+		}
 		s.mu.Unlock()
-		if full || shuttingDown {
-			go refuse(nc, full)
+		if shuttingDown {
+			go refuse(nc)
 			continue
 		}
 		s.wg.Add(1)
@@ -161,6 +184,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 				}
 				s.mu.Lock()
 				delete(s.conns, nc)
+				s.logins = slices.DeleteFunc(s.logins, func(c net.Conn) bool { return c == nc })
 				s.mu.Unlock()
 				nc.Close()
 			}()
@@ -172,14 +196,43 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 }
 
-// refuse tells a client it cannot be served (too many connections, or
-// the server is stopping), without waiting for its startup message.
-func refuse(nc net.Conn, full bool) {
+// loggedIn moves a connection from the login slots to the served ones,
+// or reports that all of those are taken; done gives the slot back.
+func (s *Server) loggedIn(nc net.Conn) (done func(), ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.logins = slices.DeleteFunc(s.logins, func(c net.Conn) bool { return c == nc })
+	if s.sessions >= s.cfg.MaxConnections {
+		return nil, false
+	}
+	s.sessions++
+	return func() {
+		s.mu.Lock()
+		s.sessions--
+		s.mu.Unlock()
+	}, true
+}
+
+// catalogModel returns the catalog clients browse, read through session
+// the first time.
+func (s *Server) catalogModel(ctx context.Context, session Session) (*catalogModel, error) {
+	s.catalogMu.Lock()
+	defer s.catalogMu.Unlock()
+	if s.catalog == nil {
+		m, err := loadCatalog(ctx, session)
+		if err != nil {
+			return nil, err
+		}
+		s.catalog = m
+	}
+	return s.catalog, nil
+}
+
+// refuse tells a client the server is stopping, without waiting for its
+// startup message.
+func refuse(nc net.Conn) {
 	defer nc.Close()
 	e := &pgproto3.ErrorResponse{Severity: "FATAL", Code: "57P01", Message: "terminating connection: skyql serve is stopping"}
-	if full {
-		e.Code, e.Message = "53300", "sorry, too many clients already"
-	}
 	nc.SetWriteDeadline(time.Now().Add(time.Second))
 	if b, err := e.Encode(nil); err == nil {
 		nc.Write(b)

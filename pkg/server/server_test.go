@@ -112,19 +112,41 @@ func (c *client) send(msgs ...pgproto3.FrontendMessage) {
 // their kinds in order ("E:code" for errors).
 func until[T pgproto3.BackendMessage](c *client) []string {
 	c.t.Helper()
+	return c.read(func(m pgproto3.BackendMessage) bool { _, ok := m.(T); return ok }, func(pgproto3.BackendMessage) {})
+}
+
+// ask sends messages and returns the kinds of the answers up to
+// ReadyForQuery, space-separated.
+func (c *client) ask(msgs ...pgproto3.FrontendMessage) string {
+	c.t.Helper()
+	c.send(msgs...)
+	return strings.Join(until[*pgproto3.ReadyForQuery](c), " ")
+}
+
+// each calls fn with every message up to and including ReadyForQuery,
+// and returns their kinds.
+func (c *client) each(fn func(pgproto3.BackendMessage)) []string {
+	c.t.Helper()
+	return c.read(func(m pgproto3.BackendMessage) bool { _, ok := m.(*pgproto3.ReadyForQuery); return ok }, fn)
+}
+
+// read passes messages to fn until one stops it, and returns their kinds.
+func (c *client) read(stop func(pgproto3.BackendMessage) bool, fn func(pgproto3.BackendMessage)) []string {
+	c.t.Helper()
 	var kinds []string
 	for {
 		m, err := c.f.Receive()
 		if err != nil {
 			c.t.Fatalf("after %v: %v", kinds, err)
 		}
+		fn(m)
 		switch m := m.(type) {
 		case *pgproto3.ErrorResponse:
 			kinds = append(kinds, "E:"+m.Code)
 		default:
 			kinds = append(kinds, strings.TrimPrefix(fmt.Sprintf("%T", m), "*pgproto3."))
 		}
-		if _, ok := m.(T); ok {
+		if stop(m) {
 			return kinds
 		}
 	}
@@ -136,20 +158,22 @@ func (c *client) login() {
 	until[*pgproto3.ReadyForQuery](c)
 }
 
-func TestExtendedProtocolIsRefusedUntilSync(t *testing.T) {
+func TestAnExtendedProtocolErrorSkipsToSync(t *testing.T) {
 	c := dial(t, startServer(t, Config{}))
 	c.login()
-	c.send(&pgproto3.Parse{Query: "SELECT 1"}, &pgproto3.Bind{}, &pgproto3.Describe{ObjectType: 'P'},
-		&pgproto3.Execute{}, &pgproto3.Query{String: "SELECT 2"}, &pgproto3.Sync{})
-	if got := strings.Join(until[*pgproto3.ReadyForQuery](c), " "); got != "E:0A000 ReadyForQuery" {
-		t.Fatalf("got %s; want one error, the Query skipped, then ReadyForQuery at Sync", got)
+	if got := c.ask(&pgproto3.Parse{Query: "SELECT 1; SELECT 2"}, &pgproto3.Bind{}, &pgproto3.Describe{ObjectType: 'P'},
+		&pgproto3.Execute{}, &pgproto3.Query{String: "SELECT 2"}, &pgproto3.Sync{}); got != "E:42601 ReadyForQuery" {
+		t.Fatalf("got %s; want one error, the rest skipped, then ReadyForQuery at Sync", got)
 	}
-	c.send(&pgproto3.Query{String: "SELECT 2 AS two; SHOW SERVICES IN azure LIKE 'data%'"})
-	if got := strings.Join(until[*pgproto3.ReadyForQuery](c), " "); got != "RowDescription DataRow CommandComplete RowDescription DataRow CommandComplete ReadyForQuery" {
+	// Then the connection works: a portal takes its rows two at a time.
+	if got := c.ask(&pgproto3.Parse{Name: "s", Query: "SELECT value FROM json_each($1)"}, &pgproto3.Bind{PreparedStatement: "s", Parameters: [][]byte{[]byte("[1,2,3]")}},
+		&pgproto3.Describe{ObjectType: 'P'}, &pgproto3.Execute{MaxRows: 2}, &pgproto3.Execute{MaxRows: 2}, &pgproto3.Sync{}); got != "ParseComplete BindComplete RowDescription DataRow DataRow PortalSuspended DataRow CommandComplete ReadyForQuery" {
+		t.Fatalf("a portal in two Executes: %s", got)
+	}
+	if got := c.ask(&pgproto3.Query{String: "SELECT 2 AS two; SHOW SERVICES IN azure LIKE 'data%'"}); got != "RowDescription DataRow CommandComplete RowDescription DataRow CommandComplete ReadyForQuery" {
 		t.Fatalf("two statements: %s", got)
 	}
-	c.send(&pgproto3.Query{String: " -- nothing\n"})
-	if got := strings.Join(until[*pgproto3.ReadyForQuery](c), " "); got != "EmptyQueryResponse ReadyForQuery" {
+	if got := c.ask(&pgproto3.Query{String: " -- nothing\n"}); got != "EmptyQueryResponse ReadyForQuery" {
 		t.Fatalf("empty query: %s", got)
 	}
 	c.send(&pgproto3.Terminate{})
@@ -179,12 +203,25 @@ func TestLoginIsBoundedInSizeAndTime(t *testing.T) {
 	}
 }
 
+func TestIdleSocketsDoNotLockOutLogins(t *testing.T) {
+	addr := startServer(t, Config{MaxLogins: 4})
+	for range 20 {
+		dial(t, addr) // never logs in
+	}
+	c := dial(t, addr)
+	c.login()
+	if got := c.ask(&pgproto3.Query{String: "SELECT 1"}); got != "RowDescription DataRow CommandComplete ReadyForQuery" {
+		t.Fatalf("a login after 20 idle sockets: %s", got)
+	}
+}
+
 func TestOneClientPastMaxConnectionsIsRefused(t *testing.T) {
 	addr := startServer(t, Config{MaxConnections: 2})
 	a, b := dial(t, addr), dial(t, addr)
 	a.login()
 	b.login()
 	third := dial(t, addr)
+	third.send(&pgproto3.StartupMessage{ProtocolVersion: pgproto3.ProtocolVersion30, Parameters: map[string]string{"user": "u"}})
 	if got := strings.Join(until[*pgproto3.ErrorResponse](third), " "); got != "E:53300" {
 		t.Fatalf("a third client: %s", got)
 	}
@@ -203,5 +240,72 @@ func TestOneClientPastMaxConnectionsIsRefused(t *testing.T) {
 			t.Fatalf("no client served after one left: %T %v", m, err)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestNamedStatementsBindBinaryValues(t *testing.T) {
+	c := dial(t, startServer(t, Config{}))
+	c.login()
+	c.send(&pgproto3.Parse{Name: "q", Query: "SELECT $1 + 1 AS n, $2 AS s", ParameterOIDs: []uint32{oidInt8}},
+		&pgproto3.Describe{ObjectType: 'S', Name: "q"}, &pgproto3.Sync{})
+	var described []string
+	c.each(func(m pgproto3.BackendMessage) {
+		if pd, ok := m.(*pgproto3.ParameterDescription); ok {
+			// $2's type is the client's to choose (0): pgx then encodes
+			// by the Go value's type.
+			described = append(described, fmt.Sprint(pd.ParameterOIDs))
+		}
+	})
+	if fmt.Sprint(described) != "[[20 0]]" {
+		t.Fatalf("parameter descriptions %v", described)
+	}
+	// $1 in binary, $2 in text; every result column in binary.
+	c.send(&pgproto3.Bind{DestinationPortal: "p", PreparedStatement: "q", ParameterFormatCodes: []int16{1, 0},
+		Parameters: [][]byte{{0, 0, 0, 0, 0, 0, 0, 41}, []byte("it's")}, ResultFormatCodes: []int16{1}},
+		&pgproto3.Describe{ObjectType: 'P', Name: "p"}, &pgproto3.Execute{Portal: "p"},
+		&pgproto3.Close{ObjectType: 'S', Name: "q"}, &pgproto3.Sync{})
+	kinds := c.each(func(m pgproto3.BackendMessage) {
+		switch m := m.(type) {
+		case *pgproto3.RowDescription:
+			if f := m.Fields[0]; f.DataTypeOID != oidInt8 || f.Format != 1 {
+				t.Errorf("column n: type %d format %d", f.DataTypeOID, f.Format)
+			}
+		case *pgproto3.DataRow:
+			if n := m.Values[0]; len(n) != 8 || n[7] != 42 || string(m.Values[1]) != "it's" {
+				t.Errorf("row %q", m.Values)
+			}
+		}
+	})
+	if got := strings.Join(kinds, " "); got != "BindComplete RowDescription DataRow CommandComplete CloseComplete ReadyForQuery" {
+		t.Fatalf("got %s", got)
+	}
+	// The statement is gone: binding it fails, and the rest up to Sync is
+	// skipped; then the connection serves again.
+	if got := c.ask(&pgproto3.Bind{PreparedStatement: "q"}, &pgproto3.Execute{}, &pgproto3.Sync{}, &pgproto3.Query{String: "SELECT 1"}); got != "E:26000 ReadyForQuery" {
+		t.Fatalf("a closed statement: %s", got)
+	}
+	if got := strings.Join(until[*pgproto3.ReadyForQuery](c), " "); got != "RowDescription DataRow CommandComplete ReadyForQuery" {
+		t.Fatalf("after the error: %s", got)
+	}
+}
+
+func TestStatementTimeout(t *testing.T) {
+	const endless = "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r) SELECT count(*) FROM r"
+	c := dial(t, startServer(t, Config{StatementTimeout: 50 * time.Millisecond}))
+	c.login()
+	if got := c.ask(&pgproto3.Query{String: endless}); got != "E:57014 ReadyForQuery" {
+		t.Fatalf("an endless statement: %s", got)
+	}
+	// A client's own statement_timeout applies too.
+	c = dial(t, startServer(t, Config{}))
+	c.login()
+	if got := c.ask(&pgproto3.Query{String: "SET statement_timeout = '50ms'; " + endless}); got != "CommandComplete E:57014 ReadyForQuery" { // statement_timeout is not reported
+		t.Fatalf("an endless statement after SET statement_timeout: %s", got)
+	}
+	if got := c.ask(&pgproto3.Query{String: "SET statement_timeout = 'soon'"}); got != "E:22023 ReadyForQuery" {
+		t.Fatalf("a bad statement_timeout: %s", got)
+	}
+	if got := c.ask(&pgproto3.Query{String: "SET application_name = 'x'"}); got != "CommandComplete ParameterStatus ReadyForQuery" {
+		t.Fatalf("SET application_name: %s", got)
 	}
 }

@@ -37,12 +37,13 @@ func (r *Rows) Close() error {
 // Query runs a statement of the user's (a SELECT over the views BindView
 // made, or an expression a statement needs evaluated) and returns its
 // rows, which the caller must close before the store runs anything else.
+// args are bound to the statement's parameters (?N) as values.
 // With Options.StatementTimeout the statement is interrupted when it runs
 // longer; cancelling ctx interrupts it too. An Isolated store refuses a
 // statement that names one of the tables behind the views, and lets SQLite
 // read nothing but this store's views, their tables and table-valued JSON
 // functions (see guard).
-func (s *Store) Query(ctx context.Context, query string) (*Rows, error) {
+func (s *Store) Query(ctx context.Context, query string, args ...any) (*Rows, error) {
 	if i := strings.IndexByte(query, 0); i >= 0 {
 		return nil, fmt.Errorf("the statement holds a NUL byte at offset %d, where SQLite would stop reading it; remove it", i)
 	}
@@ -82,7 +83,7 @@ func (s *Store) Query(ctx context.Context, query string) (*Rows, error) {
 		}
 		return err
 	}
-	rows, err := conn.QueryContext(ctx, query)
+	rows, err := conn.QueryContext(ctx, query, args...)
 	if err != nil {
 		release()
 		return nil, explain(err)
@@ -90,9 +91,10 @@ func (s *Store) Query(ctx context.Context, query string) (*Rows, error) {
 	return &Rows{Rows: rows, release: release, explain: explain}, nil
 }
 
-// ScanRow runs a query as Query does and scans its first row into dest.
-func (s *Store) ScanRow(ctx context.Context, query string, dest ...any) error {
-	rows, err := s.Query(ctx, query)
+// ScanRow runs a query with its bound args as Query does and scans its
+// first row into dest.
+func (s *Store) ScanRow(ctx context.Context, query string, args []any, dest ...any) error {
+	rows, err := s.Query(ctx, query, args...)
 	if err != nil {
 		return err
 	}

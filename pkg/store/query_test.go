@@ -98,7 +98,7 @@ func TestStatementTimeoutInterruptsALongStatement(t *testing.T) {
 		t.Fatalf("an endless statement ended with %v; want the statement timeout", err)
 	}
 	var x int
-	if err := s.ScanRow(t.Context(), `SELECT 1`, &x); err != nil || x != 1 {
+	if err := s.ScanRow(t.Context(), `SELECT 1`, nil, &x); err != nil || x != 1 {
 		t.Fatalf("the next statement: %d, %v", x, err)
 	}
 }
@@ -112,11 +112,11 @@ func TestHardHeapLimitStopsAHugeValue(t *testing.T) {
 	// The limit is the process's: lift it for the tests that follow.
 	defer s.db.Exec(`PRAGMA hard_heap_limit = 0`)
 	var n int64
-	err = s.ScanRow(t.Context(), `SELECT length(randomblob(500000000))`, &n)
+	err = s.ScanRow(t.Context(), `SELECT length(randomblob(500000000))`, nil, &n)
 	if err == nil || !strings.Contains(err.Error(), "out of memory") {
 		t.Fatalf("randomblob(500000000): %d, %v; want out of memory", n, err)
 	}
-	if err := s.ScanRow(t.Context(), `SELECT length(randomblob(1000))`, &n); err != nil || n != 1000 {
+	if err := s.ScanRow(t.Context(), `SELECT length(randomblob(1000))`, nil, &n); err != nil || n != 1000 {
 		t.Fatalf("a small value after: %d, %v", n, err)
 	}
 }
