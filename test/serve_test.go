@@ -210,3 +210,16 @@ func TestServeAnswersPgx(t *testing.T) {
 		t.Fatalf("after a cancel: %d, %v", one, err)
 	}
 }
+
+func TestServeBoundsAStatementsMemory(t *testing.T) {
+	sb := startEmulator(t, emulator.Options{})
+	conn := serve(t, sb)
+	// Without the heap limit this one value took the server to 3 GB.
+	r := psql(t, conn, servePassword, "-A", "-t", "-c", "SELECT length(randomblob(500000000))")
+	if r.code == 0 || !strings.Contains(r.stderr, "out of memory") {
+		t.Fatalf("a 500 MB blob under the default --memory-limit: exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
+	}
+	if got := psql(t, conn, servePassword, "-A", "-t", "-c", "SELECT length(randomblob(1000))").mustSucceed(t).stdout; got != "1000\n" {
+		t.Fatalf("after the refused statement the server answered %q", got)
+	}
+}

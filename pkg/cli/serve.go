@@ -115,7 +115,7 @@ to --concurrency API calls at once. It runs until Ctrl-C.`,
 	f.IntVar(&maxConnections, "max-connections", 100, "logged-in connections served at once; more are refused")
 	f.IntVar(&maxLogins, "max-logins", 32, "connections logging in at once, apart from --max-connections; when all are taken the oldest is dropped")
 	f.DurationVar(&statementTimeout, "statement-timeout", 0, "cancel a statement that runs longer than this (0: no limit)")
-	f.Var(&memoryLimit, "memory-limit", "the most memory SQLite may hold for all statements at once (its hard heap limit), e.g. 512MiB, 2GiB")
+	f.Var(&memoryLimit, "memory-limit", "the most memory SQLite may hold for all statements at once (its hard heap limit), e.g. 512MiB, 2GiB; SQLite spills sorts and temporary results to disk below it")
 	so.register(cmd)
 	return cmd
 }
@@ -123,7 +123,7 @@ to --concurrency API calls at once. It runs until Ctrl-C.`,
 // defaultServeMemoryLimit bounds SQLite's heap in skyql serve: far above
 // what cached rows and ordinary results need, far below what one
 // randomblob(500000000) would take the process to.
-const defaultServeMemoryLimit = 1 << 30
+const defaultServeMemoryLimit = 256 << 20
 
 // isLoopback reports whether addr listens on a loopback address only.
 func isLoopback(addr net.Addr) bool {
