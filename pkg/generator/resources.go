@@ -99,10 +99,16 @@ func (azureConventions) describesItem(o operation) bool { return isGetAction(o.i
 
 func (azureConventions) objectKey(o operation, schema *openapi3.SchemaRef) string {
 	if pageable, ok := o.op.Extensions["x-ms-pageable"].(map[string]any); ok {
-		if name, ok := pageable["itemName"].(string); ok && name != "" {
+		name, _ := pageable["itemName"].(string)
+		if name == "" {
+			name = "value"
+		}
+		// A few specs mark as pageable a response that has no item list at all
+		// (Intune's GetMAMStatuses): that response is one row.
+		if schema == nil || schema.Value == nil || hasProperty(schema, name) {
 			return "$." + name
 		}
-		return "$.value"
+		return ""
 	}
 	if !isGetAction(o.id) && hasArrayProperty(schema, "value") {
 		return "$.value"
@@ -132,6 +138,17 @@ func listsCollection(op *openapi3.Operation) bool {
 	}
 	_, _, schema := successResponse(op)
 	return hasArrayProperty(schema, "value")
+}
+
+// hasProperty: the schema, or one it is allOf, has the property.
+func hasProperty(schema *openapi3.SchemaRef, name string) bool {
+	if schema == nil || schema.Value == nil {
+		return false
+	}
+	if schema.Value.Properties[name] != nil {
+		return true
+	}
+	return slices.ContainsFunc(schema.Value.AllOf, func(part *openapi3.SchemaRef) bool { return hasProperty(part, name) })
 }
 
 func hasArrayProperty(schema *openapi3.SchemaRef, name string) bool {

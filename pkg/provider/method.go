@@ -367,6 +367,9 @@ func columnsOf(row *openapi3.SchemaRef) []Column {
 		return nil
 	}
 	props := flattenProperties(row.Value)
+	if len(props) == 0 { // as a service index gives it back
+		return nil
+	}
 	names := make([]string, 0, len(props))
 	for n := range props {
 		names = append(names, n)
