@@ -181,7 +181,11 @@ func (rt *router) insert(o *operation) error {
 		n.ops[o.method] = map[string]*operation{}
 	}
 	if prev := n.ops[o.method][o.apiVersion]; prev != nil {
-		return fmt.Errorf("%s %s at api-version %s is declared twice (%s and %s); serve one document per api-version", o.method, o.template, o.apiVersion, prev.id, o.id)
+		// ARM paths match case-insensitively and by position, so Azure's specs hold
+		// some endpoints twice (/providers/Microsoft.AAD/operations and
+		// .../Microsoft.Aad/operations; /{roleAssignmentId} and /{denyAssignmentId}):
+		// one operation serves them.
+		return nil
 	}
 	n.ops[o.method][o.apiVersion] = o
 	if !slices.Contains(n.versions, o.apiVersion) {
