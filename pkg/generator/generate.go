@@ -9,8 +9,9 @@
 //
 // Naming (Azure conventions): a service is the snake_case resource provider namespace of
 // its spec's folder (Microsoft.DataProtection -> data_protection) unless the config names
-// it; a resource is the snake_case operationId part before "_" without a leading
-// "<service>_" (BackupInstances_Get -> backup_instances); methods keep their operationId.
+// it (see readme.go for services found through readmes); a resource is the snake_case
+// operationId part before "_" (BackupInstances_Get -> backup_instances); methods keep
+// their operationId.
 // See azureConventions for the SQL verbs.
 package generator
 

@@ -43,7 +43,9 @@ type conventions interface {
 }
 
 // azureConventions follow the Azure specs' operationIds, <Resource>_<Action>:
-// resource = snake_case(Resource) without a leading "<service>_", method = operationId.
+// resource = snake_case(Resource), method = operationId. The group is kept whole
+// (StorageAccounts_List in service storage -> storage_accounts, as Azure users and the
+// public StackQL registry say it).
 // Verbs: Get, List* and GETs that return a collection are select (the old rule missed
 // e.g. BackupVaults_GetInSubscription); PUT is insert (replace when its action is
 // Update*/Replace*); PATCH is update; DELETE is delete; everything else is exec, also a
@@ -51,15 +53,12 @@ type conventions interface {
 // Rows and paging come from x-ms-pageable (itemName, nextLinkName).
 type azureConventions struct{}
 
-func (azureConventions) resourceName(service string, o operation) (string, error) {
+func (azureConventions) resourceName(_ string, o operation) (string, error) {
 	group, _, found := strings.Cut(o.id, "_")
 	if found && group == "" {
 		return "", fmt.Errorf("operationId %q has nothing before _: name it <Resource>_<Action>", o.id)
 	}
 	name := snakeCase(group)
-	if trimmed, ok := strings.CutPrefix(name, service+"_"); ok && trimmed != "" {
-		name = trimmed
-	}
 	if name == "" {
 		return "", fmt.Errorf("operationId %q gives no resource name: name it <Resource>_<Action>", o.id)
 	}
