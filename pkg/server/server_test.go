@@ -144,7 +144,7 @@ func TestExtendedProtocolIsRefusedUntilSync(t *testing.T) {
 	if got := strings.Join(until[*pgproto3.ReadyForQuery](c), " "); got != "E:0A000 ReadyForQuery" {
 		t.Fatalf("got %s; want one error, the Query skipped, then ReadyForQuery at Sync", got)
 	}
-	c.send(&pgproto3.Query{String: "SELECT 2 AS two; SHOW SERVICES IN azure LIKE 'data%'"})
+	c.send(&pgproto3.Query{String: "SELECT 2 AS two; SHOW SERVICES IN azure LIKE 'data_protection'"})
 	if got := strings.Join(until[*pgproto3.ReadyForQuery](c), " "); got != "RowDescription DataRow CommandComplete RowDescription DataRow CommandComplete ReadyForQuery" {
 		t.Fatalf("two statements: %s", got)
 	}
