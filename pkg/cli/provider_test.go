@@ -18,7 +18,8 @@ func TestProviderGenerateFromConfigMatchesCommittedTree(t *testing.T) {
 	}
 	config := filepath.Join(dir, "config.yaml")
 	content := "provider: azure\nversion: v0.1.0\nconventions: azure\nserver: https://management.azure.com/\n" +
-		"services:\n  - specs: [" + spec + "]\n    title: Data Protection\n"
+		"services:\n  - specs: [" + spec + "]\n    title: Data Protection\n" +
+		"    resources: {DataProtectionOperations_List: operations}\n"
 	if err := os.WriteFile(config, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
 	}
