@@ -83,9 +83,10 @@ and the command exits non-zero.`,
 			if err := res.Write(out); err != nil {
 				return fmt.Errorf("writing %s: %w", out, err)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s %s: %d service(s) %v written to %s in %s\n",
-				res.Provider, res.Version, len(res.Services), res.Services,
-				filepath.Join(out, res.Provider, res.Version), time.Since(start).Round(time.Millisecond))
+			total := res.Total()
+			fmt.Fprintf(cmd.OutOrStdout(), "%s %s: %d services, %d resources, %d methods written to %s in %s; %d skipped, %d excluded by the config\n",
+				res.Provider, res.Version, len(res.Services), total.Resources, total.Methods,
+				filepath.Join(out, res.Provider, res.Version), time.Since(start).Round(time.Millisecond), len(res.Problems), len(cfg.Exclude))
 			for _, r := range res.Reports {
 				if report {
 					if _, err := r.WriteTo(cmd.OutOrStdout()); err != nil {

@@ -13,11 +13,17 @@ func writeSpec(t *testing.T, dir, name, paths, definitions string) string {
 	doc := `{"swagger": "2.0", "info": {"title": "T", "version": "2024-01-01"},
   "host": "management.azure.com", "schemes": ["https"],
   "paths": {` + paths + `}, "definitions": {` + definitions + `}}`
+	return writeFile(t, dir, name, doc)
+}
+
+// writeFile writes content to dir/name and returns the file's path.
+func writeFile(t *testing.T, dir, name, content string) string {
+	t.Helper()
 	path := filepath.Join(dir, name)
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return path

@@ -38,8 +38,17 @@ type Config struct {
 	// Server replaces the specs' own servers/host when set.
 	Server string `yaml:"server"`
 	// ProviderConfig is written as provider.yaml's `config` (e.g. auth).
-	ProviderConfig map[string]any  `yaml:"config"`
-	Services       []ServiceConfig `yaml:"services"`
+	ProviderConfig map[string]any `yaml:"config"`
+	// Readmes is a folder laid out like azure-rest-api-specs' specification folder:
+	// every <folder>/resource-manager/readme.md in it that no services entry claims
+	// becomes a service made of its default tag's input files (see readme.go).
+	Readmes string `yaml:"readmes"`
+	// Names names the services found through readmes where the naming rule cannot know
+	// the name people use: spec folder -> service name.
+	Names map[string]string `yaml:"names"`
+	// Exclude leaves out readmes that cannot make a service: spec folder -> why.
+	Exclude  map[string]string `yaml:"exclude"`
+	Services []ServiceConfig   `yaml:"services"`
 
 	dir string // the config file's folder; spec paths are relative to it
 }
@@ -48,10 +57,13 @@ type Config struct {
 type ServiceConfig struct {
 	// Name of the service; by default the snake_case resource provider namespace found
 	// in the first spec's path (Microsoft.DataProtection -> data_protection).
-	Name        string   `yaml:"name"`
-	Specs       []string `yaml:"specs"`
-	Title       string   `yaml:"title"`
-	Description string   `yaml:"description"`
+	Name  string   `yaml:"name"`
+	Specs []string `yaml:"specs"`
+	// Readme names a spec folder below the config's readmes: whose default tag's input
+	// files are the specs, for an entry that only adds names or overrides.
+	Readme      string `yaml:"readme"`
+	Title       string `yaml:"title"`
+	Description string `yaml:"description"`
 	// Resources moves operations to another resource: operationId -> resource name.
 	Resources map[string]string `yaml:"resources"`
 	// Verbs sets the SQL verb of an operation: operationId -> select|insert|update|replace|delete|exec.
@@ -158,8 +170,15 @@ func (c *Config) check() error {
 	if !slices.Contains([]string{conventionsAuto, conventionsAzure, conventionsOpenAPI}, c.Conventions) {
 		errs = append(errs, fmt.Errorf("conventions %q are not supported: use azure (resources from operationIds), openapi (resources from paths) or auto", c.Conventions))
 	}
+	if c.Readmes != "" {
+		if err := c.addReadmeServices(); err != nil {
+			errs = append(errs, err)
+		}
+	} else if len(c.Names) > 0 || len(c.Exclude) > 0 {
+		errs = append(errs, errors.New("names: and exclude: apply to services found through readmes, but readmes: is not set"))
+	}
 	if len(c.Services) == 0 {
-		errs = append(errs, errors.New("no services: list at least one under services"))
+		errs = append(errs, errors.New("no services: list at least one under services, or set readmes:"))
 	}
 	seen := map[string]int{}
 	for i := range c.Services {
@@ -226,7 +245,7 @@ func snakeCase(s string) string {
 		}
 		if unicode.IsUpper(r) && i > 0 && b.Len() > 0 && !strings.HasSuffix(b.String(), "_") {
 			prev := runes[i-1]
-			nextLower := i+1 < len(runes) && unicode.IsLower(runes[i+1])
+			nextLower := i+1 < len(runes) && unicode.IsLower(runes[i+1]) && !pluralEnd(runes, i+1)
 			if unicode.IsLower(prev) || unicode.IsDigit(prev) || (unicode.IsUpper(prev) && nextLower) {
 				b.WriteByte('_')
 			}
@@ -234,6 +253,12 @@ func snakeCase(s string) string {
 		b.WriteRune(unicode.ToLower(r))
 	}
 	return strings.Trim(b.String(), "_")
+}
+
+// pluralEnd: runes[i] is the s that ends a plural acronym (ScaleSetVMs), not the
+// start of a word.
+func pluralEnd(runes []rune, i int) bool {
+	return runes[i] == 's' && (i+1 == len(runes) || !unicode.IsLower(runes[i+1]))
 }
 
 // SpecConfigWithOverrides is SingleSpecConfig for `provider generate --spec ... --config`:

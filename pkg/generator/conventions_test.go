@@ -11,6 +11,7 @@ func TestSnakeCase(t *testing.T) {
 		"DataProtection":    "data_protection",
 		"BackupInstances":   "backup_instances",
 		"VMSizes":           "vm_sizes",
+		"ScaleSetVMs":       "scale_set_vms",
 		"checkResourceName": "check_resource_name",
 		"Compute":           "compute",
 		"Resource-Groups":   "resource_groups",

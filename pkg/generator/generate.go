@@ -9,8 +9,9 @@
 //
 // Naming (Azure conventions): a service is the snake_case resource provider namespace of
 // its spec's folder (Microsoft.DataProtection -> data_protection) unless the config names
-// it; a resource is the snake_case operationId part before "_" without a leading
-// "<service>_" (BackupInstances_Get -> backup_instances); methods keep their operationId.
+// it (see readme.go for services found through readmes); a resource is the snake_case
+// operationId part before "_" (BackupInstances_Get -> backup_instances); methods keep
+// their operationId.
 // See azureConventions for the SQL verbs.
 package generator
 
@@ -20,7 +21,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"reflect"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -39,9 +40,26 @@ type Result struct {
 	// ("azure/v0.1.0/services/compute.yaml") to their content.
 	Files    map[string][]byte
 	Services []string // services built, sorted
+	// Counts holds what each service built has.
+	Counts   map[string]Counts
 	Problems []*ServiceError
 	// Reports say what each service built was made of, in Services' order.
 	Reports []*ServiceReport
+}
+
+// Counts are the resources and methods of a service, or of a provider.
+type Counts struct {
+	Resources, Methods int
+}
+
+// Total adds up the counts of every service built.
+func (r *Result) Total() Counts {
+	var total Counts
+	for _, c := range r.Counts {
+		total.Resources += c.Resources
+		total.Methods += c.Methods
+	}
+	return total
 }
 
 // ServiceError lists everything wrong with one service's specs.
@@ -77,8 +95,13 @@ func Generate(cfg *Config) *Result {
 	}
 	results := make([]built, len(cfg.Services))
 	var wg sync.WaitGroup
+	// One service per core at a time: a service's trees take far more memory than
+	// its document, and more at once would not finish sooner.
+	slots := make(chan struct{}, runtime.GOMAXPROCS(0))
 	for i := range cfg.Services {
+		slots <- struct{}{}
 		wg.Go(func() {
+			defer func() { <-slots }()
 			doc, meta, problems := buildService(cfg, &cfg.Services[i])
 			if len(problems) > 0 {
 				results[i].err = &ServiceError{Service: cfg.Services[i].Name, Problems: problems}
@@ -89,7 +112,7 @@ func Generate(cfg *Config) *Result {
 	}
 	wg.Wait()
 
-	res := &Result{Provider: cfg.Provider, Version: cfg.Version, Files: map[string][]byte{}}
+	res := &Result{Provider: cfg.Provider, Version: cfg.Version, Files: map[string][]byte{}, Counts: map[string]Counts{}}
 	var metas []serviceMeta
 	for i, b := range results {
 		if b.err != nil {
@@ -99,6 +122,7 @@ func Generate(cfg *Config) *Result {
 		name := cfg.Services[i].Name
 		res.Files[cfg.Provider+"/"+cfg.Version+"/services/"+name+".yaml"] = b.doc
 		res.Services = append(res.Services, name)
+		res.Counts[name] = b.meta.counts
 		metas = append(metas, b.meta)
 	}
 	slices.Sort(res.Services)
@@ -153,6 +177,7 @@ type serviceMeta struct {
 	// auth is the provider auth config inferred from the service's securitySchemes.
 	auth   map[string]any
 	report *ServiceReport
+	counts Counts
 }
 
 func providerDocument(cfg *Config, services []serviceMeta) ([]byte, error) {
@@ -206,7 +231,13 @@ func providerDocument(cfg *Config, services []serviceMeta) ([]byte, error) {
 		}
 		doc["config"] = generic
 	}
-	return marshalYAML(doc, "id", "name", "version", "title", "description", "config", "providerServices")
+	// JSON, which is YAML too, and which skyql reads far faster than YAML: every
+	// statement on the provider reads this file first (see provider.LoadFS).
+	out, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(out, '\n'), nil
 }
 
 var httpMethods = []string{"get", "put", "post", "delete", "options", "head", "patch", "trace"}
@@ -215,43 +246,40 @@ var httpMethods = []string{"get", "put", "post", "delete", "options", "head", "p
 // x-stackQL-resources section.
 func buildService(cfg *Config, sc *ServiceConfig) ([]byte, serviceMeta, []error) {
 	var problems []error
-	var merged map[string]any
-	family := swagger2
-	var trees []map[string]any
+	var merged *merger
+	azure := cfg.Conventions == conventionsAzure
 	for _, specPath := range sc.Specs {
-		tree, fam, errs := loadSpec(specPath)
+		tree, family, errs := loadSpec(specPath)
 		problems = append(problems, errs...)
-		trees = append(trees, tree)
 		if tree == nil {
 			continue
 		}
 		if merged == nil {
-			merged, family = tree, fam
-			continue
-		}
-		if fam != family {
+			merged = newMerger(family)
+		} else if family != merged.family {
 			problems = append(problems, fmt.Errorf("%s: cannot merge a Swagger 2.0 and an OpenAPI 3 spec into service %s: convert one first or make two services", specPath, sc.Name))
 			continue
 		}
-		problems = append(problems, mergeSpec(merged, tree, specPath)...)
-	}
-	azure := cfg.Conventions == conventionsAzure
-	if cfg.Conventions == conventionsAuto {
-		azure = family == swagger2 || slices.ContainsFunc(trees, func(t map[string]any) bool { return t != nil && looksLikeAzure(t) })
-	}
-	// Azure names resources after operationIds, so each needs one; path-based
-	// naming only needs them unique.
-	operationFiles := map[string]string{} // operationId -> "METHOD path in file", to report duplicates
-	for i, tree := range trees {
-		if tree != nil {
-			problems = append(problems, checkOperationIDs(tree, sc.Specs[i], operationFiles, azure)...)
+		if cfg.Conventions == conventionsAuto && (family == swagger2 || looksLikeAzure(tree)) {
+			azure = true
 		}
+		// Azure names resources after operationIds, so each needs one.
+		if azure {
+			problems = append(problems, checkOperationIDs(tree, specPath)...)
+		}
+		merged.add(tree, specPath)
+	}
+	if merged != nil {
+		problems = append(problems, merged.problems...)
 	}
 	if len(problems) > 0 {
 		return nil, serviceMeta{}, problems
 	}
+	family := merged.family
+	tree := merged.tree()
+	sanitizeComponentNames(tree, family)
 
-	doc, err := convert(merged, family)
+	doc, err := convert(tree, family)
 	if err != nil {
 		return nil, serviceMeta{}, []error{fmt.Errorf("%s: %w", strings.Join(sc.Specs, ", "), err)}
 	}
@@ -284,7 +312,10 @@ func buildService(cfg *Config, sc *ServiceConfig) ([]byte, serviceMeta, []error)
 	if err != nil {
 		return nil, serviceMeta{}, []error{fmt.Errorf("service %s: %w", sc.Name, err)}
 	}
-	meta := serviceMeta{name: sc.Name, title: sc.Title, description: sc.Description, auth: auth, report: report}
+	meta := serviceMeta{name: sc.Name, title: sc.Title, description: sc.Description, auth: auth, report: report, counts: Counts{Resources: len(resources)}}
+	for _, r := range resources {
+		meta.counts.Methods += len(r.(map[string]any)["methods"].(map[string]any))
+	}
 	if meta.title == "" && doc.Info != nil {
 		meta.title = doc.Info.Title
 	}
@@ -340,9 +371,18 @@ func movePathsWithQuery(tree map[string]any) {
 		tree["paths"] = paths
 	}
 	for k, v := range extra {
-		paths[k] = v
+		if !isNextPageOperation(k) {
+			paths[k] = v
+		}
 	}
 	delete(tree, "x-ms-paths")
+}
+
+// isNextPageOperation tells the x-ms-paths entries that are no API path but AutoRest's
+// name for fetching the next page of a pageable operation ("{nextLink}?op=..."):
+// skyql follows nextLink itself, so they are left out.
+func isNextPageOperation(path string) bool {
+	return !strings.HasPrefix(path, "/")
 }
 
 // setAPIVersionDefault gives every api-version query parameter the spec's version as
@@ -370,63 +410,16 @@ func setAPIVersionDefault(node any, version string, family specFamily) {
 	}
 }
 
-// checkOperationIDs reports operationIds used twice (within the file or across the
-// service's files) and, when required, operations without one.
-func checkOperationIDs(tree map[string]any, file string, seen map[string]string, required bool) []error {
+// checkOperationIDs reports operations without an operationId.
+func checkOperationIDs(tree map[string]any, file string) []error {
 	var problems []error
 	paths, _ := tree["paths"].(map[string]any)
 	for _, path := range sortedKeys(paths) {
 		item, _ := paths[path].(map[string]any)
 		for _, method := range httpMethods {
-			op, ok := item[method].(map[string]any)
-			if !ok {
-				continue
+			if op, ok := item[method].(map[string]any); ok && op["operationId"] == nil {
+				problems = append(problems, fmt.Errorf("%s: operation %s %s has no operationId: add one named <Resource>_<Action>, e.g. Widgets_Get", file, strings.ToUpper(method), path))
 			}
-			where := fmt.Sprintf("%s: operation %s %s", file, strings.ToUpper(method), path)
-			id, _ := op["operationId"].(string)
-			if id == "" {
-				if required {
-					problems = append(problems, fmt.Errorf("%s has no operationId: add one named <Resource>_<Action>, e.g. Widgets_Get", where))
-				}
-				continue
-			}
-			if first, dup := seen[id]; dup {
-				problems = append(problems, fmt.Errorf("%s: operationId %q is already used by %s: operationIds must be unique", where, id, first))
-				continue
-			}
-			seen[id] = fmt.Sprintf("%s %s in %s", strings.ToUpper(method), path, file)
-		}
-	}
-	return problems
-}
-
-// mergeSpec adds another spec's paths and components to the first one's. The same name
-// with different content is an error; identical copies (shared common types) are fine.
-func mergeSpec(into, from map[string]any, file string) []error {
-	var problems []error
-	for _, section := range [][]string{{"paths"}, {"definitions"}, {"parameters"}, {"responses"}, {"components", "schemas"}, {"components", "parameters"}, {"components", "responses"}, {"components", "requestBodies"}, {"components", "headers"}, {"components", "securitySchemes"}} {
-		src, _ := lookupPointer(from, "/"+strings.Join(section, "/"))
-		srcMap, _ := src.(map[string]any)
-		if len(srcMap) == 0 {
-			continue
-		}
-		dst := into
-		for _, part := range section {
-			next, _ := dst[part].(map[string]any)
-			if next == nil {
-				next = map[string]any{}
-				dst[part] = next
-			}
-			dst = next
-		}
-		for _, name := range sortedKeys(srcMap) {
-			if existing, ok := dst[name]; ok {
-				if !reflect.DeepEqual(existing, srcMap[name]) {
-					problems = append(problems, fmt.Errorf("%s: %s %q is also defined, differently, by an earlier spec of the same service: rename one or make two services", file, strings.Join(section, "/"), name))
-				}
-				continue
-			}
-			dst[name] = srcMap[name]
 		}
 	}
 	return problems

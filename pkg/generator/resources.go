@@ -44,7 +44,9 @@ type conventions interface {
 }
 
 // azureConventions follow the Azure specs' operationIds, <Resource>_<Action>:
-// resource = snake_case(Resource) without a leading "<service>_", method = operationId.
+// resource = snake_case(Resource), method = operationId. The group is kept whole
+// (StorageAccounts_List in service storage -> storage_accounts, as Azure users and the
+// public StackQL registry say it).
 // Verbs: Get, List* and GETs that return a collection are select (the old rule missed
 // e.g. BackupVaults_GetInSubscription); PUT is insert (replace when its action is
 // Update*/Replace*); PATCH is update; DELETE is delete; everything else is exec, also a
@@ -52,15 +54,12 @@ type conventions interface {
 // Rows and paging come from x-ms-pageable (itemName, nextLinkName).
 type azureConventions struct{}
 
-func (azureConventions) resourceName(service string, o operation) (string, error) {
+func (azureConventions) resourceName(_ string, o operation) (string, error) {
 	group, _, found := strings.Cut(o.id, "_")
 	if found && group == "" {
 		return "", fmt.Errorf("operationId %q has nothing before _: name it <Resource>_<Action>", o.id)
 	}
 	name := snakeCase(group)
-	if trimmed, ok := strings.CutPrefix(name, service+"_"); ok && trimmed != "" {
-		name = trimmed
-	}
 	if name == "" {
 		return "", fmt.Errorf("operationId %q gives no resource name: name it <Resource>_<Action>", o.id)
 	}
@@ -100,10 +99,16 @@ func (azureConventions) describesItem(o operation) bool { return isGetAction(o.i
 
 func (azureConventions) objectKey(o operation, schema *openapi3.SchemaRef) string {
 	if pageable, ok := o.op.Extensions["x-ms-pageable"].(map[string]any); ok {
-		if name, ok := pageable["itemName"].(string); ok && name != "" {
+		name, _ := pageable["itemName"].(string)
+		if name == "" {
+			name = "value"
+		}
+		// A few specs mark as pageable a response that has no item list at all
+		// (Intune's GetMAMStatuses): that response is one row.
+		if schema == nil || schema.Value == nil || hasProperty(schema, name) {
 			return "$." + name
 		}
-		return "$.value"
+		return ""
 	}
 	if !isGetAction(o.id) && hasArrayProperty(schema, "value") {
 		return "$.value"
@@ -133,6 +138,17 @@ func listsCollection(op *openapi3.Operation) bool {
 	}
 	_, _, schema := successResponse(op)
 	return hasArrayProperty(schema, "value")
+}
+
+// hasProperty: the schema, or one it is allOf, has the property.
+func hasProperty(schema *openapi3.SchemaRef, name string) bool {
+	if schema == nil || schema.Value == nil {
+		return false
+	}
+	if schema.Value.Properties[name] != nil {
+		return true
+	}
+	return slices.ContainsFunc(schema.Value.AllOf, func(part *openapi3.SchemaRef) bool { return hasProperty(part, name) })
 }
 
 func hasArrayProperty(schema *openapi3.SchemaRef, name string) bool {

@@ -151,7 +151,10 @@ func (s *Service) buildMethod(r *Resource, name string, md methodDoc, where stri
 		}
 	}
 	pageable := pageableExtension(op)
-	if m.Response.ObjectKey == "" && pageable != nil && pageable.itemName != "" {
+	// Published documents leave x-ms-pageable's rows implicit. A few specs mark
+	// as pageable a response without the item list (Intune's GetMAMStatuses):
+	// such a response is one row.
+	if m.Response.ObjectKey == "" && pageable != nil && pageable.itemName != "" && mayHaveProperty(m.Response.Schema, pageable.itemName) {
 		m.Response.ObjectKey = "$." + pageable.itemName
 	}
 	if m.Response.Schema != nil && m.Response.ObjectKey != "" {
@@ -283,6 +286,15 @@ func applyObjectKey(schema *openapi3.SchemaRef, objectKey string) (*openapi3.Sch
 	return cur, nil
 }
 
+// mayHaveProperty: the schema is unknown or has the property (its own or through allOf).
+func mayHaveProperty(schema *openapi3.SchemaRef, name string) bool {
+	if schema == nil || schema.Value == nil {
+		return true
+	}
+	_, ok := flattenProperties(schema.Value)[name]
+	return ok
+}
+
 type pageable struct {
 	nextLinkName string
 	itemName     string
@@ -384,6 +396,9 @@ func columnsOf(row *openapi3.SchemaRef) []Column {
 		return nil
 	}
 	props := flattenProperties(row.Value)
+	if len(props) == 0 { // as a service index gives it back
+		return nil
+	}
 	names := make([]string, 0, len(props))
 	for n := range props {
 		names = append(names, n)
