@@ -53,15 +53,7 @@ func startEmulator(t *testing.T, opts emulator.Options) *sandbox {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var services []*provider.Service
-	for _, name := range p.ServiceNames() {
-		s, err := p.Service(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		services = append(services, s)
-	}
-	em, url := emulatortest.Start(t, services, opts)
+	em, url := emulatortest.StartProvider(t, p, opts)
 	return &sandbox{Emulator: em, url: url}
 }
 

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -200,5 +201,40 @@ func TestWritesDoNotFanOut(t *testing.T) {
 		mustFail(t, "missing", "resourceGroupName", "reads fan out", "writes do not")
 	if sb.Stats().Requests != 0 {
 		t.Fatal("a write missing parameters sent a request")
+	}
+}
+
+// TestSandboxAnswersTheTourInventory runs the README tour's cross-service
+// inventory: every sample type of the sandbox, in each of its two
+// subscriptions, with no WHERE (every list fans out over the subscriptions).
+func TestSandboxAnswersTheTourInventory(t *testing.T) {
+	tables := []string{"storage.storage_accounts", "network.virtual_networks", "network.network_security_groups",
+		"key_vault.vaults", "compute.virtual_machines", "compute.disks", "sql.servers", "web.web_apps",
+		"authorization.role_assignments"}
+	arms := make([]string, len(tables))
+	for i, table := range tables {
+		arms[i] = "SELECT id, type FROM azure." + table
+	}
+	query := "SELECT split_part(id, '/', 3) AS subscription, type, count(*) AS n FROM (" +
+		strings.Join(arms, " UNION ALL ") + ") AS inventory GROUP BY 1, 2 ORDER BY 1, 2"
+	rows := jsonRows(t, runSkyql(t, nil, "--app-dir", t.TempDir(), "exec", "--sandbox", "-o", "json", query).mustSucceed(t).stdout)
+	types := map[string]map[string]bool{}
+	for _, r := range rows {
+		subscription, typ := fmt.Sprint(r["subscription"]), fmt.Sprint(r["type"])
+		if n, err := strconv.Atoi(fmt.Sprint(r["n"])); err != nil || n < 1 {
+			t.Errorf("%s in %s: n = %v", typ, subscription, r["n"])
+		}
+		if types[subscription] == nil {
+			types[subscription] = map[string]bool{}
+		}
+		types[subscription][typ] = true
+	}
+	if len(types) != 2 {
+		t.Fatalf("want rows of both sandbox subscriptions, got %v", rows)
+	}
+	for subscription, seen := range types {
+		if len(seen) != len(tables) {
+			t.Errorf("subscription %s has %d of the %d types: %v", subscription, len(seen), len(tables), seen)
+		}
 	}
 }

@@ -144,21 +144,17 @@ func errorCode(tb testing.TB, body []byte) string {
 // generatedAzure is the provider skyql generated and embeds.
 const generatedAzure = "../../registry/src/azure/v0.1.0"
 
-// generatedAzureServices loads every service of the provider documents
-// skyql generated (registry/src/azure/v0.1.0), the ones `skyql sandbox` serves.
-func generatedAzureServices(tb testing.TB) []*provider.Service {
+// generatedAzureService loads one service of the provider documents skyql
+// generated (registry/src/azure/v0.1.0), the ones `skyql sandbox` serves.
+func generatedAzureService(tb testing.TB, name string) *provider.Service {
 	tb.Helper()
 	p, err := provider.LoadDir(generatedAzure)
 	if err != nil {
 		tb.Fatalf("loading the generated Azure provider: %v", err)
 	}
-	var services []*provider.Service
-	for _, name := range p.ServiceNames() {
-		s, err := p.Service(name)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		services = append(services, s)
+	s, err := p.Service(name)
+	if err != nil {
+		tb.Fatal(err)
 	}
-	return services
+	return s
 }

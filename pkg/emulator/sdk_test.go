@@ -87,7 +87,7 @@ func responseErrorCode(t *testing.T, err error, wantStatus int) string {
 // action on and deletes a backup instance, and decodes ARM errors.
 func TestAzureSDKDrivesEmulator(t *testing.T) {
 	t.Run("generated provider documents", func(t *testing.T) {
-		testSDKLifecycle(t, generatedAzureServices(t))
+		testSDKLifecycle(t, []*provider.Service{generatedAzureService(t, "data_protection")})
 	})
 	t.Run("spec converted by openapi2conv", func(t *testing.T) {
 		testSDKLifecycle(t, []*provider.Service{dataProtectionService(t)})

@@ -17,12 +17,29 @@ func Start(t testing.TB, services []*provider.Service, opts emulator.Options) (*
 	if err != nil {
 		t.Fatal(err)
 	}
+	return em, startServing(t, em)
+}
+
+// startServing listens on a free loopback port until the test ends.
+func startServing(t testing.TB, em *emulator.Emulator) string {
+	t.Helper()
 	url, err := em.Start("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { em.Close() })
-	return em, url
+	return url
+}
+
+// StartProvider serves every service of p, as `skyql sandbox` does: a
+// document is parsed only when a request first reaches it.
+func StartProvider(t testing.TB, p *provider.Provider, opts emulator.Options) (*emulator.Emulator, string) {
+	t.Helper()
+	em, err := emulator.ServeProvider(p, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return em, startServing(t, em)
 }
 
 // StartServices loads the provider in dir and serves the named services of
