@@ -77,8 +77,8 @@ func TestServeCatalogWithPsql(t *testing.T) {
 	// azure.data_protection.backup_instances as database.schema.table.
 	conn := "host=" + host + " port=" + port + " user=skyql dbname=azure sslmode=require"
 
-	r := psql(t, conn, servePassword, "-c", `\dt`).mustSucceed(t)
-	if !strings.Contains(r.stdout, " data_protection | backup_instances ") || !strings.Contains(r.stdout, " compute         | virtual_machines ") {
+	r := psql(t, conn, servePassword, "-A", "-c", `\dt`).mustSucceed(t)
+	if !strings.Contains(r.stdout, "\ndata_protection|backup_instances|table|") || !strings.Contains(r.stdout, "\ncompute|virtual_machines|table|") {
 		t.Fatalf(`\dt printed:\n%s`, r.stdout)
 	}
 	r = psql(t, conn, servePassword, "-c", `\d azure.data_protection.backup_instances`).mustSucceed(t)
