@@ -9,13 +9,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgproto3"
-
-	"github.com/skyql/skyql/pkg/emulator"
-	"github.com/skyql/skyql/pkg/emulator/emulatortest"
-	"github.com/skyql/skyql/pkg/engine"
-	"github.com/skyql/skyql/pkg/executor"
-	"github.com/skyql/skyql/pkg/provider"
-	"github.com/skyql/skyql/pkg/store"
 )
 
 // FuzzServeConn sends arbitrary bytes as a client's side of a connection:
@@ -24,18 +17,7 @@ import (
 // the test's timeout reports.
 // Run: go test ./pkg/server -run '^$' -fuzz FuzzServeConn
 func FuzzServeConn(f *testing.F) {
-	p, em, url := emulatortest.StartServices(f, "../../registry/src/azure/v0.1.0", []string{"data_protection"}, emulator.Options{})
-	srv, err := New(Config{LoginTimeout: time.Second, Open: func(ctx context.Context, notices io.Writer) (Session, error) {
-		st, err := store.Open(ctx, store.Options{TTL: time.Minute})
-		if err != nil {
-			return nil, err
-		}
-		return engineSession{engine.New(engine.Config{
-			Catalog: catalog{p}, Store: st, Executor: executor.New(executor.Options{Concurrency: 1}),
-			Auth:      func(*provider.Provider) (executor.Authorizer, error) { return bearer(em.Token()), nil },
-			Endpoints: map[string]string{"azure": url}, Stderr: notices,
-		}), st}, nil
-	}})
+	srv, err := New(Config{LoginTimeout: time.Second, Open: engineSessions(f, 1)})
 	if err != nil {
 		f.Fatal(err)
 	}

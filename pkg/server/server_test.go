@@ -44,22 +44,30 @@ type engineSession struct {
 
 func (s engineSession) Close() error { return s.st.Close() }
 
-// startServer serves the Azure documents' emulator through a Server
-// configured by cfg (Open is filled in) and returns its address.
-func startServer(t *testing.T, cfg Config) string {
-	t.Helper()
-	p, em, url := emulatortest.StartServices(t, "../../registry/src/azure/v0.1.0", []string{"data_protection"}, emulator.Options{})
-	cfg.Open = func(ctx context.Context, notices io.Writer) (Session, error) {
+// engineSessions serves the Azure documents' Data Protection service from
+// an emulator, and opens a real engine session on a scratch store for each
+// connection, making up to concurrency calls at once.
+func engineSessions(tb testing.TB, concurrency int) func(ctx context.Context, notices io.Writer) (Session, error) {
+	tb.Helper()
+	p, em, url := emulatortest.StartServices(tb, "../../registry/src/azure/v0.1.0", []string{"data_protection"}, emulator.Options{})
+	return func(ctx context.Context, notices io.Writer) (Session, error) {
 		st, err := store.Open(ctx, store.Options{TTL: time.Minute})
 		if err != nil {
 			return nil, err
 		}
 		return engineSession{engine.New(engine.Config{
-			Catalog: catalog{p}, Store: st, Executor: executor.New(executor.Options{Concurrency: 4}),
+			Catalog: catalog{p}, Store: st, Executor: executor.New(executor.Options{Concurrency: concurrency}),
 			Auth:      func(*provider.Provider) (executor.Authorizer, error) { return bearer(em.Token()), nil },
 			Endpoints: map[string]string{"azure": url}, Stderr: notices,
 		}), st}, nil
 	}
+}
+
+// startServer serves engineSessions through a Server configured by cfg
+// (Open is filled in) and returns its address.
+func startServer(t *testing.T, cfg Config) string {
+	t.Helper()
+	cfg.Open = engineSessions(t, 4)
 	srv, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
