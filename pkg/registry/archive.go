@@ -3,6 +3,7 @@ package registry
 import (
 	"archive/tar"
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"crypto/ed25519"
 	"errors"
@@ -42,6 +43,18 @@ var DefaultLimits = Limits{
 
 	HeaderTimeout: 30 * time.Second,
 	Timeout:       10 * time.Minute,
+}
+
+// withDefaults gives every zero field of l DefaultLimits' value.
+func (l *Limits) withDefaults() {
+	d := DefaultLimits
+	l.IndexBytes = cmp.Or(l.IndexBytes, d.IndexBytes)
+	l.ArchiveBytes = cmp.Or(l.ArchiveBytes, d.ArchiveBytes)
+	l.EntryBytes = cmp.Or(l.EntryBytes, d.EntryBytes)
+	l.TotalBytes = cmp.Or(l.TotalBytes, d.TotalBytes)
+	l.Entries = cmp.Or(l.Entries, d.Entries)
+	l.HeaderTimeout = cmp.Or(l.HeaderTimeout, d.HeaderTimeout)
+	l.Timeout = cmp.Or(l.Timeout, d.Timeout)
 }
 
 // archiveModTime is the modification time of every archive entry, so that

@@ -37,7 +37,12 @@ type Config struct {
 	// Warnings receives the warning printed whenever verification is off
 	// (default os.Stderr).
 	Warnings io.Writer `json:"-"`
-	// Limits bounds downloads and archives; the zero value means DefaultLimits.
+	// HeaderTimeout and DownloadTimeout, Go durations such as "30s" or
+	// "20m", set Limits' waits for an http(s) registry: for its answer to
+	// begin, and for the whole download of one file.
+	HeaderTimeout   string `json:"headerTimeout,omitempty"`
+	DownloadTimeout string `json:"downloadTimeout,omitempty"`
+	// Limits bounds downloads and archives; a zero field means DefaultLimits'.
 	Limits Limits `json:"-"`
 	// HTTPClient sends requests for http(s) registries; nil means a client
 	// that refuses redirects to non-HTTPS, non-loopback addresses.
@@ -61,6 +66,19 @@ func ParseConfig(text string) (Config, error) {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&cfg); err != nil {
 		return Config{}, fmt.Errorf(`--registry must be JSON like '{"url":"https://...","verifyConfig":{"publicKeys":["..."]}}': %w`, err)
+	}
+	for _, t := range []struct {
+		key, text string
+		into      *time.Duration
+	}{{"headerTimeout", cfg.HeaderTimeout, &cfg.Limits.HeaderTimeout}, {"downloadTimeout", cfg.DownloadTimeout, &cfg.Limits.Timeout}} {
+		if t.text == "" {
+			continue
+		}
+		d, err := time.ParseDuration(t.text)
+		if err != nil || d <= 0 {
+			return Config{}, fmt.Errorf(`--registry: %s must be a positive duration such as "30s" or "10m", got %q`, t.key, t.text)
+		}
+		*t.into = d
 	}
 	return cfg, nil
 }
@@ -95,15 +113,7 @@ func Open(cfg Config) (*Registry, error) {
 	if r.warnings == nil {
 		r.warnings = os.Stderr
 	}
-	if r.limits == (Limits{}) {
-		r.limits = DefaultLimits
-	}
-	if r.limits.HeaderTimeout <= 0 {
-		r.limits.HeaderTimeout = DefaultLimits.HeaderTimeout
-	}
-	if r.limits.Timeout <= 0 {
-		r.limits.Timeout = DefaultLimits.Timeout
-	}
+	r.limits.withDefaults()
 	if r.client == nil {
 		r.client = &http.Client{CheckRedirect: checkRedirect}
 	}

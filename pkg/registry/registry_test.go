@@ -731,9 +731,15 @@ func keysOf(m map[string]string) []string {
 	return keys
 }
 
+func TestRegistryTimeoutsMustBeDurations(t *testing.T) {
+	for _, text := range []string{`{"url":"file:///x","headerTimeout":"soon"}`, `{"url":"file:///x","downloadTimeout":"-1s"}`} {
+		if _, err := ParseConfig(text); err == nil || !strings.Contains(err.Error(), "positive duration") {
+			t.Errorf("ParseConfig(%s): %v, want an error asking for a positive duration", text, err)
+		}
+	}
+}
+
 func TestSilentAndTricklingRegistriesTimeOut(t *testing.T) {
-	limits := DefaultLimits
-	limits.HeaderTimeout, limits.Timeout = 100*time.Millisecond, 300*time.Millisecond
 	for _, tc := range []struct {
 		name    string
 		handler http.HandlerFunc
@@ -745,7 +751,12 @@ func TestSilentAndTricklingRegistriesTimeOut(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			server := httptest.NewServer(tc.handler)
 			t.Cleanup(server.Close)
-			r, err := Open(Config{URL: server.URL + "/dist", Limits: limits})
+			// The waits come from --registry's JSON, as a user sets them.
+			cfg, err := ParseConfig(`{"url":"` + server.URL + `/dist","headerTimeout":"100ms","downloadTimeout":"300ms"}`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := Open(cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
