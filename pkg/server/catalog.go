@@ -36,8 +36,10 @@ type catalogColumn struct {
 	name, kind, description string // kind: DESCRIBE's type (string, integer, object, ...)
 }
 
-// loadCatalog reads the catalog through a session.
-func loadCatalog(ctx context.Context, s Session) (*catalogModel, error) {
+// loadCatalog reads the catalog through a session: its providers and
+// services, and with tables their resources and columns too, which reads
+// every service document (a few seconds for all of Azure).
+func loadCatalog(ctx context.Context, s Session, tables bool) (*catalogModel, error) {
 	providers, err := collect(ctx, s, "SHOW PROVIDERS")
 	if err != nil {
 		return nil, err
@@ -51,6 +53,10 @@ func loadCatalog(ctx context.Context, s Session) (*catalogModel, error) {
 		}
 		for _, sv := range services {
 			cs := catalogService{name: sv["name"], description: sv["description"]}
+			if !tables {
+				cp.services = append(cp.services, cs)
+				continue
+			}
 			resources, err := collect(ctx, s, "SHOW RESOURCES IN "+sv["id"])
 			if err != nil {
 				return nil, err

@@ -121,7 +121,7 @@ func (s *Server) serveConn(ctx context.Context, nc net.Conn) error {
 	c.state = &connState{database: database, user: startup.Parameters["user"], pid: c.pid, settings: c.settings, started: s.started}
 	// The catalog decides the schemas, and so the default search_path.
 	// Should it fail, catalog queries say why when they run.
-	if m, err := s.catalogModel(ctx, c.session); err == nil {
+	if m, err := s.schemaModel(ctx, c.session); err == nil {
 		c.useSchemas(m)
 	}
 	c.b.Send(&pgproto3.AuthenticationOk{})

@@ -76,6 +76,7 @@ type Server struct {
 	started   time.Time
 	catalogMu sync.Mutex
 	catalog   *catalogModel // read on the first catalog query
+	schemas   *catalogModel // services without their tables, read on the first login
 }
 
 // running is the statement a connection is running, for CancelRequest.
@@ -219,13 +220,33 @@ func (s *Server) catalogModel(ctx context.Context, session Session) (*catalogMod
 	s.catalogMu.Lock()
 	defer s.catalogMu.Unlock()
 	if s.catalog == nil {
-		m, err := loadCatalog(ctx, session)
+		m, err := loadCatalog(ctx, session, true)
 		if err != nil {
 			return nil, err
 		}
 		s.catalog = m
 	}
 	return s.catalog, nil
+}
+
+// schemaModel returns the providers and their services, which is all a
+// login needs (its schemas and search_path): the whole catalog once it has
+// been read, else a list that reads no service document, so that no login
+// waits for every resource's columns.
+func (s *Server) schemaModel(ctx context.Context, session Session) (*catalogModel, error) {
+	s.catalogMu.Lock()
+	defer s.catalogMu.Unlock()
+	if s.catalog != nil {
+		return s.catalog, nil
+	}
+	if s.schemas == nil {
+		m, err := loadCatalog(ctx, session, false)
+		if err != nil {
+			return nil, err
+		}
+		s.schemas = m
+	}
+	return s.schemas, nil
 }
 
 // refuse tells a client the server is stopping, without waiting for its
