@@ -15,7 +15,7 @@ import (
 	"github.com/skyql/skyql/pkg/registry"
 )
 
-// TestRegisterNonAzureProvider is issue 7 end to end with the real binary: the
+// TestRegisterNonAzureProvider registers a provider end to end with the real binary: the
 // Swagger Petstore OpenAPI 3 spec (testdata/petstore, Apache-2.0) becomes a
 // provider, is built into a signed registry, listed over file:// and loopback
 // HTTP, refused when tampered with, pulled into a fresh app directory, and

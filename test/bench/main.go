@@ -133,7 +133,7 @@ func workloads() []workload {
 		}
 	}
 	add(workload{name: "20 vaults, IN, 100ms, default concurrency", kind: fetchIn, vaults: 20, instances: 1000, latency: 100 * time.Millisecond})
-	// Issue 13: no WHERE at all, so skyql lists the subscriptions, then
+	// No WHERE at all, so skyql lists the subscriptions, then
 	// each one's vaults, then each vault's instances.
 	add(workload{name: "estate fan-out, 20 subscriptions, 20ms", kind: fetchEstate, subscriptions: 20, groups: 5, vaults: 4, instances: 500,
 		latency: 20 * time.Millisecond, concurrency: 32})
@@ -623,13 +623,13 @@ func (sb *sandbox) stop() {
 	sb.cmd.Wait()
 }
 
-// Targets from issue 8.
+// The speed and memory targets skyql is held to.
 const (
 	maxFetchRatio    = 1.5
 	maxStartup       = 30 * time.Millisecond
 	maxCachedRepeat  = 50 * time.Millisecond
 	maxRSS3x20000MiB = 100
-	// Issue 13: a fan-out over the estate.
+	// A fan-out over the estate.
 	maxEstateRatio  = 1.25
 	maxEstateRSSMiB = 100
 )
