@@ -19,10 +19,11 @@ func TestFaultSchedule(t *testing.T) {
 	rate := Config{ThrottleRate: 0.3, Seed: 7}
 	throttled := 0
 	for n := uint64(1); n <= 1000; n++ {
-		if rate.faultFor(n) == faultThrottle {
+		fault := rate.faultFor(n)
+		if fault == faultThrottle {
 			throttled++
 		}
-		if rate.faultFor(n) != rate.faultFor(n) {
+		if again := rate.faultFor(n); again != fault {
 			t.Fatalf("request %d: the throttle decision changed", n)
 		}
 	}
