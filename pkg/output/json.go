@@ -88,13 +88,7 @@ func (j *jsonWriter) End() error {
 
 func (j *jsonWriter) appendValue(b []byte, col Column, v any) []byte {
 	if col.JSON {
-		var text []byte
-		switch v := v.(type) {
-		case string:
-			text = []byte(v)
-		case []byte:
-			text = v
-		}
+		text := jsonText(v)
 		if text != nil {
 			// Compact also validates; invalid JSON text falls back to a string.
 			// Compacting keeps jsonl one object per line.

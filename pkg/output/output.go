@@ -121,3 +121,15 @@ func appendHex(b []byte, v []byte) []byte {
 	}
 	return append(b, '\'')
 }
+
+// jsonText is the JSON text a JSON column's value holds (the driver gives
+// it as a string or bytes), or nil when the value is something else.
+func jsonText(v any) []byte {
+	switch v := v.(type) {
+	case string:
+		return []byte(v)
+	case []byte:
+		return v
+	}
+	return nil
+}

@@ -70,13 +70,7 @@ func (y *yamlWriter) End() error {
 // binary blobs as !!binary, anything else as the YAML scalar of its type.
 func yamlValue(col Column, v any) (*yaml.Node, error) {
 	if col.JSON {
-		var text []byte
-		switch v := v.(type) {
-		case string:
-			text = []byte(v)
-		case []byte:
-			text = v
-		}
+		text := jsonText(v)
 		var doc yaml.Node
 		if text != nil && yaml.Unmarshal(text, &doc) == nil && len(doc.Content) == 1 {
 			node := doc.Content[0]
