@@ -44,6 +44,23 @@ func (p *progressLine) update(pr executor.Progress) {
 	}
 }
 
+// Level keeps a line per fan-out level above the progress line.
+func (p *progressLine) Level(i, n int, table, method string, calls int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.clearLocked()
+	fmt.Fprintf(p.w, "level %d/%d: %s, %s, %d call(s)\n", i, n, table, method, calls)
+}
+
+// Operation shows a long-running operation's last poll on the progress
+// line, which the statement's end clears like a fetch's.
+func (p *progressLine) Operation(st executor.LROStatus) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.shown = true
+	fmt.Fprintf(p.w, "\r\033[K%s: %s (poll %d)", st.Call, st.Status, st.Polls)
+}
+
 // watch ties the line to the statement running under ctx. The returned
 // func, called when the statement is done, clears the line.
 func (p *progressLine) watch(ctx context.Context) (done func()) {

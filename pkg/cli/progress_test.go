@@ -36,3 +36,19 @@ func TestProgressLineClearsItselfAndStopsAtCancel(t *testing.T) {
 		t.Errorf("a finished fetch: %q, want %q (drawn, then cleared once)", out.String(), want)
 	}
 }
+
+func TestLevelsStayAndOperationPollsAreCleared(t *testing.T) {
+	var out strings.Builder
+	p := &progressLine{w: &out}
+	done := p.watch(context.Background())
+	p.update(executor.Progress{CallsDone: 0, CallsTotal: 2})
+	p.Level(2, 3, "vaults", "BackupVaults_GetInSubscription", 2)
+	p.Operation(executor.LROStatus{Call: "PUT /x", Status: "InProgress", Polls: 1})
+	done()
+	want := "\r\033[Kfetching: 0/2 calls, 0 pages, 0 rows" + "\r\033[K" + // the fetch line gives way to the level
+		"level 2/3: vaults, BackupVaults_GetInSubscription, 2 call(s)\n" +
+		"\r\033[KPUT /x: InProgress (poll 1)" + "\r\033[K" // the statement's end clears the poll
+	if out.String() != want {
+		t.Fatalf("drawn %q\nwant  %q", out.String(), want)
+	}
+}

@@ -214,7 +214,7 @@ func (ss *sessions) open(ctx context.Context, stderr io.Writer, progress bool) (
 		s.progress = &progressLine{w: stderr}
 		execOpts.Progress = s.progress.update
 	}
-	s.Session = engine.New(engine.Config{
+	cfg := engine.Config{
 		Catalog:      ss.cat,
 		Store:        st,
 		Executor:     executor.New(execOpts),
@@ -224,11 +224,14 @@ func (ss *sessions) open(ctx context.Context, stderr io.Writer, progress bool) (
 		AllowPartial: ss.so.allowPartial,
 		DryRun:       ss.opts.dryRun,
 		NoWait:       ss.so.noWait,
-		Progress:     progress,
 		Registry:     &registryOps{cmd: ss.cmd, opts: ss.opts},
 		Scope:        ss.scope,
 		MaxCalls:     ss.so.maxCalls,
-	})
+	}
+	if s.progress != nil {
+		cfg.Progress = s.progress
+	}
+	s.Session = engine.New(cfg)
 	return s, nil
 }
 

@@ -54,9 +54,10 @@ type Config struct {
 	// NoWait returns from long-running operations once the API accepted
 	// them, as the /*+ NOWAIT */ hint does for one statement.
 	NoWait bool
-	// Progress redraws a status line on Stderr while long-running
-	// operations are polled; the caller turns it on for terminals.
-	Progress bool
+	// Progress, when set, is told what a statement is doing, for a
+	// progress display the caller draws (on terminals); the engine itself
+	// writes no terminal control sequences.
+	Progress Progress
 	// Registry handles REGISTRY statements; nil disables them.
 	Registry RegistryOps
 	// Scope gives values to path parameters a SELECT leaves unbound, before
@@ -66,6 +67,16 @@ type Config struct {
 	// MaxCalls refuses a statement that would make more API calls
 	// (0: planner.DefaultMaxCalls).
 	MaxCalls int
+}
+
+// Progress receives a statement's progress beyond the executor's own page
+// and call counts.
+type Progress interface {
+	// Level: the fan-out level i of n is fetched next, calls calls of
+	// method for table.
+	Level(i, n int, table, method string, calls int)
+	// Operation: a long-running operation was polled.
+	Operation(executor.LROStatus)
 }
 
 // RegistryOps are the registry actions SQL can ask for.

@@ -309,10 +309,8 @@ func (s *Session) fetchPlan(ctx context.Context, plan *planner.Plan, jsonOnly fu
 		if limit := s.maxCalls(); f.total+len(calls) > limit {
 			return f, &planner.TooManyCallsError{Table: t.Alias(), Calls: f.total + len(calls), Max: limit}
 		}
-		if s.cfg.Progress && len(plan.Tables) > 1 {
-			// The fan-out's levels stay on the terminal above the
-			// executor's progress line.
-			fmt.Fprintf(s.cfg.Stderr, "\r\033[Klevel %d/%d: %s, %s, %d call(s)\n", i+1, len(plan.Tables), t.Alias(), t.Method.Name, len(calls))
+		if s.cfg.Progress != nil && len(plan.Tables) > 1 {
+			s.cfg.Progress.Level(i+1, len(plan.Tables), t.Alias(), t.Method.Name, len(calls))
 		}
 		refs, fails, err := s.fetchCalls(ctx, t, tbl, calls)
 		if err != nil {

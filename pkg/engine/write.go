@@ -312,12 +312,10 @@ func (s *Session) sendWrites(ctx context.Context, verb string, m *provider.Metho
 }
 
 func (s *Session) lroProgress() func(executor.LROStatus) {
-	if !s.cfg.Progress {
+	if s.cfg.Progress == nil {
 		return nil
 	}
-	return func(st executor.LROStatus) {
-		fmt.Fprintf(s.cfg.Stderr, "\r%s: %s (poll %d)   ", st.Call, st.Status, st.Polls)
-	}
+	return s.cfg.Progress.Operation
 }
 
 // writeBodies prints response bodies as rows: top-level properties as
