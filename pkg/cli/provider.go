@@ -186,7 +186,15 @@ func validateProvider(cmd *cobra.Command, dir string) []error {
 		if len(problems) > before {
 			status = fmt.Sprintf("%d problem(s)", len(problems)-before)
 		}
+		// Warnings are what a pull installs despite them: queries work,
+		// but not all of the document is understood.
+		if n := len(s.Warnings()); n > 0 {
+			status += fmt.Sprintf(", %d warning(s)", n)
+		}
 		fmt.Fprintf(cmd.OutOrStdout(), "%s.%s (%s): %d resources, %d methods: %s\n", p.Name, name, filepath.Join(dir, "services", name+".yaml"), resources, methods, status)
+		for _, w := range s.Warnings() {
+			fmt.Fprintf(cmd.OutOrStdout(), "  warning: %v\n", w)
+		}
 	}
 	if _, err := os.Stat(filepath.Join(dir, "services")); err != nil {
 		problems = append(problems, fmt.Errorf("%s has no services folder", dir))

@@ -171,5 +171,9 @@ func sandboxProvider(opts *globalOptions, src string) (*provider.Provider, error
 	if err != nil {
 		appDir = "" // no app directory: the bundled provider only
 	}
-	return newCatalog(appDir).Open("azure")
+	pins, err := opts.providerPins(appDir)
+	if err != nil {
+		return nil, err
+	}
+	return newCatalog(appDir, pins).Open("azure")
 }
