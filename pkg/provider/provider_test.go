@@ -241,6 +241,33 @@ func TestObjectKeyBeyondTheSchemaIsAWarning(t *testing.T) {
 	}
 }
 
+// TestServiceFileNamedInAnotherCase: a document whose file name differs
+// from provider.yaml's $ref only in case is read, with a warning, as a
+// case-insensitive file system would.
+func TestServiceFileNamedInAnotherCase(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS("testdata/acme/v1.0.0")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(dir, "services", "storage.yaml"), filepath.Join(dir, "services", "Storage.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	p, err := LoadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := p.Service("storage")
+	if err != nil {
+		t.Fatalf("the service was not found under its other-case name: %v", err)
+	}
+	if w := s.Warnings(); len(w) != 1 || !strings.Contains(w[0].Error(), "read Storage.yaml, whose name differs in case") {
+		t.Errorf("warnings %v, want one naming Storage.yaml", w)
+	}
+	if _, err := p.Service("broken"); err == nil {
+		t.Error("the broken service loaded")
+	}
+}
+
 func TestServiceValidatesWithKinOpenAPI(t *testing.T) {
 	s, err := loadAcme(t).Service("storage")
 	if err != nil {
