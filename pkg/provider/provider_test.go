@@ -133,6 +133,38 @@ func TestColumnsFlattenAllOfAndPutIdNameFirst(t *testing.T) {
 	}
 }
 
+// TestPaginationOfAzureListsWithoutXMSPageable: the registry's newer
+// documents drop x-ms-pageable; a {value, nextLink} response still pages.
+func TestPaginationOfAzureListsWithoutXMSPageable(t *testing.T) {
+	base, err := os.ReadFile("testdata/acme/v1.0.0/services/storage.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := strings.Replace(string(base), "      x-ms-pageable:\n        nextLinkName: nextLink\n", "", 1)
+	if doc == string(base) {
+		t.Fatal("the test edit did not apply")
+	}
+	file := filepath.Join(t.TempDir(), "storage.yaml")
+	if err := os.WriteFile(file, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := LoadServiceFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.Resource("items")
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, _ := r.Method("Items_List")
+	if list.Pagination == nil || !list.Pagination.NextIsURL() || list.Pagination.ResponseTokenKey != "nextLink" {
+		t.Errorf("pagination %+v, want nextLink", list.Pagination)
+	}
+	if get, _ := r.Method("Items_Get"); get.Pagination != nil {
+		t.Errorf("a get pages: %+v", get.Pagination)
+	}
+}
+
 func TestPaginationFromXMSPageableAndLRO(t *testing.T) {
 	r := itemsResource(t)
 	list, _ := r.Method("Items_List")
