@@ -186,10 +186,22 @@ func newSessions(ctx context.Context, cmd *cobra.Command, opts *globalOptions, s
 		if _, set := endpoints["azure"]; !set {
 			endpoints["azure"] = sb.url
 		}
+		// A provider the user points elsewhere (--endpoint) keeps its own
+		// credentials; the sandboxed ones get the sandbox's token.
+		sandboxed := map[string]bool{}
+		for name, url := range sb.others {
+			if _, set := endpoints[name]; !set {
+				endpoints[name] = url
+				sandboxed[name] = true
+			}
+		}
 		base := ss.authFor
 		ss.authFor = func(p *provider.Provider) (executor.Authorizer, error) {
-			if p.Name == "azure" && userAuth["azure"].Type == "" {
+			switch {
+			case p.Name == "azure" && userAuth["azure"].Type == "":
 				return sb.auth, nil
+			case p.Name != "azure" && sandboxed[p.Name] && userAuth[p.Name].Type == "":
+				return sandboxAuth(p, string(sb.auth)), nil
 			}
 			return base(p)
 		}
