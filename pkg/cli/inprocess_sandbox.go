@@ -5,9 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 
@@ -61,52 +62,56 @@ func startSandbox(_ context.Context, stderr io.Writer, cat *catalog) (*inProcess
 		return nil, fmt.Errorf("starting the sandbox: %w", err)
 	}
 	sb := &inProcessSandbox{url: url, auth: bearerToken(em.Token()), close: em.Close}
-	others, err := cat.Providers()
+	others, closeOthers, err := serveOtherProviders(cat, em.Token())
 	if err != nil {
 		em.Close()
 		return nil, fmt.Errorf("starting the sandbox: %w", err)
 	}
-	var names []string
-	for _, info := range others {
-		if info.InUse && info.Name != "azure" {
-			names = append(names, info.Name)
-		}
-	}
-	if len(names) > 0 {
-		if err := sb.serveOthers(cat, names, em.Token()); err != nil {
-			em.Close()
-			return nil, fmt.Errorf("starting the sandbox: %w", err)
-		}
-	}
+	sb.others = others
+	sb.close = func() error { return errors.Join(closeOthers(), em.Close()) }
 	fmt.Fprintf(stderr, "skyql: sandbox: querying the local Azure emulator at %s (sample data, subscriptions %s and %s), not Azure\n",
 		url, emulator.SubscriptionID(0), emulator.SubscriptionID(1))
-	if len(names) > 0 {
-		sort.Strings(names)
+	if len(others) > 0 {
+		names := slices.Sorted(maps.Keys(others))
 		fmt.Fprintf(stderr, "skyql: sandbox: %s served with sample data from their documents, not their APIs\n", strings.Join(names, ", "))
 	}
 	return sb, nil
 }
 
-// serveOthers serves each named provider below /<name>/ of one more
-// loopback server, building its emulator when a request first reaches it.
-func (sb *inProcessSandbox) serveOthers(cat *catalog, names []string, token string) error {
+// serveOtherProviders serves every provider cat uses but Azure below
+// /<name>/ of one more loopback server, building each one's emulator when
+// a request first reaches it, so that start-up parses nothing. It returns
+// each provider's endpoint (none, and no server, when Azure is all there
+// is) and what stops the server.
+func serveOtherProviders(cat *catalog, token string) (map[string]string, func() error, error) {
+	infos, err := cat.Providers()
+	if err != nil {
+		return nil, nil, err
+	}
+	var names []string
+	for _, info := range infos {
+		if info.InUse && info.Name != "azure" {
+			names = append(names, info.Name)
+		}
+	}
+	if len(names) == 0 {
+		return nil, func() error { return nil }, nil
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	mux := http.NewServeMux()
-	sb.others = map[string]string{}
+	endpoints := map[string]string{}
 	base := "http://" + ln.Addr().String()
 	for _, name := range names {
 		lazy := &lazyEmulator{open: func() (*provider.Provider, error) { return cat.Open(name) }, token: token}
 		mux.Handle("/"+name+"/", http.StripPrefix("/"+name, lazy))
-		sb.others[name] = base + "/" + name
+		endpoints[name] = base + "/" + name
 	}
 	srv := &http.Server{Handler: mux}
 	go srv.Serve(ln)
-	azureClose := sb.close
-	sb.close = func() error { return errors.Join(srv.Close(), azureClose()) }
-	return nil
+	return endpoints, srv.Close, nil
 }
 
 // lazyEmulator builds a provider's emulator on its first request: a
