@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"net/url"
@@ -438,11 +439,20 @@ func printWarnings(w io.Writer, what, dir string, warnings []error) {
 	}
 }
 
+// archiveFolders names the dist folders of providers the public registry
+// files under another name than its index uses (its tool knows them too):
+// google's archives are in googleapis.com/.
+var archiveFolders = map[string]string{"google": "googleapis.com"}
+
 // fetchVerified unpacks the archive of provider version into dir and checks
 // signatures and documents.
 func (r *Registry) fetchVerified(ctx context.Context, provider, version, dir string) ([]error, error) {
 	rel := provider + "/" + version + ".tgz"
 	body, err := r.open(ctx, rel)
+	if folder, ok := archiveFolders[provider]; ok && errors.Is(err, fs.ErrNotExist) {
+		rel = folder + "/" + version + ".tgz"
+		body, err = r.open(ctx, rel)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("registry %s lists it but its archive %s cannot be fetched: %w", r.base, rel, err)
 	}

@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -217,5 +218,27 @@ func TestStrayArchiveFilesAreLeftOut(t *testing.T) {
 		if !strings.Contains(warnings.String(), name) {
 			t.Errorf("no warning names %s: %s", name, warnings.String())
 		}
+	}
+}
+
+// TestGoogleArchivesAreFiledUnderGoogleapisCom: the public registry's index
+// lists "google" and keeps its archives in googleapis.com/.
+func TestGoogleArchivesAreFiledUnderGoogleapisCom(t *testing.T) {
+	dist := registryStyleDist(t, "v1.0.4", func(doc string) string {
+		return strings.NewReplacer("id: azure", "id: google", "name: azure", "name: google").Replace(doc)
+	})
+	if err := os.Rename(filepath.Join(dist, "azure"), filepath.Join(dist, "googleapis.com")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dist, IndexFile), []byte("providers:\n  google:\n    versions:\n    - v1.0.4\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Open(Config{URL: fileURL(dist), VerifyConfig: VerifyConfig{NopVerify: true}, Warnings: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	entry, err := r.Pull(context.Background(), "google", "", t.TempDir())
+	if err != nil || entry.Name != "google" || entry.Version != "v1.0.4" {
+		t.Fatalf("Pull(google) = %+v, %v; want google v1.0.4 from googleapis.com/v1.0.4.tgz", entry, err)
 	}
 }
