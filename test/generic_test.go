@@ -139,6 +139,14 @@ func TestRegisterNonAzureProvider(t *testing.T) {
 	r = runSkyql(t, []string{"PETSTORE_API_KEY=wrong"}, "--app-dir", appDir, "--endpoint", "petstore="+url, "--no-cache",
 		"exec", "SELECT id FROM petstore.petstore.pets")
 	r.mustFail(t, "401")
+
+	// --sandbox serves the pulled provider too, beside Azure, with the
+	// sandbox's token in the header its api_key config names: no key needed.
+	r = runSkyql(t, []string{"PETSTORE_API_KEY="}, "--app-dir", appDir, "exec", "--sandbox", "-o", "csv",
+		"SELECT count(*) AS n FROM petstore.petstore.pets").mustSucceed(t)
+	if want := fmt.Sprintf("n\n%d\n", emulator.DefaultItemsPerCollection); r.stdout != want || !strings.Contains(r.stderr, "petstore served with sample data") {
+		t.Errorf("--sandbox count: %q (stderr %q), want %q", r.stdout, r.stderr, want)
+	}
 }
 
 func copyTree(t *testing.T, from, to string) {

@@ -110,13 +110,19 @@ and the command exits non-zero.`,
 }
 
 func newProviderValidateCommand() *cobra.Command {
-	return &cobra.Command{
+	var strict bool
+	cmd := &cobra.Command{
 		Use:   "validate <dir>",
 		Short: "Load every service of the providers under dir and report what is wrong",
 		Long: `Load every service document with the same loader the engine uses, resolve each
 resource and method, and run OpenAPI validation. dir is a provider version folder
-(holding provider.yaml) or any folder above such folders, e.g. registry/src.`,
-		Example: "  skyql provider validate registry/src/azure/v0.1.0",
+(holding provider.yaml) or any folder above such folders, e.g. registry/src.
+
+What stops a document from loading is a problem (exit 1). What queries survive is a
+warning: an objectKey the response schema does not reach, a file named in another case,
+and OpenAPI validation findings (the public registry publishes many documents the
+anchor tool accepts with them). --strict counts warnings as problems.`,
+		Example: "  skyql provider validate registry/src/azure/v0.1.0\n  skyql provider validate --strict registry/src",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dirs, err := providerDirs(args[0])
@@ -125,7 +131,7 @@ resource and method, and run OpenAPI validation. dir is a provider version folde
 			}
 			var problems []error
 			for _, dir := range dirs {
-				problems = append(problems, validateProvider(cmd, dir)...)
+				problems = append(problems, validateProvider(cmd, dir, strict)...)
 			}
 			if len(problems) > 0 {
 				return fmt.Errorf("%d problem(s):\n%w", len(problems), errors.Join(problems...))
@@ -133,6 +139,8 @@ resource and method, and run OpenAPI validation. dir is a provider version folde
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&strict, "strict", false, "count warnings (OpenAPI validation findings, documents queries survive) as problems")
+	return cmd
 }
 
 // providerDirs finds the folders holding a provider.yaml at or below root.
@@ -156,7 +164,7 @@ func providerDirs(root string) ([]string, error) {
 	return dirs, nil
 }
 
-func validateProvider(cmd *cobra.Command, dir string) []error {
+func validateProvider(cmd *cobra.Command, dir string, strict bool) []error {
 	p, err := provider.LoadDir(dir)
 	if err != nil {
 		return []error{err}
@@ -169,8 +177,13 @@ func validateProvider(cmd *cobra.Command, dir string) []error {
 			continue
 		}
 		before := len(problems)
+		warnings := s.Warnings()
 		if err := s.Validate(context.Background()); err != nil {
-			problems = append(problems, err)
+			warnings = append(warnings, err)
+		}
+		if strict {
+			problems = append(problems, warnings...)
+			warnings = nil
 		}
 		resources, methods := 0, 0
 		for _, rname := range s.ResourceNames() {
@@ -186,7 +199,15 @@ func validateProvider(cmd *cobra.Command, dir string) []error {
 		if len(problems) > before {
 			status = fmt.Sprintf("%d problem(s)", len(problems)-before)
 		}
+		// Warnings are what a pull installs despite them: queries work,
+		// but not all of the document is understood.
+		if n := len(warnings); n > 0 {
+			status += fmt.Sprintf(", %d warning(s)", n)
+		}
 		fmt.Fprintf(cmd.OutOrStdout(), "%s.%s (%s): %d resources, %d methods: %s\n", p.Name, name, filepath.Join(dir, "services", name+".yaml"), resources, methods, status)
+		for _, w := range warnings {
+			fmt.Fprintf(cmd.OutOrStdout(), "  warning: %v\n", w)
+		}
 	}
 	if _, err := os.Stat(filepath.Join(dir, "services")); err != nil {
 		problems = append(problems, fmt.Errorf("%s has no services folder", dir))

@@ -130,3 +130,19 @@ func onlyService(t *testing.T, providerYAML []byte, service string) []byte {
 	}
 	return out
 }
+
+// TestProviderValidateWarnsOfWhatQueriesSurvive: a document in the public
+// registry's shape with an objectKey beyond its schema validates with a
+// warning; --strict makes it a problem.
+func TestProviderValidateWarnsOfWhatQueriesSurvive(t *testing.T) {
+	const dir = "../registry/testdata/regshape/azure/v00.00.00000"
+	code, stdout, stderr := run("provider", "validate", dir)
+	if code != exitOK || !strings.Contains(stdout, "azure.storage (") || !strings.Contains(stdout, "2 resources, 5 methods: ok, 1 warning(s)") ||
+		!strings.Contains(stdout, `  warning: services/storage.yaml: at $.components.x-stackQL-resources.usages.methods.list_by_location.response.objectKey`) {
+		t.Errorf("validate: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	code, _, stderr = run("provider", "validate", "--strict", dir)
+	if code != exitError || !strings.Contains(stderr, "1 problem(s)") || !strings.Contains(stderr, "objectKey") {
+		t.Errorf("validate --strict: exit %d, stderr %q", code, stderr)
+	}
+}

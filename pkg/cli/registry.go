@@ -27,7 +27,7 @@ file:///abs/path/to/dist); trust extra signing keys with
 	}
 	cmd.AddCommand(
 		newRegistryListCommand(opts, open),
-		newRegistryPullCommand(open),
+		newRegistryPullCommand(opts, open),
 		newRegistryRemoveCommand(opts),
 		newRegistryBuildCommand(),
 		newRegistryKeygenCommand(),
@@ -142,21 +142,58 @@ func orDash(s string) string {
 	return s
 }
 
-func newRegistryPullCommand(open openFunc) *cobra.Command {
-	return &cobra.Command{
-		Use:   "pull <provider> [<version>]",
-		Short: "Install a provider version (the newest when omitted) after checking its signatures",
-		Args:  argRange(1, 2),
+func newRegistryPullCommand(opts *globalOptions, open openFunc) *cobra.Command {
+	var fromDir string
+	cmd := &cobra.Command{
+		Use:   "pull <provider>[@<version>] [<version>]",
+		Short: "Install a provider version (the newest when omitted) after checking its signatures, or from a local source tree",
+		Long: `Install a provider version from the registry named by --registry (the newest
+when no version is given), or with --from-dir from a source tree on disk, as the
+public registry keeps them: providers/src/<provider>/<version> (or the provider
+folder above, to install each version in it). Documents the anchor tool accepts
+but that carry known faults are installed with a warning; anything unsafe or
+unreadable is refused and nothing is installed.
+
+An installed version is used by queries in preference to the one built into
+skyql, whatever the version numbers; pin another with --registry
+'{"pins":{"<provider>":"<version>"}}' or the app directory's config.json.`,
+		Example: `  skyql registry pull azure@v24.01.00200 --registry '{"url":"https://..."}'
+  skyql registry pull okta --insecure-skip-verify --registry '{"url":"file:///srv/dist"}'
+  skyql registry pull --from-dir providers/src/okta/v00.00.00000`,
+		Args: argRange(0, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if fromDir != "" {
+				if len(args) > 0 {
+					return usageError{fmt.Errorf("registry pull --from-dir takes no provider: the folder's provider.yaml names it (got %q)", strings.Join(args, " "))}
+				}
+				appDir, err := opts.appDirectory()
+				if err != nil {
+					return err
+				}
+				entries, err := registry.InstallDir(fromDir, appDir, cmd.ErrOrStderr())
+				for _, e := range entries {
+					fmt.Fprintf(cmd.OutOrStdout(), "installed %s %s from %s into %s\n", e.Name, e.Version, e.From, e.Dir)
+				}
+				return err
+			}
+			if len(args) == 0 {
+				return usageError{fmt.Errorf("registry pull needs a provider (e.g. azure or azure@v24.01.00200), or --from-dir DIR")}
+			}
+			name, version, err := registry.SplitPinned(args[0])
+			if err != nil {
+				return usageError{err}
+			}
+			if len(args) == 2 {
+				if version != "" && version != args[1] {
+					return usageError{fmt.Errorf("registry pull %s %s names two versions: give one, as %s@<version> or as a second argument", args[0], args[1], name)}
+				}
+				version = args[1]
+			}
 			r, root, err := open(cmd)
 			if err != nil {
 				return err
 			}
-			version := ""
-			if len(args) == 2 {
-				version = args[1]
-			}
-			entry, err := r.Pull(cmd.Context(), args[0], version, root)
+			entry, err := r.Pull(cmd.Context(), name, version, root)
 			if err != nil {
 				return err
 			}
@@ -164,6 +201,8 @@ func newRegistryPullCommand(open openFunc) *cobra.Command {
 			return nil
 		},
 	}
+	cmd.Flags().StringVar(&fromDir, "from-dir", "", "install from this source tree folder (providers/src/<provider>/<version>, or the provider folder) instead of a registry")
+	return cmd
 }
 
 func newRegistryRemoveCommand(opts *globalOptions) *cobra.Command {

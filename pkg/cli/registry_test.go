@@ -55,6 +55,12 @@ func TestRegistryKeygenBuildListPull(t *testing.T) {
 	if code != exitOK || out != "VERSION  INSTALLED\nv0.10.0  yes\nv0.1.0   -\n" {
 		t.Errorf("list tiny: exit %d\n%s", code, out)
 	}
+	wantBoth := "VERSION  INSTALLED\nv0.10.0  yes\nv0.1.0   yes\n"
+
+	code, out, errOut = run("--registry", reg, "--app-dir", appDir, "registry", "pull", "tiny@v0.1.0")
+	if code != exitOK || !strings.Contains(out, "pulled tiny v0.1.0 into ") {
+		t.Fatalf("pull tiny@v0.1.0: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
 
 	code, _, errOut = run("--registry", reg, "--app-dir", appDir, "registry", "pull", "tiny", "v3.0.0")
 	if code != exitError || !strings.Contains(errOut, "no version v3.0.0 of tiny; available: v0.10.0, v0.1.0") {
@@ -63,7 +69,7 @@ func TestRegistryKeygenBuildListPull(t *testing.T) {
 
 	t.Setenv("SKYQL_REGISTRY", reg) // the default when --registry is not given
 	code, out, errOut = run("--app-dir", appDir, "registry", "list", "tiny")
-	if code != exitOK || out != "VERSION  INSTALLED\nv0.10.0  yes\nv0.1.0   -\n" {
+	if code != exitOK || out != wantBoth {
 		t.Errorf("list tiny from SKYQL_REGISTRY: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 }
@@ -156,8 +162,14 @@ func TestRegistryUsageErrors(t *testing.T) {
 	if code, _, errOut := run("--registry", `{"uri":"x"}`, "registry", "list"); code != exitUsage || !strings.Contains(errOut, `unknown field "uri"`) {
 		t.Errorf("misspelt --registry key: exit %d, stderr %q", code, errOut)
 	}
-	if code, _, errOut := run("registry", "pull"); code != exitUsage || !strings.Contains(errOut, "takes <provider> [<version>], got 0") {
+	if code, _, errOut := run("registry", "pull"); code != exitUsage || !strings.Contains(errOut, "registry pull needs a provider") || !strings.Contains(errOut, "--from-dir") {
 		t.Errorf("pull without a provider: exit %d, stderr %q", code, errOut)
+	}
+	if code, _, errOut := run("registry", "pull", "tiny@0.1"); code != exitUsage || !strings.Contains(errOut, `invalid version "0.1"`) {
+		t.Errorf("pull of a malformed provider@version: exit %d, stderr %q", code, errOut)
+	}
+	if code, _, errOut := run("registry", "pull", "tiny", "--from-dir", "."); code != exitUsage || !strings.Contains(errOut, "--from-dir takes no provider") {
+		t.Errorf("pull of a provider with --from-dir: exit %d, stderr %q", code, errOut)
 	}
 }
 
@@ -176,5 +188,49 @@ func TestAppDirectoryPrecedence(t *testing.T) {
 	opts.appDir = ""
 	if dir, err := opts.appDirectory(); err != nil || dir != "/srv/config/skyql" {
 		t.Errorf("default: %q, %v", dir, err)
+	}
+}
+
+// TestRegistryPullFromDirAndPins: a source tree in the public registry's
+// shape installs with its warnings shown, SHOW PROVIDERS lists it beside
+// the built-in version it is used over, and a pin picks the built-in one.
+func TestRegistryPullFromDirAndPins(t *testing.T) {
+	appDir := t.TempDir()
+	src, err := filepath.Abs("../registry/testdata/regshape/azure/v00.00.00000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := run("--app-dir", appDir, "registry", "pull", "--from-dir", src)
+	if code != exitOK || !strings.Contains(out, "installed azure v00.00.00000 from "+src+" into "+filepath.Join(appDir, "src", "azure", "v00.00.00000")) {
+		t.Fatalf("pull --from-dir: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	if !strings.Contains(errOut, `skyql: warning: azure v00.00.00000: `) || !strings.Contains(errOut, `objectKey: $.value: the response schema has no property "value"`) {
+		t.Errorf("pull --from-dir printed no warning for the objectKey beyond its schema: %q", errOut)
+	}
+
+	code, out, errOut = run("--app-dir", appDir, "-o", "csv", "exec", "SHOW PROVIDERS LIKE 'azure'")
+	if code != exitOK || !strings.Contains(out, "azure,v00.00.00000,from-dir,"+src+",true") || !strings.Contains(out, "azure,v0.1.0,embedded,,false") {
+		t.Fatalf("SHOW PROVIDERS: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	code, out, errOut = run("--app-dir", appDir, "-o", "csv", "exec", "SHOW RESOURCES IN azure.storage")
+	if code != exitOK || out != "name,id,description\naccounts,azure.storage.accounts,\nusages,azure.storage.usages,\n" {
+		t.Errorf("SHOW RESOURCES of the installed source tree: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+
+	pinned := `{"pins":{"azure":"v0.1.0"}}`
+	code, out, errOut = run("--app-dir", appDir, "--registry", pinned, "-o", "csv", "exec", "SHOW PROVIDERS LIKE 'azure'")
+	if code != exitOK || !strings.Contains(out, "azure,v00.00.00000,from-dir,"+src+",false") || !strings.Contains(out, "azure,v0.1.0,embedded,,true") {
+		t.Errorf("SHOW PROVIDERS pinned to v0.1.0: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	if err := os.WriteFile(filepath.Join(appDir, "config.json"), []byte(`{"pins":{"azure":"v9.0.0"}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut = run("--app-dir", appDir, "exec", "SHOW SERVICES IN azure")
+	if code == exitOK || !strings.Contains(errOut, "provider azure is pinned to v9.0.0, which is not installed") {
+		t.Errorf("a pin in config.json to a missing version: exit %d, stderr %q", code, errOut)
+	}
+	code, _, errOut = run("--app-dir", appDir, "--registry", `{"pins":{"azure":"latest"}}`, "exec", "SHOW PROVIDERS")
+	if code != exitUsage || !strings.Contains(errOut, `pins.azure: invalid version "latest"`) {
+		t.Errorf("a malformed pin: exit %d, stderr %q", code, errOut)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -39,8 +41,10 @@ it, so the sandbox starts at once. It holds sample subscriptions, resource
 groups, backup vaults, backup instances, policies, virtual machines and
 disks (sized by --size), and an inventory over subscriptions 1 and 2: storage
 accounts, virtual networks, network security groups, key vaults, SQL
-servers, web apps, AKS clusters and role assignments. It prints the endpoint
-and the test token, and runs until Ctrl-C.
+servers, web apps, AKS clusters and role assignments. Every other provider
+installed in --app-dir is served too, from sample data its documents
+describe, each at its own endpoint and parsed when first reached. It prints
+the endpoints and the test token, and runs until Ctrl-C.
 
 The default dataset always has subscription ` + emulator.DefaultSubscriptionID + `,
 resource group ` + emulator.DefaultResourceGroup + ` and vault ` + emulator.DefaultVault + `.`,
@@ -121,7 +125,7 @@ func runSandbox(ctx context.Context, opts *globalOptions, f *sandboxFlags, out i
 		return err
 	}
 	started := time.Now()
-	p, err := sandboxProvider(opts, f.src)
+	p, cat, err := sandboxProvider(opts, f.src)
 	if err != nil {
 		return err
 	}
@@ -134,6 +138,14 @@ func runSandbox(ctx context.Context, opts *globalOptions, f *sandboxFlags, out i
 		return usageError{err}
 	}
 	defer em.Close()
+	others := map[string]string{}
+	if cat != nil {
+		var closeOthers func() error
+		if others, closeOthers, err = serveOtherProviders(cat, em.Token()); err != nil {
+			return err
+		}
+		defer closeOthers()
+	}
 	d := o.Dataset
 	fmt.Fprintf(out, `skyql sandbox: Azure Resource Manager emulator at %s (ready in %s)
   token:    %s
@@ -146,30 +158,50 @@ func runSandbox(ctx context.Context, opts *globalOptions, f *sandboxFlags, out i
               --auth '{"azure":{"type":"api_key","valuePrefix":"Bearer ","credentialsenvvar":"AZ_ACCESS_TOKEN"}}' \
               "SELECT name, json_extract(properties, '$.currentProtectionState') AS state FROM azure.data_protection.backup_instances WHERE subscriptionId='%s' AND resourceGroupName='%s' AND vaultName='%s'"
   stats:    %s/_emulator/stats   log: %s/_emulator/log
-Press Ctrl-C to stop.
+%sPress Ctrl-C to stop.
 `, url, time.Since(started).Round(time.Millisecond), em.Token(),
 		p.Name, p.Version, len(p.ServiceNames()),
 		d.Subscriptions, d.ResourceGroups, d.Vaults, d.Instances, d.VirtualMachines, emulator.SubscriptionID(0), emulator.SubscriptionID(1),
-		em.Token(), url, emulator.DefaultSubscriptionID, emulator.DefaultResourceGroup, emulator.DefaultVault, url, url)
+		em.Token(), url, emulator.DefaultSubscriptionID, emulator.DefaultResourceGroup, emulator.DefaultVault, url, url, othersBanner(others, em.Token()))
 	<-ctx.Done()
 	st := em.Stats()
 	fmt.Fprintf(out, "skyql sandbox: stopped after %d requests (%d throttled, %d failed, %d dropped)\n", st.Requests, st.Throttled, st.Failed, st.Dropped)
 	return nil
 }
 
+// othersBanner tells where the providers other than Azure are served.
+func othersBanner(others map[string]string, token string) string {
+	if len(others) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "  also:     sample data of the other installed providers, token %s sent as each one's auth config asks:\n", token)
+	for _, name := range slices.Sorted(maps.Keys(others)) {
+		fmt.Fprintf(&b, "            --endpoint %s=%s\n", name, others[name])
+	}
+	return b.String()
+}
+
 // sandboxProvider is the provider version directory src, or else the
-// Azure provider installed in the app directory or bundled.
-func sandboxProvider(opts *globalOptions, src string) (*provider.Provider, error) {
+// Azure provider installed in the app directory or bundled, with the
+// catalog the other providers to serve come from (nil for src).
+func sandboxProvider(opts *globalOptions, src string) (*provider.Provider, *catalog, error) {
 	if src != "" {
 		p, err := provider.LoadDir(src)
 		if err != nil {
-			return nil, usageError{fmt.Errorf("--src: %w", err)}
+			return nil, nil, usageError{fmt.Errorf("--src: %w", err)}
 		}
-		return p, nil
+		return p, nil, nil
 	}
 	appDir, err := opts.appDirectory()
 	if err != nil {
 		appDir = "" // no app directory: the bundled provider only
 	}
-	return newCatalog(appDir).Open("azure")
+	pins, err := opts.providerPins(appDir)
+	if err != nil {
+		return nil, nil, err
+	}
+	cat := newCatalog(appDir, pins)
+	p, err := cat.Open("azure")
+	return p, cat, err
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -57,9 +58,13 @@ func TestSandboxFlagsBecomeOptions(t *testing.T) {
 }
 
 // TestSandboxServesThePulledProvider: `skyql sandbox` serves the Azure
-// provider pulled into --app-dir, which is newer than the bundled one.
+// provider pulled into --app-dir, which is newer than the bundled one, and
+// the other providers installed there, each at its own endpoint.
 func TestSandboxServesThePulledProvider(t *testing.T) {
 	appDir := t.TempDir()
+	if err := os.CopyFS(filepath.Join(appDir, "src", "tiny", "v0.10.0"), os.DirFS("../registry/testdata/src/tiny/v0.10.0")); err != nil {
+		t.Fatal(err)
+	}
 	pulled := filepath.Join(appDir, "src", "azure", "v0.2.0")
 	if err := os.CopyFS(pulled, os.DirFS("../../registry/src/azure/v0.1.0")); err != nil {
 		t.Fatal(err)
@@ -88,11 +93,22 @@ func TestSandboxServesThePulledProvider(t *testing.T) {
 		w.Close()
 	}()
 	lines := bufio.NewScanner(out)
-	var provider string
-	for provider == "" && lines.Scan() {
-		if rest, ok := strings.CutPrefix(strings.TrimSpace(lines.Text()), "provider:"); ok {
+	var provider, tiny string
+	for tiny == "" && lines.Scan() {
+		line := strings.TrimSpace(lines.Text())
+		if rest, ok := strings.CutPrefix(line, "provider:"); ok {
 			provider = strings.TrimSpace(rest)
 		}
+		if rest, ok := strings.CutPrefix(line, "--endpoint tiny="); ok {
+			tiny = rest
+		}
+	}
+	if tiny == "" {
+		t.Error("the banner names no endpoint for the installed tiny provider")
+	} else if resp, err := http.Get(tiny + "/projects/p1/widgets"); err != nil || resp.StatusCode != http.StatusOK {
+		t.Errorf("GET the tiny provider's widgets: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
 	}
 	cancel()
 	go io.Copy(io.Discard, out)

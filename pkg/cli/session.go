@@ -164,7 +164,11 @@ func newSessions(ctx context.Context, cmd *cobra.Command, opts *globalOptions, s
 	if err != nil {
 		return nil, err
 	}
-	ss := &sessions{cmd: cmd, opts: opts, so: so, cat: newCatalog(appDir), endpoints: endpoints, close: func() error { return nil }}
+	pins, err := opts.providerPins(appDir)
+	if err != nil {
+		return nil, err
+	}
+	ss := &sessions{cmd: cmd, opts: opts, so: so, cat: newCatalog(appDir, pins), endpoints: endpoints, close: func() error { return nil }}
 	if len(subscriptions) > 0 {
 		ss.scope = map[string][]string{"subscriptionId": subscriptions}
 	}
@@ -182,10 +186,22 @@ func newSessions(ctx context.Context, cmd *cobra.Command, opts *globalOptions, s
 		if _, set := endpoints["azure"]; !set {
 			endpoints["azure"] = sb.url
 		}
+		// A provider the user points elsewhere (--endpoint) keeps its own
+		// credentials; the sandboxed ones get the sandbox's token.
+		sandboxed := map[string]bool{}
+		for name, url := range sb.others {
+			if _, set := endpoints[name]; !set {
+				endpoints[name] = url
+				sandboxed[name] = true
+			}
+		}
 		base := ss.authFor
 		ss.authFor = func(p *provider.Provider) (executor.Authorizer, error) {
-			if p.Name == "azure" && userAuth["azure"].Type == "" {
+			switch {
+			case p.Name == "azure" && userAuth["azure"].Type == "":
 				return sb.auth, nil
+			case p.Name != "azure" && sandboxed[p.Name] && userAuth[p.Name].Type == "":
+				return sandboxAuth(p, string(sb.auth)), nil
 			}
 			return base(p)
 		}
@@ -251,19 +267,21 @@ func parseEndpoints(flags []string) (map[string]string, error) {
 	return out, nil
 }
 
-// catalog serves the providers embedded in the binary and those pulled
-// into the app directory (pulled ones win).
+// catalog serves the providers embedded in the binary and those installed
+// into the app directory: for each name the pinned version, else the
+// newest installed one, else the newest embedded one (registry.Select).
 //
 // It hands out one *provider.Provider per name, so service documents are
 // parsed once per process, however many parts (engine, sandbox) use them.
 type catalog struct {
 	appDir string
+	pins   map[string]string // provider name -> version
 	mu     sync.Mutex
 	opened map[string]*provider.Provider
 }
 
-func newCatalog(appDir string) *catalog {
-	return &catalog{appDir: appDir, opened: map[string]*provider.Provider{}}
+func newCatalog(appDir string, pins map[string]string) *catalog {
+	return &catalog{appDir: appDir, pins: pins, opened: map[string]*provider.Provider{}}
 }
 
 func (c *catalog) entries() ([]registry.Entry, error) {
@@ -271,9 +289,11 @@ func (c *catalog) entries() ([]registry.Entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	return registry.Catalog(embedded, c.appDir)
+	return registry.Catalog(embedded, c.appDir, c.pins)
 }
 
+// Providers lists every version installed or embedded, marking the one
+// each name's queries use.
 func (c *catalog) Providers() ([]engine.ProviderInfo, error) {
 	entries, err := c.entries()
 	if err != nil {
@@ -281,7 +301,7 @@ func (c *catalog) Providers() ([]engine.ProviderInfo, error) {
 	}
 	out := make([]engine.ProviderInfo, len(entries))
 	for i, e := range entries {
-		out[i] = engine.ProviderInfo{Name: e.Name, Version: e.Version, Origin: e.Origin}
+		out[i] = engine.ProviderInfo{Name: e.Name, Version: e.Version, Origin: e.Origin, From: e.From, InUse: e.InUse}
 	}
 	return out, nil
 }
@@ -296,26 +316,32 @@ func (c *catalog) Open(name string) (*provider.Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	var names []string
-	for _, e := range entries {
-		if e.Name == name {
-			p, err := e.Open()
-			if err != nil {
-				return nil, err
+	e, err := registry.Select(entries, name, c.pins)
+	if registry.IsNotInstalled(err) {
+		var names []string
+		for _, e := range entries {
+			if e.InUse {
+				names = append(names, e.Name)
 			}
-			if c.appDir != "" {
-				p.Index = provider.DirIndexCache(indexDir(c.appDir))
-			}
-			c.opened[name] = p
-			return p, nil
 		}
-		names = append(names, e.Name)
+		msg := fmt.Sprintf("unknown provider %s", name)
+		if n := provider.Nearest(name, names); n != "" {
+			msg += fmt.Sprintf("; did you mean %s?", n)
+		}
+		return nil, fmt.Errorf("%s (installed: %s; REGISTRY LIST shows what a registry offers)", msg, strings.Join(names, ", "))
 	}
-	msg := fmt.Sprintf("unknown provider %s", name)
-	if n := provider.Nearest(name, names); n != "" {
-		msg += fmt.Sprintf("; did you mean %s?", n)
+	if err != nil {
+		return nil, err
 	}
-	return nil, fmt.Errorf("%s (installed: %s; REGISTRY LIST shows what a registry offers)", msg, strings.Join(names, ", "))
+	p, err := e.Open()
+	if err != nil {
+		return nil, err
+	}
+	if c.appDir != "" {
+		p.Index = provider.DirIndexCache(indexDir(c.appDir))
+	}
+	c.opened[name] = p
+	return p, nil
 }
 
 // registryOps lets REGISTRY statements use the --registry flag.

@@ -48,6 +48,10 @@ reports each failure, and exits non-zero if any failed.
 				return err
 			}
 			defer s.Close()
+			pins, err := opts.providerPins(appDir)
+			if err != nil {
+				return err
+			}
 			interrupts, stop := shell.NotifyInterrupt()
 			defer stop()
 			cfg := shell.Config{
@@ -56,7 +60,7 @@ reports each failure, and exits non-zero if any failed.
 				Err:         cmd.ErrOrStderr(),
 				Format:      opts.output,
 				HistoryFile: filepath.Join(appDir, "history"),
-				Schema:      shell.CatalogSchema(newCatalog(appDir)),
+				Schema:      shell.CatalogSchema(newCatalog(appDir, pins)),
 				Interactive: shell.IsTerminal(cmd.InOrStdin()),
 				Interrupt:   interrupts,
 			}

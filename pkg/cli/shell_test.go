@@ -27,7 +27,7 @@ func TestShellRunsAScriptAndFailsIfAnyStatementFailed(t *testing.T) {
 }
 
 func TestShellCompletesFromTheCatalogsProviders(t *testing.T) {
-	schema := shell.CatalogSchema(newCatalog(t.TempDir()))
+	schema := shell.CatalogSchema(newCatalog(t.TempDir(), nil))
 	if got := schema.Children(""); !slices.Contains(got, "azure") {
 		t.Fatalf("providers: %q", got)
 	}

@@ -15,7 +15,7 @@ type Providers []*provider.Provider
 func (ps Providers) Providers() ([]ProviderInfo, error) {
 	out := make([]ProviderInfo, len(ps))
 	for i, p := range ps {
-		out[i] = ProviderInfo{Name: p.Name, Version: p.Version, Origin: "loaded"}
+		out[i] = ProviderInfo{Name: p.Name, Version: p.Version, Origin: "loaded", InUse: true}
 	}
 	return out, nil
 }

@@ -22,7 +22,8 @@ import (
 
 // Catalog is where providers come from: embedded, pulled, or a test's own.
 type Catalog interface {
-	// Providers lists what can be queried.
+	// Providers lists what can be queried: every version, InUse marking
+	// the one a name's queries use.
 	Providers() ([]ProviderInfo, error)
 	// Open returns the named provider (documents are parsed lazily).
 	Open(name string) (*provider.Provider, error)
@@ -31,6 +32,11 @@ type Catalog interface {
 // ProviderInfo is one row of SHOW PROVIDERS.
 type ProviderInfo struct {
 	Name, Version, Origin string
+	// From is where an installed version came from (a registry URL or a
+	// source folder); "" when unknown or built in.
+	From string
+	// InUse: queries naming this provider use this version.
+	InUse bool
 }
 
 // AuthSource returns the credentials for a provider's calls.

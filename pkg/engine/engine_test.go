@@ -21,7 +21,7 @@ import (
 type dirCatalog struct{ p *provider.Provider }
 
 func (c dirCatalog) Providers() ([]ProviderInfo, error) {
-	return []ProviderInfo{{Name: c.p.Name, Version: c.p.Version, Origin: "test"}}, nil
+	return []ProviderInfo{{Name: c.p.Name, Version: c.p.Version, Origin: "test", InUse: true}}, nil
 }
 
 func (c dirCatalog) Open(name string) (*provider.Provider, error) {

@@ -68,10 +68,10 @@ func (s *Session) runShow(ctx context.Context, st *parser.Show, w output.Writer)
 		var rows [][]any
 		for _, p := range infos {
 			if match(p.Name) {
-				rows = append(rows, []any{p.Name, p.Version, p.Origin})
+				rows = append(rows, []any{p.Name, p.Version, p.Origin, p.From, p.InUse})
 			}
 		}
-		return writeRows(w, []string{"name", "version", "origin"}, rows)
+		return writeRows(w, []string{"name", "version", "origin", "from", "in_use"}, rows)
 	case "SERVICES":
 		p, err := s.provider(st.Target.Provider)
 		if err != nil {

@@ -62,7 +62,7 @@ func (d DirIndexCache) Put(key string, data []byte) error {
 
 // indexFormat changes whenever the index's content or the way documents
 // are compiled into it changes, so that old entries are never read.
-const indexFormat = "skyql-service-index/2"
+const indexFormat = "skyql-service-index/3"
 
 // indexKey identifies the index of service name's document as loaded by
 // p: the provider's name and the service's take part (resource ids default

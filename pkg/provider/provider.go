@@ -186,13 +186,20 @@ func (p *Provider) Service(name string) (*Service, error) {
 // index is a cache: failing to store it costs the next process a parse.
 func (p *Provider) loadService(e *serviceEntry) (*Service, error) {
 	data, err := fs.ReadFile(p.fsys, e.file)
-	if err != nil {
+	var caseWarning error
+	if errors.Is(err, fs.ErrNotExist) {
+		data, caseWarning = p.readFileIgnoringCase(e)
+	}
+	if err != nil && data == nil {
 		return nil, fmt.Errorf("service %s.%s: %w", p.Name, e.Name, err)
 	}
 	parse := func() (*Service, error) {
 		s, err := parseService(data, e.file, e.Name, p)
 		if err != nil {
 			return nil, err
+		}
+		if caseWarning != nil {
+			s.warnings = append(s.warnings, caseWarning)
 		}
 		e.describe(s)
 		return s, nil
@@ -239,6 +246,29 @@ func (p *Provider) loadService(e *serviceEntry) (*Service, error) {
 		return parse()
 	}
 	return light, nil
+}
+
+// readFileIgnoringCase reads the service document whose name differs from
+// provider.yaml's $ref only in case (the public registry's okta refers to
+// services/org.yaml and ships services/Org.yaml, which only a
+// case-insensitive file system finds), with a warning saying so; nil when
+// there is none.
+func (p *Provider) readFileIgnoringCase(e *serviceEntry) ([]byte, error) {
+	dir, base := path.Split(e.file)
+	entries, err := fs.ReadDir(p.fsys, path.Clean(dir))
+	if err != nil {
+		return nil, nil
+	}
+	for _, entry := range entries {
+		if entry.Name() != base && strings.EqualFold(entry.Name(), base) {
+			data, err := fs.ReadFile(p.fsys, path.Join(dir, entry.Name()))
+			if err != nil {
+				return nil, nil
+			}
+			return data, &DocumentError{File: e.file, Msg: fmt.Sprintf("no such file; read %s, whose name differs in case (rename it: a case-sensitive file system finds only the exact name)", entry.Name())}
+		}
+	}
+	return nil, nil
 }
 
 // describe applies what provider.yaml says of the service over what its

@@ -133,6 +133,38 @@ func TestColumnsFlattenAllOfAndPutIdNameFirst(t *testing.T) {
 	}
 }
 
+// TestPaginationOfAzureListsWithoutXMSPageable: the registry's newer
+// documents drop x-ms-pageable; a {value, nextLink} response still pages.
+func TestPaginationOfAzureListsWithoutXMSPageable(t *testing.T) {
+	base, err := os.ReadFile("testdata/acme/v1.0.0/services/storage.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := strings.Replace(string(base), "      x-ms-pageable:\n        nextLinkName: nextLink\n", "", 1)
+	if doc == string(base) {
+		t.Fatal("the test edit did not apply")
+	}
+	file := filepath.Join(t.TempDir(), "storage.yaml")
+	if err := os.WriteFile(file, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := LoadServiceFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.Resource("items")
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, _ := r.Method("Items_List")
+	if list.Pagination == nil || !list.Pagination.NextIsURL() || list.Pagination.ResponseTokenKey != "nextLink" {
+		t.Errorf("pagination %+v, want nextLink", list.Pagination)
+	}
+	if get, _ := r.Method("Items_Get"); get.Pagination != nil {
+		t.Errorf("a get pages: %+v", get.Pagination)
+	}
+}
+
 func TestPaginationFromXMSPageableAndLRO(t *testing.T) {
 	r := itemsResource(t)
 	list, _ := r.Method("Items_List")
@@ -195,7 +227,6 @@ func TestMalformedDocumentsNameFilePathAndProblem(t *testing.T) {
 		{"bad operation ref", "items~1{itemName}/delete'", "items~1{itemName}/patch'",
 			`has no PATCH operation`},
 		{"bad yaml", "openapi: 3.0.0", "openapi: [3.0.0", `not a valid OpenAPI 3 document`},
-		{"bad objectKey", "objectKey: $.value", "objectKey: $.values", `response.objectKey: $.values: the response schema has no property "values"`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -212,6 +243,60 @@ func TestMalformedDocumentsNameFilePathAndProblem(t *testing.T) {
 				t.Fatalf("got %v, want it to name %s and say %q", err, file, c.want)
 			}
 		})
+	}
+}
+
+// TestObjectKeyBeyondTheSchemaIsAWarning: the anchor tool loads documents
+// whose objectKey the response schema does not reach, so skyql loads them
+// too, with the method's columns unknown and a warning naming the spot.
+func TestObjectKeyBeyondTheSchemaIsAWarning(t *testing.T) {
+	base, err := os.ReadFile("testdata/acme/v1.0.0/services/storage.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := strings.Replace(string(base), "objectKey: $.value", "objectKey: $.values", 1)
+	file := filepath.Join(t.TempDir(), "storage.yaml")
+	if err := os.WriteFile(file, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := LoadServiceFile(file)
+	if err != nil {
+		t.Fatalf("a document with an objectKey beyond its schema was refused: %v", err)
+	}
+	warnings := s.Warnings()
+	want := `response.objectKey: $.values: the response schema has no property "values"`
+	if len(warnings) != 1 || !strings.Contains(warnings[0].Error(), want) || !strings.Contains(warnings[0].Error(), file) {
+		t.Fatalf("warnings %v, want one naming %s and saying %q", warnings, file, want)
+	}
+	if w, err := loadAcme(t).Service("storage"); err != nil || len(w.Warnings()) != 0 {
+		t.Errorf("the unedited document: %v, warnings %v; want none", err, w.Warnings())
+	}
+}
+
+// TestServiceFileNamedInAnotherCase: a document whose file name differs
+// from provider.yaml's $ref only in case is read, with a warning, as a
+// case-insensitive file system would.
+func TestServiceFileNamedInAnotherCase(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS("testdata/acme/v1.0.0")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(dir, "services", "storage.yaml"), filepath.Join(dir, "services", "Storage.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	p, err := LoadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := p.Service("storage")
+	if err != nil {
+		t.Fatalf("the service was not found under its other-case name: %v", err)
+	}
+	if w := s.Warnings(); len(w) != 1 || !strings.Contains(w[0].Error(), "read Storage.yaml, whose name differs in case") {
+		t.Errorf("warnings %v, want one naming Storage.yaml", w)
+	}
+	if _, err := p.Service("broken"); err == nil {
+		t.Error("the broken service loaded")
 	}
 }
 

@@ -30,6 +30,9 @@ type Service struct {
 	baseURL   string
 	config    Config
 	resources map[string]*Resource
+	// warnings are what the document gets wrong that queries survive;
+	// found by parsing, so a service loaded from its index has none.
+	warnings []error
 
 	// parseFull parses the document of a service loaded from its index.
 	parseFull func() (*Service, error)
@@ -117,6 +120,10 @@ func decodeExtension(exts map[string]any, key string, into any) error {
 	}
 	return nil
 }
+
+// Warnings lists what the document gets wrong without being refused (see
+// Service.warnings); empty for a service loaded from its index.
+func (s *Service) Warnings() []error { return s.warnings }
 
 // BaseURL is the document's first server URL with variables at their defaults.
 func (s *Service) BaseURL() string { return s.baseURL }

@@ -6,6 +6,7 @@ import (
 	"cmp"
 	"compress/gzip"
 	"crypto/ed25519"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -133,71 +134,75 @@ func (c *cappedReader) Read(p []byte) (int, error) {
 }
 
 // extractArchive unpacks a version archive into dest (an empty directory),
-// dropping the top-level "<version>/" folder. It accepts only folders and
+// dropping the top-level "<version>/" folder. It extracts folders and
 // regular files named provider.yaml, services/<name>.yaml and their .sig
-// files; anything else (absolute or escaping paths, links, devices, other
-// top-level folders, oversized entries) aborts the extraction. It returns the
+// files. Other regular files and folders inside the version folder (a
+// packer's .DS_Store, which the public registry's archives carry) are left
+// out and returned as skipped, since the anchor tool ignores them; anything
+// unsafe (absolute or escaping paths, links, devices, entries outside the
+// version folder, oversized entries) aborts the extraction. It returns the
 // extracted file names relative to dest, '/'-separated.
-func extractArchive(r io.Reader, version, dest string, limits Limits) ([]string, error) {
+func extractArchive(r io.Reader, version, dest string, limits Limits) (files, skipped []string, err error) {
 	gz, err := gzip.NewReader(&cappedReader{r: r, left: limits.ArchiveBytes, what: "the archive"})
 	if err != nil {
-		return nil, fmt.Errorf("not a gzip archive: %w", err)
+		return nil, nil, fmt.Errorf("not a gzip archive: %w", err)
 	}
 	tr := tar.NewReader(gz)
-	var files []string
 	seen := map[string]bool{}
 	var total int64
 	for entries := 1; ; entries++ {
 		hdr, err := tr.Next()
 		if err == io.EOF {
 			if err := drainGzip(gz); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("reading the archive: %w", err)
+			return nil, nil, fmt.Errorf("reading the archive: %w", err)
 		}
 		if entries > limits.Entries {
-			return nil, fmt.Errorf("the archive has more than %d entries, the limit", limits.Entries)
+			return nil, nil, fmt.Errorf("the archive has more than %d entries, the limit", limits.Entries)
 		}
 		rel, err := archiveEntryPath(hdr.Name, version)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if seen[rel] {
-			return nil, fmt.Errorf("archive entry %q appears twice", hdr.Name)
+			return nil, nil, fmt.Errorf("archive entry %q appears twice", hdr.Name)
 		}
 		seen[rel] = true
 		switch hdr.Typeflag {
 		case tar.TypeDir:
 			if rel != "" && rel != "services" {
-				return nil, fmt.Errorf("unexpected folder %q in the archive: a version holds provider.yaml and services/ only", hdr.Name)
+				skipped = append(skipped, hdr.Name)
+				continue
 			}
 			if err := os.MkdirAll(filepath.Join(dest, filepath.FromSlash(rel)), 0o755); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			continue
 		case tar.TypeReg:
 		default:
-			return nil, fmt.Errorf("archive entry %q is a %s; only regular files and folders are accepted", hdr.Name, entryKind(hdr.Typeflag))
+			return nil, nil, fmt.Errorf("archive entry %q is a %s; only regular files and folders are accepted", hdr.Name, entryKind(hdr.Typeflag))
 		}
 		if !isDocumentPath(strings.TrimSuffix(rel, ".sig")) {
-			return nil, fmt.Errorf("unexpected file %q in the archive: a version holds provider.yaml, services/*.yaml and their .sig files only", hdr.Name)
+			skipped = append(skipped, hdr.Name)
+			continue
 		}
 		if hdr.Size > limits.EntryBytes {
-			return nil, fmt.Errorf("archive entry %q has %d bytes, over the %d-byte limit", hdr.Name, hdr.Size, limits.EntryBytes)
+			return nil, nil, fmt.Errorf("archive entry %q has %d bytes, over the %d-byte limit", hdr.Name, hdr.Size, limits.EntryBytes)
 		}
 		if total += hdr.Size; total > limits.TotalBytes {
-			return nil, fmt.Errorf("the archive unpacks to more than %d bytes, the limit", limits.TotalBytes)
+			return nil, nil, fmt.Errorf("the archive unpacks to more than %d bytes, the limit", limits.TotalBytes)
 		}
 		if err := writeExtracted(filepath.Join(dest, filepath.FromSlash(rel)), tr, hdr.Size); err != nil {
-			return nil, fmt.Errorf("extracting %q: %w", hdr.Name, err)
+			return nil, nil, fmt.Errorf("extracting %q: %w", hdr.Name, err)
 		}
 		files = append(files, rel)
 	}
 	sort.Strings(files)
-	return files, nil
+	return files, skipped, nil
 }
 
 // tarPadding bounds what may follow the tar end marker inside the gzip
@@ -310,10 +315,22 @@ func verifySignatures(dir string, files []string, keys []ed25519.PublicKey) erro
 			return err
 		}
 		if !signedByAny(keys, data, sig) {
+			if size, foreign := foreignSignature(sig); foreign {
+				return fmt.Errorf("%s.sig is not a skyql signature (it decodes to %d bytes, not an Ed25519 signature's %d: the public StackQL registry signs with certificate-bound, timestamped signatures that skyql cannot check); to install these documents without checking them, pass --insecure-skip-verify (or verifyConfig.nopVerify in --registry)", f, size, ed25519.SignatureSize)
+			}
 			return fmt.Errorf("bad signature for %s: %s.sig is not a valid signature of it by any trusted key (tampered file, or signed with a key you do not trust)", f, f)
 		}
 	}
 	return nil
+}
+
+// foreignSignature reports whether sigText is base64 of something other
+// than a bare Ed25519 signature (the public registry's are 79 bytes), and
+// its decoded size: such a file was made by another signing tool, not
+// tampered with, and deserves its own message.
+func foreignSignature(sigText []byte) (int, bool) {
+	sig, err := base64.StdEncoding.DecodeString(string(bytes.TrimSpace(sigText)))
+	return len(sig), err == nil && len(sig) != ed25519.SignatureSize
 }
 
 // archiveBytes builds an archive in memory; Build and tests use it.

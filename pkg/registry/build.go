@@ -2,6 +2,7 @@ package registry
 
 import (
 	"crypto/ed25519"
+	"errors"
 	"fmt"
 	"os"
 	"path"
@@ -86,7 +87,13 @@ func buildVersion(srcDir, outDir, name, version string, key ed25519.PrivateKey) 
 	if err != nil {
 		return err
 	}
-	if err := validateVersionDir(dir, name, version); err != nil {
+	// What a pull would only warn about is refused here: a registry skyql
+	// builds publishes documents without known faults.
+	warnings, err := validateVersionDir(dir, name, version)
+	if err == nil && len(warnings) > 0 {
+		err = fmt.Errorf("%s: %w (a pull installs such documents with a warning; build publishes none)", dir, errors.Join(warnings...))
+	}
+	if err != nil {
 		return err
 	}
 	signed := make(map[string][]byte, 2*len(files))

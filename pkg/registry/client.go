@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"net/url"
@@ -33,6 +34,10 @@ type Config struct {
 	// providers are pulled into (<localDocRoot>/src/<provider>/<version>).
 	LocalDocRoot string       `json:"localDocRoot,omitempty"`
 	VerifyConfig VerifyConfig `json:"verifyConfig"`
+	// Pins selects the version of a provider queries use, by name
+	// ({"azure": "v0.1.0"}), over the default: the newest installed one,
+	// else the newest built into skyql.
+	Pins map[string]string `json:"pins,omitempty"`
 
 	// Warnings receives the warning printed whenever verification is off
 	// (default os.Stderr).
@@ -80,7 +85,38 @@ func ParseConfig(text string) (Config, error) {
 		}
 		*t.into = d
 	}
+	if err := CheckPins(cfg.Pins); err != nil {
+		return Config{}, fmt.Errorf("--registry: %w", err)
+	}
 	return cfg, nil
+}
+
+// CheckPins checks that pins map provider names to versions.
+func CheckPins(pins map[string]string) error {
+	for name, version := range pins {
+		if err := checkProviderName(name); err != nil {
+			return fmt.Errorf(`pins: %w`, err)
+		}
+		if err := checkVersion(version); err != nil {
+			return fmt.Errorf(`pins.%s: %w (pins look like {"azure": "v24.01.00200"})`, name, err)
+		}
+	}
+	return nil
+}
+
+// SplitPinned splits "provider@version" (as `skyql registry pull
+// azure@v24.01.00200` takes it); version is "" without '@'.
+func SplitPinned(arg string) (name, version string, err error) {
+	name, version, pinned := strings.Cut(arg, "@")
+	if err := checkProviderName(name); err != nil {
+		return "", "", err
+	}
+	if pinned {
+		if err := checkVersion(version); err != nil {
+			return "", "", err
+		}
+	}
+	return name, version, nil
 }
 
 // Registry is an opened registry: where it is and which keys it trusts.
@@ -349,7 +385,17 @@ func (r *Registry) Pull(ctx context.Context, provider, version, appDir string) (
 	} else if !slices.Contains(versions, version) {
 		return Entry{}, fmt.Errorf("registry %s has no version %s of %s; available: %s", r.base, version, provider, strings.Join(versions, ", "))
 	}
-	target := filepath.Join(appDir, "src", provider, version)
+	return install(appDir, provider, version, OriginPulled, r.base.String(), r.warnings, func(staging string) ([]error, error) {
+		return r.fetchVerified(ctx, provider, version, staging)
+	})
+}
+
+// install fills a staging folder beside <appDir>/src/<name>/<version>/ with
+// fill, records the origin and renames it into place only when fill
+// succeeded, so a failed install leaves what was installed before
+// untouched. fill's warnings are printed to w.
+func install(appDir, name, version, origin, from string, w io.Writer, fill func(staging string) ([]error, error)) (Entry, error) {
+	target := filepath.Join(appDir, "src", name, version)
 	if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
 		return Entry{}, fmt.Errorf("creating the provider folder: %w", err)
 	}
@@ -359,40 +405,78 @@ func (r *Registry) Pull(ctx context.Context, provider, version, appDir string) (
 	}
 	defer os.RemoveAll(staging)
 
-	if err := r.fetchVerified(ctx, provider, version, staging); err != nil {
-		return Entry{}, fmt.Errorf("pulling %s %s: %w; nothing was installed", provider, version, err)
+	verb := "installing"
+	if origin == OriginPulled {
+		verb = "pulling"
+	}
+	warnings, err := fill(staging)
+	if err != nil {
+		return Entry{}, fmt.Errorf("%s %s %s: %w; nothing was installed", verb, name, version, err)
+	}
+	if err := writeOrigin(staging, origin, from); err != nil {
+		return Entry{}, fmt.Errorf("%s %s %s: recording its origin: %w; nothing was installed", verb, name, version, err)
 	}
 	if err := replaceDir(staging, target); err != nil {
-		return Entry{}, fmt.Errorf("installing %s %s into %s: %w", provider, version, target, err)
+		return Entry{}, fmt.Errorf("installing %s %s into %s: %w", name, version, target, err)
 	}
-	return Entry{Name: provider, Version: version, Origin: OriginPulled, Dir: target}, nil
+	printWarnings(w, name+" "+version, target, warnings)
+	return Entry{Name: name, Version: version, Origin: origin, From: from, Dir: target}, nil
 }
+
+// maxWarningLines bounds the warnings an install prints; the rest are
+// counted, and `skyql provider validate` lists them all.
+const maxWarningLines = 10
+
+// printWarnings tells what an installed version's documents get wrong,
+// never silently: the first few in full, then how many more.
+func printWarnings(w io.Writer, what, dir string, warnings []error) {
+	for i, warning := range warnings {
+		if i == maxWarningLines {
+			fmt.Fprintf(w, "skyql: warning: %s: %d more warning(s); `skyql provider validate %s` lists them all\n", what, len(warnings)-i, dir)
+			return
+		}
+		fmt.Fprintf(w, "skyql: warning: %s: %v\n", what, warning)
+	}
+}
+
+// archiveFolders names the dist folders of providers the public registry
+// files under another name than its index uses (its tool knows them too):
+// google's archives are in googleapis.com/.
+var archiveFolders = map[string]string{"google": "googleapis.com"}
 
 // fetchVerified unpacks the archive of provider version into dir and checks
 // signatures and documents.
-func (r *Registry) fetchVerified(ctx context.Context, provider, version, dir string) error {
+func (r *Registry) fetchVerified(ctx context.Context, provider, version, dir string) ([]error, error) {
 	rel := provider + "/" + version + ".tgz"
 	body, err := r.open(ctx, rel)
+	if folder, ok := archiveFolders[provider]; ok && errors.Is(err, fs.ErrNotExist) {
+		rel = folder + "/" + version + ".tgz"
+		body, err = r.open(ctx, rel)
+	}
 	if err != nil {
-		return fmt.Errorf("registry %s lists it but its archive %s cannot be fetched: %w", r.base, rel, err)
+		return nil, fmt.Errorf("registry %s lists it but its archive %s cannot be fetched: %w", r.base, rel, err)
 	}
 	defer body.Close()
-	files, err := extractArchive(body, version, dir, r.limits)
+	files, skipped, err := extractArchive(body, version, dir, r.limits)
 	if err != nil {
-		return fmt.Errorf("archive %s refused: %w", rel, err)
+		return nil, fmt.Errorf("archive %s refused: %w", rel, err)
 	}
 	if !slices.Contains(files, "provider.yaml") {
-		return fmt.Errorf("archive %s has no %s/provider.yaml", rel, version)
+		return nil, fmt.Errorf("archive %s has no %s/provider.yaml", rel, version)
 	}
 	if r.skipVerify {
 		r.warn()
 	} else if err := verifySignatures(dir, files, r.keys); err != nil {
-		return fmt.Errorf("archive %s: %w", rel, err)
+		return nil, fmt.Errorf("archive %s: %w", rel, err)
 	}
-	if err := validateVersionDir(dir, provider, version); err != nil {
-		return fmt.Errorf("archive %s holds invalid documents: %w", rel, err)
+	warnings, err := validateVersionDir(dir, provider, version)
+	if err != nil {
+		return nil, fmt.Errorf("archive %s holds invalid documents: %w", rel, err)
 	}
-	return nil
+	for _, name := range skipped {
+		warnings = append(warnings, fmt.Errorf("archive %s: left out %q, which is not a provider document", rel, name))
+	}
+	return warnings, nil
 }
 
 // replaceDir moves staging to target. When target exists it is first moved

@@ -31,7 +31,7 @@ func FuzzExtractArchive(f *testing.F) {
 		if err := os.Mkdir(dest, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		files, err := extractArchive(bytes.NewReader(archive), "v1", dest, limits)
+		files, _, err := extractArchive(bytes.NewReader(archive), "v1", dest, limits)
 		var total int64
 		walkErr := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {

@@ -1,9 +1,10 @@
 package registry
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
-	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -17,16 +18,24 @@ import (
 // Where a provider version comes from.
 const (
 	OriginEmbedded = "embedded" // built into the skyql binary
-	OriginPulled   = "pulled"   // installed by `skyql registry pull`
+	OriginPulled   = "pulled"   // installed by `skyql registry pull` from a registry
+	OriginFromDir  = "from-dir" // installed by `skyql registry pull --from-dir` from a source tree
 )
 
 // Entry is one provider version available to queries.
 type Entry struct {
 	Name    string
 	Version string
-	Origin  string // OriginEmbedded or OriginPulled
-	// Dir is the version folder of a pulled provider; "" for embedded ones.
+	Origin  string // OriginEmbedded, OriginPulled or OriginFromDir
+	// From is the registry URL a pulled version came from, or the folder a
+	// from-dir version was copied from; "" for embedded ones and for
+	// versions installed before skyql recorded it.
+	From string
+	// Dir is the version folder of an installed provider; "" for embedded ones.
 	Dir string
+	// InUse marks, among a provider's versions in a Catalog, the one its
+	// queries use (see Select).
+	InUse bool
 
 	fsys  fs.FS  // embedded providers: the file system holding them
 	fsDir string // and the version folder inside it
@@ -53,11 +62,44 @@ func Installed(appDir string) ([]Entry, error) {
 		return nil, fmt.Errorf("listing pulled providers in %s: %w", root, err)
 	}
 	for i := range entries {
-		entries[i].Origin = OriginPulled
 		entries[i].fsys, entries[i].fsDir = nil, ""
 		entries[i].Dir = filepath.Join(root, entries[i].Name, entries[i].Version)
+		entries[i].Origin, entries[i].From = readOrigin(entries[i].Dir)
 	}
 	return entries, nil
+}
+
+// originFile, inside an installed version folder, records where the
+// version came from, for SHOW PROVIDERS. The name starts with '.', which
+// no provider document's does.
+const originFile = ".skyql-origin.json"
+
+type originRecord struct {
+	Origin string `json:"origin"`
+	From   string `json:"from"`
+}
+
+func writeOrigin(dir, origin, from string) error {
+	data, err := json.Marshal(originRecord{Origin: origin, From: from})
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, originFile), append(data, '\n'), 0o644)
+}
+
+// readOrigin reads dir's origin record. A version installed before skyql
+// wrote one (or whose record is unreadable) was pulled from a registry
+// nobody noted.
+func readOrigin(dir string) (origin, from string) {
+	data, err := os.ReadFile(filepath.Join(dir, originFile))
+	if err != nil {
+		return OriginPulled, ""
+	}
+	var rec originRecord
+	if json.Unmarshal(data, &rec) != nil || (rec.Origin != OriginPulled && rec.Origin != OriginFromDir) {
+		return OriginPulled, ""
+	}
+	return rec.Origin, rec.From
 }
 
 // scanVersions finds <provider>/<version>/provider.yaml below dir in fsys.
@@ -98,12 +140,14 @@ func scanVersions(fsys fs.FS, dir string) ([]Entry, error) {
 	return out, nil
 }
 
-// Catalog merges the providers embedded in the binary (embedded holds
-// <provider>/<version>/ folders; nil for none) with those pulled into appDir,
-// one entry per provider: its newest version, and the pulled copy when the
-// same version is both embedded and pulled, so a pull can replace what the
-// binary ships. Entries are sorted by name.
-func Catalog(embedded fs.FS, appDir string) ([]Entry, error) {
+// Catalog lists every provider version available to queries: those
+// embedded in the binary (embedded holds <provider>/<version>/ folders; nil
+// for none) and those installed into appDir. Entries are sorted by name,
+// then newest version first, an installed copy before an embedded one of
+// the same version; InUse marks the version Select picks for each name
+// under pins (provider name -> version). A pin naming a version that is not
+// installed marks none: Select reports it when the provider is opened.
+func Catalog(embedded fs.FS, appDir string, pins map[string]string) ([]Entry, error) {
 	var all []Entry
 	if embedded != nil {
 		found, err := scanVersions(embedded, ".")
@@ -115,28 +159,89 @@ func Catalog(embedded fs.FS, appDir string) ([]Entry, error) {
 			all = append(all, e)
 		}
 	}
-	pulled, err := Installed(appDir)
+	installed, err := Installed(appDir)
 	if err != nil {
 		return nil, err
 	}
-	all = append(all, pulled...)
-	chosen := map[string]Entry{}
-	for _, e := range all {
-		cur, ok := chosen[e.Name]
-		if !ok {
-			chosen[e.Name] = e
-			continue
+	all = append(all, installed...)
+	slices.SortStableFunc(all, func(a, b Entry) int {
+		if c := strings.Compare(a.Name, b.Name); c != 0 {
+			return c
 		}
-		c := CompareVersions(e.Version, cur.Version)
-		if c > 0 || (c == 0 && e.Origin == OriginPulled) {
-			chosen[e.Name] = e
+		if c := CompareVersions(b.Version, a.Version); c != 0 {
+			return c
 		}
+		return cmpBool(a.Origin == OriginEmbedded, b.Origin == OriginEmbedded)
+	})
+	for i := 0; i < len(all); {
+		j := i
+		for j < len(all) && all[j].Name == all[i].Name {
+			j++
+		}
+		if k, err := choose(all[i:j], pins[all[i].Name]); err == nil {
+			all[i+k].InUse = true
+		}
+		i = j
 	}
-	out := make([]Entry, 0, len(chosen))
-	for _, name := range slices.Sorted(maps.Keys(chosen)) {
-		out = append(out, chosen[name])
+	return all, nil
+}
+
+// cmpBool orders false before true.
+func cmpBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
 	}
-	return out, nil
+	return -1
+}
+
+// Select returns the version of provider name that queries use, from a
+// Catalog's entries: the pinned version when pins names one, else the
+// newest installed (pulled or from-dir) version, so that installing a
+// provider replaces the built-in one even when its version number is lower
+// (the registry's source trees are all v00.00.00000), else the newest
+// embedded one.
+func Select(entries []Entry, name string, pins map[string]string) (Entry, error) {
+	start := slices.IndexFunc(entries, func(e Entry) bool { return e.Name == name })
+	if start < 0 {
+		return Entry{}, errNotInstalled
+	}
+	end := start
+	for end < len(entries) && entries[end].Name == name {
+		end++
+	}
+	k, err := choose(entries[start:end], pins[name])
+	if err != nil {
+		return Entry{}, err
+	}
+	return entries[start+k], nil
+}
+
+// errNotInstalled: no version of the provider is embedded or installed.
+var errNotInstalled = errors.New("not installed")
+
+// IsNotInstalled reports whether Select found no version at all.
+func IsNotInstalled(err error) bool { return errors.Is(err, errNotInstalled) }
+
+// choose picks among one provider's versions, sorted as Catalog sorts them.
+func choose(versions []Entry, pin string) (int, error) {
+	if pin != "" {
+		if i := slices.IndexFunc(versions, func(e Entry) bool { return e.Version == pin }); i >= 0 {
+			return i, nil
+		}
+		var have []string
+		for _, e := range versions {
+			have = append(have, e.Version+" ("+e.Origin+")")
+		}
+		name := versions[0].Name
+		return 0, fmt.Errorf("provider %s is pinned to %s, which is not installed (installed: %s); install it with `skyql registry pull %s@%s`, or pin another version", name, pin, strings.Join(have, ", "), name, pin)
+	}
+	if i := slices.IndexFunc(versions, func(e Entry) bool { return e.Origin != OriginEmbedded }); i >= 0 {
+		return i, nil
+	}
+	return 0, nil
 }
 
 // Remove deletes pulled versions of a provider from appDir: the given

@@ -24,7 +24,7 @@ import (
 type catalog struct{ p *provider.Provider }
 
 func (c catalog) Providers() ([]engine.ProviderInfo, error) {
-	return []engine.ProviderInfo{{Name: c.p.Name, Version: c.p.Version}}, nil
+	return []engine.ProviderInfo{{Name: c.p.Name, Version: c.p.Version, InUse: true}}, nil
 }
 
 func (c catalog) Open(string) (*provider.Provider, error) { return c.p, nil }

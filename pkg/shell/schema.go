@@ -30,7 +30,9 @@ func (p *providerSchema) Children(parent string) []string {
 	case parent == "":
 		infos, _ := p.catalog.Providers()
 		for _, info := range infos {
-			out = append(out, info.Name)
+			if info.InUse { // one completion per provider, not per version
+				out = append(out, info.Name)
+			}
 		}
 	case len(parts) == 1:
 		if prov := p.provider(parts[0]); prov != nil {

@@ -254,3 +254,30 @@ func TestDocumentThatFailsToLoad(t *testing.T) {
 		t.Errorf("the other document answered %d", status)
 	}
 }
+
+// TestAPIVersionInPathKey: the registry's documents write the api-version
+// only in the path key's literal query and name parameters in snake_case,
+// with an info.version that is no api-version; the emulator serves the
+// path key's version, matching by position, not by parameter name.
+func TestAPIVersionInPathKey(t *testing.T) {
+	doc, err := openapi3.NewLoader().LoadFromData([]byte(`openapi: 3.0.0
+info: {title: storage, version: 2026-03-01-generated}
+paths:
+  /subscriptions/{subscription_id}/resourceGroups/{resource_group_name}/providers/Microsoft.Storage/storageAccounts?api-version=2023-05-01:
+    get:
+      operationId: StorageAccounts_ListByResourceGroup
+      parameters:
+        - {name: subscription_id, in: path, required: true, schema: {type: string}}
+        - {name: resource_group_name, in: path, required: true, schema: {type: string}}
+      x-ms-pageable: {nextLinkName: nextLink}
+      responses: {'200': {description: OK, content: {application/json: {schema: {type: object}}}}}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := serve(t, Config{}, Document{Source: "storage", Load: func() (*openapi3.T, error) { return doc, nil }})
+	status, body := get(t, ts.URL+"/subscriptions/"+testSub+"/resourceGroups/rg1/providers/Microsoft.Storage/storageAccounts?api-version=2023-05-01")
+	if v, _ := body["value"].([]any); status != 200 || len(v) != 1 {
+		t.Errorf("list at the path key's api-version: %d %v; want the one storage account", status, body)
+	}
+}

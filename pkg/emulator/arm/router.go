@@ -3,6 +3,7 @@ package arm
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"sort"
 	"strings"
@@ -231,11 +232,11 @@ func operationsOf(doc *openapi3.T, source string) ([]*operation, error) {
 		item := doc.Paths.Value(key)
 		// Published documents may carry a literal query in the path key
 		// ("/.../backupInstances/?api-version=2022-05-01"); it is not part of the route.
-		path, _, _ := strings.Cut(key, "?")
+		path, query, _ := strings.Cut(key, "?")
 		segs := pathtemplate.Parse(path)
 		for method, op := range item.Operations() {
 			method = strings.ToUpper(method)
-			version := apiVersionOf(item, op, doc)
+			version := apiVersionOf(query, item, op, doc)
 			if version == "" {
 				return nil, fmt.Errorf("%s %s in %s declares no api-version (no default on the api-version parameter and no info.version)", method, key, source)
 			}
@@ -343,7 +344,14 @@ func (o *operation) aligned(extra int) ([]pathtemplate.Segment, []*node) {
 	return append(segs, o.segments[1:]...), append(nodes, o.nodes...)
 }
 
-func apiVersionOf(item *openapi3.PathItem, op *openapi3.Operation, doc *openapi3.T) string {
+// apiVersionOf is the api-version clients send for op: the one written in
+// the path key's literal query (the registry's documents carry it only
+// there, and their info.version is not an api-version), else the
+// api-version parameter's default or single enum value, else info.version.
+func apiVersionOf(pathQuery string, item *openapi3.PathItem, op *openapi3.Operation, doc *openapi3.T) string {
+	if values, err := url.ParseQuery(pathQuery); err == nil && values.Get("api-version") != "" {
+		return values.Get("api-version")
+	}
 	for _, params := range []openapi3.Parameters{op.Parameters, item.Parameters} {
 		for _, p := range params {
 			if p.Value == nil || p.Value.Name != "api-version" || p.Value.Schema == nil || p.Value.Schema.Value == nil {
