@@ -134,6 +134,8 @@ type Select struct {
 	// qualifiedColumns are 4-part column references `p.s.r.col`, whose
 	// qualifier SQLiteText rewrites with the table it names.
 	qualifiedColumns []qualifierSpan
+	// names are the identifiers that may name columns (see SQLiteTextWithColumns).
+	names []nameSpan
 	// hashComments are the offsets of `#` comments, which SQLite does not know.
 	hashComments []int
 	// renamed maps names given with AS to the column they select (see RenamedColumn).
@@ -145,6 +147,14 @@ type Select struct {
 	// aggregates, window functions, subqueries, WITH or UNION, whose WHERE
 	// is made only of the Predicates reported (= and IN).
 	RowLimit int64
+}
+
+// nameSpan is an identifier of a query's text; bare is set for a name
+// SQLite would not read as one unquoted (`$filter`).
+type nameSpan struct {
+	name       string
+	bare       bool
+	start, end int
 }
 
 // qualifierSpan is the `p.s.r` part of a column reference `p.s.r.col`.
@@ -170,26 +180,33 @@ type Insert struct {
 	Select *Select
 	// Returning is the text after RETURNING, empty without the clause.
 	Returning string
-	NoWait    bool
+	// ReturningColumns are the properties RETURNING names, nil for * (or
+	// without RETURNING).
+	ReturningColumns []string
+	NoWait           bool
 }
 
-// Update is UPDATE of a provider table.
+// Update is UPDATE of a provider table, or the anchor tool's REPLACE ...
+// SET ... WHERE (Replace), which replaces the resource with a PUT.
 type Update struct {
 	source
-	Table      QualifiedName
-	Set        []Assignment
-	Predicates []Predicate
-	Returning  string
-	NoWait     bool
+	Table            QualifiedName
+	Replace          bool
+	Set              []Assignment
+	Predicates       []Predicate
+	Returning        string
+	ReturningColumns []string
+	NoWait           bool
 }
 
 // Delete is DELETE FROM a provider table.
 type Delete struct {
 	source
-	Table      QualifiedName
-	Predicates []Predicate
-	Returning  string
-	NoWait     bool
+	Table            QualifiedName
+	Predicates       []Predicate
+	Returning        string
+	ReturningColumns []string
+	NoWait           bool
 }
 
 // NamedValue is one `@name=value` argument of EXEC.
