@@ -22,8 +22,8 @@ const (
 	// parameter), or `If-Match` in a write (words joined by hyphens). The
 	// parser reads it as an identifier and quotes it in the SQL it sends.
 	tokBareName
-	tokOp                           // operator or punctuation
-	tokComment                      // -- x, # x, /* x */
+	tokOp      // operator or punctuation
+	tokComment // -- x, # x, /* x */
 )
 
 // token is one lexeme with its byte span in the whole input.
