@@ -69,9 +69,14 @@ func (e Expr) IsConstant() bool { return e.SQL != "" && len(e.Columns) == 0 }
 
 // ColumnExpr is the expression `qualifier.name`, quoted for SQLite: the
 // planner's reference to a column of a table it added to the statement.
+// An empty qualifier gives the bare column.
 func ColumnExpr(qualifier, name string) Expr {
 	ref := ColumnRef{Qualifier: qualifier, Name: name}
-	return Expr{SQL: quoteIdent(qualifier) + "." + quoteIdent(name), Column: &ref, Columns: []ColumnRef{ref}}
+	sql := quoteIdent(name)
+	if qualifier != "" {
+		sql = quoteIdent(qualifier) + "." + sql
+	}
+	return Expr{SQL: sql, Column: &ref, Columns: []ColumnRef{ref}}
 }
 
 // StringLiteral is the SQL string literal of v: a value given outside the
