@@ -328,6 +328,7 @@ func (c *stmtContext) update(replace bool) (Statement, error) {
 			rest = rest[1:]
 		}
 		sig = append([]token{{kind: tokWord, start: sig[0].start, end: sig[0].end, text: "UPDATE"}}, rest...)
+		c.sig = sig // RETURNING is found by its index in the tokens vitess read
 	}
 	stmt, n, err := c.vitessParse(sig, "")
 	if err != nil {
