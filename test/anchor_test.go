@@ -1,0 +1,80 @@
+package test
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/skyql/skyql/pkg/emulator"
+	"github.com/skyql/skyql/pkg/parser"
+)
+
+// statementEnd ends a statement of the anchor corpus: `;` at the end of a line.
+var statementEnd = regexp.MustCompile(`;[ \t]*\n`)
+
+// TestAnchorCorpus runs the queries of testdata/anchor, written the way the
+// anchor tool's documentation writes them (bare $filter and If-Match,
+// snake_case parameters, REPLACE ... SET, hints, @@json): every statement
+// must parse, plan (a dry run) and run against the emulator, and print what
+// its `-- expect:` lines say.
+func TestAnchorCorpus(t *testing.T) {
+	files, err := filepath.Glob("testdata/anchor/*.sql")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no corpus in testdata/anchor: %v", err)
+	}
+	var total, parsed, planned, ran int
+	for _, file := range files {
+		src, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			sb := startEmulator(t, emulator.Options{})
+			for _, text := range statementEnd.Split(string(src)+"\n", -1) {
+				stmts, err := parser.Parse(text)
+				if err == nil && len(stmts) == 0 {
+					continue // comments only
+				}
+				total++
+				if err != nil {
+					t.Errorf("does not parse: %v", err)
+					continue
+				}
+				parsed++
+				if r := sb.skyql(t, "exec", "--dry-run", "--", text); r.code != 0 {
+					t.Errorf("does not plan (--dry-run, exit %d):\n%s\n%s", r.code, text, r.stderr)
+					continue
+				}
+				planned++
+				r := sb.skyql(t, "exec", "-o", "json", "--", text)
+				if r.code != 0 {
+					t.Errorf("does not run (exit %d):\n%s\n%s", r.code, text, r.stderr)
+					continue
+				}
+				ran++
+				for _, want := range expectations(text) {
+					if !strings.Contains(r.stdout, want) {
+						t.Errorf("output lacks %s:\n%s\n-- printed:\n%s", want, text, r.stdout)
+					}
+				}
+			}
+		})
+	}
+	t.Logf("anchor corpus: %d statements: %d parse, %d plan, %d run", total, parsed, planned, ran)
+	if total == 0 || ran != total {
+		t.Errorf("%d of %d statements of the anchor corpus do not run", total-ran, total)
+	}
+}
+
+// expectations are the texts of a statement's `-- expect:` lines.
+func expectations(text string) []string {
+	var out []string
+	for _, line := range strings.Split(text, "\n") {
+		if want, ok := strings.CutPrefix(strings.TrimSpace(line), "-- expect:"); ok {
+			out = append(out, strings.TrimSpace(want))
+		}
+	}
+	return out
+}
