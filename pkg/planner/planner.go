@@ -422,12 +422,21 @@ func unbound(m *provider.Method, b *bindings) []string {
 // specific read method its predicates fully bind (Get over List when the
 // item name is given); else the broadest one whose missing parameters can
 // be filled (ListAll over fanning out per resource group), filling them.
+//
+// A constant given to a parameter the rows cannot read from their id
+// ($filter, $expand) must be sent, or the rows would not carry it and WHERE
+// would drop them all: methods that take every such constant come first.
 func (pl *planning) bind(t *Table, b *bindings) error {
 	methods := readMethods(t.Resource)
 	var best *provider.Method
-	for _, m := range methods {
-		if len(unbound(m, b)) == 0 && (best == nil || len(userParams(m)) > len(userParams(best))) {
-			best = m
+	for _, mustSend := range [][]string{notInItemPath(t.Resource, b), nil} {
+		for _, m := range methods {
+			if len(unbound(m, b)) == 0 && takesAll(m, mustSend) && (best == nil || len(userParams(m)) > len(userParams(best))) {
+				best = m
+			}
+		}
+		if best != nil {
+			break
 		}
 	}
 	if best != nil {
@@ -457,6 +466,32 @@ func (pl *planning) bind(t *Table, b *bindings) error {
 		}
 	}
 	return &MissingParamsError{Table: t.Resource.ID, Missing: missing, Methods: methods, FromSubqueries: subqueries, CycleWith: b.cycleWith}
+}
+
+// notInItemPath are the parameters b gives constants that are not in the
+// path of r's item method, so that a row cannot read them from its id.
+func notInItemPath(r *provider.Resource, b *bindings) []string {
+	var inPath []string
+	if m := ItemMethod(r); m != nil {
+		inPath = PathParams(m.Path)
+	}
+	var out []string
+	for _, name := range slices.Sorted(maps.Keys(b.constants)) {
+		if !slices.Contains(inPath, name) {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// takesAll reports whether m has every one of params.
+func takesAll(m *provider.Method, params []string) bool {
+	for _, name := range params {
+		if _, ok := m.Param(name); !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // fill completes b for method m, or returns nil when something m needs
