@@ -18,7 +18,7 @@ var statementEnd = regexp.MustCompile(`;[ \t]*\n`)
 // anchor tool's documentation writes them (bare $filter and If-Match,
 // snake_case parameters, REPLACE ... SET, hints, @@json): every statement
 // must parse, plan (a dry run) and run against the emulator, and print what
-// its `-- expect:` lines say.
+// its `-- expect:` lines say (its dry run, what `-- expect-plan:` lines say).
 func TestAnchorCorpus(t *testing.T) {
 	files, err := filepath.Glob("testdata/anchor/*.sql")
 	if err != nil || len(files) == 0 {
@@ -43,18 +43,24 @@ func TestAnchorCorpus(t *testing.T) {
 					continue
 				}
 				parsed++
-				if r := sb.skyql(t, "exec", "--dry-run", "--", text); r.code != 0 {
-					t.Errorf("does not plan (--dry-run, exit %d):\n%s\n%s", r.code, text, r.stderr)
+				plan := sb.skyql(t, "exec", "--dry-run", "--", text)
+				if plan.code != 0 {
+					t.Errorf("does not plan (--dry-run, exit %d):\n%s\n%s", plan.code, text, plan.stderr)
 					continue
 				}
 				planned++
+				for _, want := range expectations(text, "-- expect-plan:") {
+					if !strings.Contains(plan.stderr, want) {
+						t.Errorf("dry run lacks %s:\n%s\n-- printed:\n%s", want, text, plan.stderr)
+					}
+				}
 				r := sb.skyql(t, "exec", "-o", "json", "--", text)
 				if r.code != 0 {
 					t.Errorf("does not run (exit %d):\n%s\n%s", r.code, text, r.stderr)
 					continue
 				}
 				ran++
-				for _, want := range expectations(text) {
+				for _, want := range expectations(text, "-- expect:") {
 					if !strings.Contains(r.stdout, want) {
 						t.Errorf("output lacks %s:\n%s\n-- printed:\n%s", want, text, r.stdout)
 					}
@@ -68,11 +74,11 @@ func TestAnchorCorpus(t *testing.T) {
 	}
 }
 
-// expectations are the texts of a statement's `-- expect:` lines.
-func expectations(text string) []string {
+// expectations are the texts of a statement's lines starting with prefix.
+func expectations(text, prefix string) []string {
 	var out []string
 	for _, line := range strings.Split(text, "\n") {
-		if want, ok := strings.CutPrefix(strings.TrimSpace(line), "-- expect:"); ok {
+		if want, ok := strings.CutPrefix(strings.TrimSpace(line), prefix); ok {
 			out = append(out, strings.TrimSpace(want))
 		}
 	}

@@ -1,6 +1,7 @@
 -- OData query parameters in WHERE, bare as the anchor tool writes them: sent
 -- as ?$filter=..., and the rows carry them as columns.
 -- expect: {"name":"stprodeastus01","type":"Microsoft.Storage/storageAccounts"}
+-- expect-plan: ?%24filter=resourceType+eq+%27Microsoft.Storage%2FstorageAccounts%27&%24top=5&api-version=
 SELECT name, type
 FROM azure.resources.resources
 WHERE subscriptionId = '00000000-0000-0000-0000-000000000001'
@@ -17,6 +18,7 @@ AND $filter = 'virtualMachineScaleSet/id eq null';
 
 -- A quoted $-name is the same column.
 -- expect: {"name":"vm-web-01"}
+-- expect-plan: /virtualMachines/vm-web-01?%24expand=instanceView&api-version=
 SELECT name
 FROM azure.compute.virtual_machines
 WHERE subscriptionId = '00000000-0000-0000-0000-000000000001'

@@ -1,6 +1,8 @@
 -- Header parameters with hyphens, bare, in a write's column list; a hint
 -- before the statement; INSERT ... SELECT of literals; RETURNING names.
 -- expect: {"name":"example.com","tags":{"env":"prod"}}
+-- expect-plan: If-None-Match: *
+-- expect-plan: "env": "prod"
 /*+ create */
 INSERT INTO azure.dns.zones (
 subscriptionId,
@@ -27,6 +29,9 @@ RETURNING name;
 
 -- UPDATE sends tags as the object INSERT sends.
 -- expect: {"name":"example.com","tags":{"env":"test","owner":"dns-team"}}
+-- expect-plan: PATCH http
+-- expect-plan: If-Match: *
+-- expect-plan: "owner": "dns-team"
 /*+ update */
 UPDATE azure.dns.zones
 SET data__tags = '{"env":"test","owner":"dns-team"}'
@@ -38,6 +43,7 @@ RETURNING name, tags;
 
 -- REPLACE ... SET ... WHERE replaces the zone with a PUT: tags not given go.
 -- expect: {"name":"example.com","tags":{"env":"replaced"}}
+-- expect-plan: PUT http
 REPLACE azure.dns.zones
 SET data__location = 'global',
 data__tags = '{"env":"replaced"}'
