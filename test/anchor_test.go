@@ -84,3 +84,11 @@ func expectations(text, prefix string) []string {
 	}
 	return out
 }
+
+// A $-name that is no parameter of the table is an error naming it, not an
+// empty result (SQLite reads an unknown "$filter" as a string).
+func TestAnchorDollarNameThatIsNoParameter(t *testing.T) {
+	sb := startEmulator(t, emulator.Options{})
+	sb.skyql(t, "exec", "SELECT name FROM azure.network.virtual_networks WHERE subscriptionId = '"+sub+"' AND $filter = 'x'").
+		mustFail(t, "no such column: $filter", "no method that reads azure.network.virtual_networks takes a query parameter $filter (DESCRIBE azure.network.virtual_networks")
+}

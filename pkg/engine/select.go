@@ -154,6 +154,16 @@ func suggestColumn(err error, plan *planner.Plan) error {
 	if n := provider.Nearest(name, names); n != "" {
 		return fmt.Errorf("%w; did you mean %s?", err, n)
 	}
+	if strings.HasPrefix(name, "$") {
+		var tables []string
+		for _, t := range plan.Tables {
+			if !t.Scope {
+				tables = append(tables, t.Resource.ID)
+			}
+		}
+		return fmt.Errorf("%w: no method that reads %s takes a query parameter %s (DESCRIBE %s lists its columns and parameters)",
+			err, strings.Join(tables, " or "), name, tables[0])
+	}
 	return err
 }
 

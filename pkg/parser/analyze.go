@@ -389,7 +389,7 @@ func (s *Select) RenamedColumn(name string) (column string, ok bool) {
 //     the table has none (so rename should return a plain table name for
 //     unaliased tables), in place of `p.s.r`;
 //   - a `#` comment, which SQLite does not know, starts with `--` instead.
-//   - a bare name (`$filter`) is double-quoted, so SQLite reads the column
+//   - a bare name (`$filter`) is backquoted, so SQLite reads the column
 //     and not a parameter to bind.
 func (s *Select) SQLiteText(rename func(TableRef) string) string {
 	return s.SQLiteTextWithColumns(rename, nil)
@@ -416,7 +416,10 @@ func (s *Select) SQLiteTextWithColumns(rename func(TableRef) string, column func
 			}
 		}
 		if n.bare {
-			edits = append(edits, edit{n.start, n.end, quoteIdent(n.name)})
+			// Backquoted, not double-quoted: SQLite reads "$filter" as a
+			// string when no column has the name, and WHERE would quietly
+			// compare two strings.
+			edits = append(edits, edit{n.start, n.end, "`" + strings.ReplaceAll(n.name, "`", "``") + "`"})
 		}
 	}
 	for _, q := range s.qualifiedColumns {

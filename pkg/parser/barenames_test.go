@@ -16,7 +16,7 @@ func TestDollarNamesAreColumnsQuotedForSQLite(t *testing.T) {
 		t.Errorf("predicate columns = %v, want %v", cols, want)
 	}
 	got := sel.SQLiteText(func(ref TableRef) string { return "vms" })
-	if want := `SELECT name, "$filter" FROM vms WHERE "$filter" = 'a eq 1' AND "$top" = 5`; got != want {
+	if want := "SELECT name, `$filter` FROM vms WHERE `$filter` = 'a eq 1' AND `$top` = 5"; got != want {
 		t.Errorf("SQLiteText = %s\nwant         %s", got, want)
 	}
 	// $1 is still a bound parameter, as skyql serve's clients send it.
