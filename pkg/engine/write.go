@@ -393,7 +393,7 @@ func writeBodies(w output.Writer, bodies [][]byte, columns []string) error {
 	for _, o := range objects {
 		row := make([]any, len(names))
 		for i, n := range names {
-			raw, ok := o[n]
+			raw, ok := property(o, n)
 			if !ok {
 				continue
 			}
@@ -418,6 +418,20 @@ func writeBodies(w output.Writer, bodies [][]byte, columns []string) error {
 		rows = append(rows, row)
 	}
 	return writeResult(w, cols, rows)
+}
+
+// property is o's property name, matched as SQL matches column names
+// when no property is spelled exactly so (RETURNING Name reads name).
+func property(o map[string]json.RawMessage, name string) (json.RawMessage, bool) {
+	if raw, ok := o[name]; ok {
+		return raw, true
+	}
+	for k, raw := range o {
+		if strings.EqualFold(k, name) {
+			return raw, true
+		}
+	}
+	return nil, false
 }
 
 // evalBodyValue evaluates a constant for a body field or parameter; string

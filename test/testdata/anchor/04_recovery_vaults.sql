@@ -1,5 +1,5 @@
 -- x-ms-authorization-auxiliary, bare, in INSERT's column list and UPDATE's WHERE.
--- expect: {"name":"rsv-prod-01","location":"eastus"}
+-- expect: {"Name":"rsv-prod-01","location":"eastus"}
 INSERT INTO azure.recovery_services.vaults (
 subscriptionId,
 resourceGroupName,
@@ -17,7 +17,7 @@ SELECT
 'eastus',
 '{"name":"Standard"}',
 '{"publicNetworkAccess":"Enabled"}'
-RETURNING name, location;
+RETURNING Name, location;
 
 -- expect: {"name":"rsv-prod-01","tags":{"env":"prod"}}
 UPDATE azure.recovery_services.vaults
