@@ -126,6 +126,38 @@ func TestLimitStopsPaging(t *testing.T) {
 	}
 }
 
+func TestLimitStopsAFanOut(t *testing.T) {
+	sb := startEmulator(t, estate)
+	instanceLists := func() (n int64) {
+		for route, count := range sb.Stats().ByRoute {
+			if strings.HasPrefix(route, "GET ") && strings.HasSuffix(route, "/backupInstances") {
+				n += count
+			}
+		}
+		return n
+	}
+	// One call at a time: the first vault's first page has the 5 rows, so
+	// no other vault's instances are listed, nor that vault's second page.
+	rows := jsonRows(t, sb.skyql(t, "exec", "-o", "json", "--concurrency", "1",
+		"SELECT name, vaultName FROM azure.data_protection.backup_instances LIMIT 5").mustSucceed(t).stdout)
+	if len(rows) != 5 {
+		t.Fatalf("LIMIT 5 over every vault printed %d rows", len(rows))
+	}
+	if n := instanceLists(); n != 1 {
+		t.Fatalf("LIMIT 5 over %d vaults sent %d instance list requests, want 1", 2*2*2, n)
+	}
+	// Concurrent calls stop too: at most one page per call in flight.
+	before := instanceLists()
+	rows = jsonRows(t, sb.skyql(t, "exec", "-o", "json", "--no-cache", "--concurrency", "2",
+		"SELECT name FROM azure.data_protection.backup_instances WHERE resourceGroupName = 'rg-prod-eastus' LIMIT 120").mustSucceed(t).stdout)
+	if len(rows) != 120 {
+		t.Fatalf("LIMIT 120 printed %d rows", len(rows))
+	}
+	if n := instanceLists() - before; n > 3 {
+		t.Fatalf("LIMIT 120 at concurrency 2 sent %d instance list requests, want at most 3 (two first pages, one more)", n)
+	}
+}
+
 func TestExplainShowsTheFanOut(t *testing.T) {
 	sb := startEmulator(t, estate)
 	rows := jsonRows(t, sb.skyql(t, "exec", "-o", "json", "EXPLAIN SELECT count(*) FROM azure.data_protection.backup_instances").mustSucceed(t).stdout)

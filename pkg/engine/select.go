@@ -390,25 +390,40 @@ func (s *Session) fetchCalls(ctx context.Context, t *planner.Table, tbl *store.T
 		}
 		requests[i] = store.Call{Key: key, Description: c.Describe(), Params: c.Params}
 	}
-	arrived := make([]atomic.Int64, len(calls))
+	// The rows of a LIMIT statement arrive in no promised order, so any
+	// RowLimit of them, from whichever calls, answer it: the first call to
+	// reach the count stops the others, and calls not yet started never go.
+	var arrived atomic.Int64
+	enough := func() bool { return t.RowLimit > 0 && arrived.Load() >= t.RowLimit }
 	results, err := s.cfg.Store.Materialize(ctx, tbl, requests, func(ctx context.Context, indexes []int, add func(int, [][]byte) error) []error {
+		errs := make([]error, len(indexes))
+		if enough() {
+			for k := range errs {
+				errs[k] = errEnoughRows
+			}
+			return errs
+		}
 		batch := make([]*executor.Call, len(indexes))
 		for k, i := range indexes {
 			batch[k] = calls[i]
 		}
-		fetched := s.cfg.Executor.Fetch(ctx, batch, executor.SinkFunc(func(k int, items [][]byte) error {
-			i := indexes[k]
-			if err := add(i, items); err != nil {
+		fetchCtx, stop := context.WithCancelCause(ctx)
+		defer stop(nil)
+		fetched := s.cfg.Executor.Fetch(fetchCtx, batch, executor.SinkFunc(func(k int, items [][]byte) error {
+			if err := add(indexes[k], items); err != nil {
 				return err
 			}
-			if t.RowLimit > 0 && arrived[i].Add(int64(len(items))) >= t.RowLimit {
+			if t.RowLimit > 0 && arrived.Add(int64(len(items))) >= t.RowLimit {
+				stop(errEnoughRows)
 				return errEnoughRows
 			}
 			return nil
 		}))
-		errs := make([]error, len(fetched))
 		for k, r := range fetched {
 			errs[k] = r.Err
+			if r.Err != nil && ctx.Err() == nil && errors.Is(context.Cause(fetchCtx), errEnoughRows) {
+				errs[k] = errEnoughRows // stopped because another call had the rows
+			}
 			if r.Err == nil && r.Capped {
 				errs[k] = fmt.Errorf("stopped after %d pages (the page cap, --max-pages); more pages were left", r.Pages)
 			}

@@ -45,7 +45,8 @@ type Table struct {
 	Filters []parser.Predicate
 	// RowLimit, when not 0, is how many rows of the table answer the
 	// statement (a LIMIT over rows in arrival order, whose WHERE the API
-	// applies itself): each call may stop paging once it has that many.
+	// applies itself): the table's calls, together, may stop once that
+	// many rows have arrived, however many scopes they fan out over.
 	RowLimit int64
 	// Scope marks a table the planner added: a collection above another
 	// table, listed for the parameters the statement left unbound. The
@@ -193,8 +194,10 @@ func PlanSelect(sel *parser.Select, resolve Resolver, opts Options) (*Plan, erro
 	if err != nil {
 		return nil, err
 	}
-	if len(ordered) == 1 && sendsEveryPredicate(ordered[0]) {
-		ordered[0].RowLimit = sel.RowLimit
+	// A statement over one table (however many scopes it fans out over)
+	// whose every arriving row is a result row needs only LIMIT of them.
+	if len(tables) == 1 && sendsEveryPredicate(tables[0]) {
+		tables[0].RowLimit = sel.RowLimit
 	}
 	return &Plan{Tables: ordered}, nil
 }
@@ -203,10 +206,6 @@ func PlanSelect(sel *parser.Select, resolve Resolver, opts Options) (*Plan, erro
 // gives a parameter the calls send, so that every row that arrives is a
 // row of the result.
 func sendsEveryPredicate(t *Table) bool {
-	sent := map[string]bool{}
-	for _, c := range t.Constants {
-		sent[c.Param] = true
-	}
 	for _, p := range t.Ref.Predicates {
 		col := p.Left.Column
 		if p.Op == "=" && (col == nil || !p.Right.IsConstant()) {
@@ -218,11 +217,29 @@ func sendsEveryPredicate(t *Table) bool {
 		if col == nil {
 			return false
 		}
-		if name, ok := spelledParam(t.Resource, col.Name); !ok || !sent[name] {
+		if name, ok := spelledParam(t.Resource, col.Name); !ok || !sends(t, name) {
 			return false
 		}
 	}
 	return true
+}
+
+// sends reports whether every call of t sends param the value the
+// statement gave it: as a constant, or taken from a column of a scope the
+// planner added whose own calls sent that value (a resource group named
+// in the WHERE reaches the instances through the vaults listed in it).
+func sends(t *Table, param string) bool {
+	for _, c := range t.Constants {
+		if c.Param == param {
+			return true
+		}
+	}
+	for _, j := range t.Joins {
+		if j.Param == param && j.Source.Scope && j.Expr.Column != nil && sends(j.Source, j.Expr.Column.Name) {
+			return true
+		}
+	}
+	return false
 }
 
 // planning is the state of planning one statement.

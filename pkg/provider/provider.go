@@ -20,6 +20,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"weak"
 
 	"gopkg.in/yaml.v3"
 )
@@ -213,11 +214,31 @@ func (p *Provider) loadService(e *serviceEntry) (*Service, error) {
 	}
 	// The index holds what the document says; provider.yaml's words are
 	// applied over it on every load.
-	if raw, err := encodeIndex(s); err == nil {
-		_ = p.Index.Put(key, raw) // a cache: failing costs the next process a parse, nothing more
+	raw, err := encodeIndex(s)
+	if err != nil {
+		e.describe(s)
+		return s, nil
 	}
+	_ = p.Index.Put(key, raw) // a cache: failing costs the next process a parse, nothing more
+	light, err := decodeIndex(raw, e.file, p)
+	if err != nil {
+		e.describe(s)
+		return s, nil
+	}
+	// Keep the index, not the parsed document: reading every service (a
+	// client browsing the catalog) would otherwise hold all of them, some
+	// 800 MB for all of Azure. The document is reused while something else
+	// (the emulator) still holds it, else parsed again when asked for.
 	e.describe(s)
-	return s, nil
+	e.describe(light)
+	parsed := weak.Make(s)
+	light.parseFull = func() (*Service, error) {
+		if full := parsed.Value(); full != nil {
+			return full, nil
+		}
+		return parse()
+	}
+	return light, nil
 }
 
 // describe applies what provider.yaml says of the service over what its
