@@ -1,6 +1,7 @@
 package parser
 
 import (
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -271,6 +272,9 @@ func buildSelect(input string, src source, ts sqlparser.TableStatement, n *norma
 	return s, nil
 }
 
+// dollarName is an API's $-parameter ($filter), not a JSON path ("$.a").
+var dollarName = regexp.MustCompile(`^\$[A-Za-z_][A-Za-z0-9_]*$`)
+
 // nameSpans are the names in src that may be columns: identifiers not
 // called as functions, not given with AS and not part of a provider
 // table's name.
@@ -286,7 +290,10 @@ func nameSpans(sig []token, chains []chain, src source) []nameSpan {
 			inChain = inChain || t.start >= c.start && t.end <= c.end
 		}
 		if !inChain {
-			out = append(out, nameSpan{name: t.identName(), bare: t.kind == tokBareName, start: t.start - src.offset, end: t.end - src.offset})
+			// "$filter" is the same name as $filter; SQLite would read it as a
+			// string where no column has the name.
+			bare := t.kind == tokBareName || t.kind == tokQuotedIdent && dollarName.MatchString(t.identName())
+			out = append(out, nameSpan{name: t.identName(), bare: bare, start: t.start - src.offset, end: t.end - src.offset})
 		}
 	}
 	return out

@@ -19,6 +19,13 @@ func TestDollarNamesAreColumnsQuotedForSQLite(t *testing.T) {
 	if want := "SELECT name, `$filter` FROM vms WHERE `$filter` = 'a eq 1' AND `$top` = 5"; got != want {
 		t.Errorf("SQLiteText = %s\nwant         %s", got, want)
 	}
+	// Quoted, a $-name is the same column; a JSON path in double quotes stays
+	// what SQLite makes of it.
+	sel = parseOne(t, `SELECT json_extract(properties, "$.a") FROM azure.compute.virtual_machines WHERE "$filter" = 'x'`).(*Select)
+	got = sel.SQLiteText(func(ref TableRef) string { return "vms" })
+	if want := "SELECT json_extract(properties, \"$.a\") FROM vms WHERE `$filter` = 'x'"; got != want {
+		t.Errorf("SQLiteText = %s\nwant         %s", got, want)
+	}
 	// $1 is still a bound parameter, as skyql serve's clients send it.
 	sel = parseOne(t, "SELECT name FROM azure.compute.virtual_machines WHERE subscriptionId = $1").(*Select)
 	if right := sel.Tables[0].Predicates[0].Right; right.SQL != "?1" {
