@@ -75,7 +75,7 @@ func (s *Session) runSelect(ctx context.Context, sel *parser.Select, w output.Wr
 	if len(f.failures) > 0 && !s.cfg.AllowPartial {
 		return &PartialError{Failures: f.failures, Total: f.total}
 	}
-	query := sel.SQLiteText(func(ref parser.TableRef) string { return store.QuoteIdent(ref.Name.String()) })
+	query := sel.SQLiteTextWithColumns(func(ref parser.TableRef) string { return store.QuoteIdent(ref.Name.String()) }, paramSpellings(sel, plan))
 	isJSON := func(column string) bool {
 		// One step back from an AS name to the column it selects: the
 		// source is a column of a FROM item, not another AS name.
@@ -91,6 +91,43 @@ func (s *Session) runSelect(ctx context.Context, sel *parser.Select, w output.Wr
 		return &PartialError{Failures: f.failures, Total: f.total, Printed: true}
 	}
 	return suggestColumn(s.queryKept(ctx, query, isJSON, w, s.resultSlot(ctx, sel, f, instance, query)), plan)
+}
+
+// paramSpellings maps a name the statement writes in the other
+// generation's spelling of a parameter column of one of its tables
+// (subscription_id for subscriptionId) to the column. Names that are
+// columns as written, names given with AS, and spellings two columns
+// share are left alone.
+func paramSpellings(sel *parser.Select, plan *planner.Plan) func(string) (string, bool) {
+	exact := map[string]bool{}
+	byKey := map[string]string{}
+	for _, t := range plan.Tables {
+		if t.Scope {
+			continue
+		}
+		for _, c := range tableColumns(t.Resource) {
+			exact[strings.ToLower(c.Name)] = true
+			if !c.Param {
+				continue
+			}
+			key := provider.SpellingKey(c.Name)
+			if prev, seen := byKey[key]; seen && prev != c.Name {
+				byKey[key] = ""
+			} else {
+				byKey[key] = c.Name
+			}
+		}
+	}
+	return func(name string) (string, bool) {
+		if exact[strings.ToLower(name)] {
+			return "", false
+		}
+		if _, renamed := sel.RenamedColumn(name); renamed {
+			return "", false
+		}
+		column := byKey[provider.SpellingKey(name)]
+		return column, column != ""
+	}
 }
 
 // suggestColumn adds "did you mean" to SQLite's "no such column: x" from
@@ -116,6 +153,16 @@ func suggestColumn(err error, plan *planner.Plan) error {
 	}
 	if n := provider.Nearest(name, names); n != "" {
 		return fmt.Errorf("%w; did you mean %s?", err, n)
+	}
+	if strings.HasPrefix(name, "$") {
+		var tables []string
+		for _, t := range plan.Tables {
+			if !t.Scope {
+				tables = append(tables, t.Resource.ID)
+			}
+		}
+		return fmt.Errorf("%w: no method that reads %s takes a query parameter %s (DESCRIBE %s lists its columns and parameters)",
+			err, strings.Join(tables, " or "), name, tables[0])
 	}
 	return err
 }

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"strconv"
@@ -91,6 +92,27 @@ func bodyValue(field string, v any, typ string) (any, error) {
 		case float64:
 			return strconv.FormatFloat(v, 'f', -1, 64), nil
 		}
+	case "object", "array":
+		// SQLite has no objects: '{"a":"b"}' and json_object('a','b') arrive as text.
+		parsed := v
+		if str, ok := v.(string); ok {
+			if err := json.Unmarshal([]byte(str), &parsed); err != nil {
+				return nil, fmt.Errorf("body field %s is %s %s: give it as JSON, e.g. '%s' (%v)", field, article(typ), typ, map[string]string{"object": `{"key":"value"}`, "array": `["value"]`}[typ], err)
+			}
+		}
+		switch parsed.(type) {
+		case map[string]any:
+			if typ == "object" {
+				return parsed, nil
+			}
+		case []any:
+			if typ == "array" {
+				return parsed, nil
+			}
+		}
+		return nil, wrong()
+	case "":
+		return jsonish(v), nil
 	}
 	return v, nil
 }

@@ -57,13 +57,17 @@ func (s *Session) runWrite(ctx context.Context, st parser.Statement, w output.Wr
 		requests  []writeRequest
 		noWait    bool
 		returning string
+		columns   []string
 	)
 	switch st := st.(type) {
 	case *parser.Insert:
-		noWait, returning = st.NoWait, st.Returning
+		noWait, returning, columns = st.NoWait, st.Returning, st.ReturningColumns
+		if st.Select != nil && len(st.Select.Tables) > 0 && s.cfg.DryRun {
+			return s.dryRunInsertSelect(ctx, st.Select, plan)
+		}
 		requests, err = s.insertRequests(ctx, st)
 	case *parser.Update:
-		noWait, returning = st.NoWait, st.Returning
+		noWait, returning, columns = st.NoWait, st.Returning, st.ReturningColumns
 		requests, err = s.constraintRequests(ctx, plan.Constraints)
 		if err == nil {
 			body := map[string]any{}
@@ -79,7 +83,7 @@ func (s *Session) runWrite(ctx context.Context, st parser.Statement, w output.Wr
 			}
 		}
 	case *parser.Delete:
-		noWait, returning = st.NoWait, st.Returning
+		noWait, returning, columns = st.NoWait, st.Returning, st.ReturningColumns
 		requests, err = s.constraintRequests(ctx, plan.Constraints)
 	case *parser.Exec:
 		noWait = st.NoWait
@@ -110,7 +114,22 @@ func (s *Session) runWrite(ctx context.Context, st parser.Statement, w output.Wr
 		}
 		return nil
 	}
-	return s.sendWrites(ctx, plan.Verb, plan.Method, calls, noWait, returning != "" || plan.Verb == "EXEC", w)
+	return s.sendWrites(ctx, plan.Verb, plan.Method, calls, noWait, returning != "" || plan.Verb == "EXEC", columns, w)
+}
+
+// dryRunInsertSelect prints the dry run of INSERT ... SELECT from provider
+// tables: the SELECT's requests, then the write's, which are known only
+// once the SELECT's rows are.
+func (s *Session) dryRunInsertSelect(ctx context.Context, sel *parser.Select, plan *planner.WritePlan) error {
+	selPlan, err := planner.PlanSelect(sel, s.resource, s.planOptions())
+	if err != nil {
+		return err
+	}
+	if err := s.dryRun(ctx, selPlan.Levels()); err != nil {
+		return err
+	}
+	s.describeLevel(plan.Levels()[0])
+	return nil
 }
 
 // insertRequests turns VALUES rows (or a SELECT's rows) into requests:
@@ -123,6 +142,7 @@ func (s *Session) insertRequests(ctx context.Context, st *parser.Insert) ([]writ
 			return nil, err
 		}
 		if len(collected.cols) != len(st.Columns) {
+			// Not a dry run's empty answer: dryRunInsertSelect takes those.
 			return nil, fmt.Errorf("INSERT names %d columns but its SELECT returns %d", len(st.Columns), len(collected.cols))
 		}
 		rows = collected.rows
@@ -147,7 +167,7 @@ func (s *Session) insertRequests(ctx context.Context, st *parser.Insert) ([]writ
 		req := writeRequest{params: map[string]string{}, body: map[string]any{}}
 		for j, col := range st.Columns {
 			if field, ok := strings.CutPrefix(col, provider.BodyFieldPrefix); ok {
-				req.body[field] = jsonish(row[j])
+				req.body[field] = row[j]
 			} else {
 				str, ok := paramString(row[j])
 				if !ok {
@@ -213,7 +233,7 @@ func (s *Session) writeCalls(m *provider.Method, reqs []writeRequest) ([]*execut
 	var calls []*executor.Call
 	var problems []string
 	for i, r := range reqs {
-		c, err := s.newCall(m, r.params)
+		c, err := s.newCall(m, documentSpelling(m, r.params))
 		if err != nil {
 			return nil, err
 		}
@@ -240,13 +260,16 @@ func (s *Session) writeCalls(m *provider.Method, reqs []writeRequest) ([]*execut
 		case r.raw != nil:
 			c.Body = r.raw
 		case len(r.body) > 0 || (m.Body != nil && m.Body.Required):
-			body := r.body
-			if m.Body != nil {
-				body = make(map[string]any, len(r.body))
-				for field, v := range r.body {
-					if body[field], err = bodyValue(provider.BodyFieldPrefix+field, v, m.Body.FieldTypes[field]); err != nil {
-						return nil, fmt.Errorf("row %d: %w", i+1, err)
-					}
+			// INSERT's values and UPDATE's SET go through one conversion,
+			// by the body schema's type of each field.
+			body := make(map[string]any, len(r.body))
+			for field, v := range r.body {
+				typ := ""
+				if m.Body != nil {
+					typ = m.Body.FieldTypes[field]
+				}
+				if body[field], err = bodyValue(provider.BodyFieldPrefix+field, v, typ); err != nil {
+					return nil, fmt.Errorf("row %d: %w", i+1, err)
 				}
 			}
 			b, err := json.Marshal(body)
@@ -264,10 +287,25 @@ func (s *Session) writeCalls(m *provider.Method, reqs []writeRequest) ([]*execut
 	return calls, nil
 }
 
+// documentSpelling renames the parameters given in the other
+// generation's spelling (resource_group_name) as m's document spells them.
+func documentSpelling(m *provider.Method, params map[string]string) map[string]string {
+	out := make(map[string]string, len(params))
+	for name, v := range params {
+		if p, ok := m.ParamSpelled(name); ok {
+			name = p.Name
+		}
+		out[name] = v
+	}
+	return out
+}
+
 // sendWrites sends the calls one by one (writes are not fanned out
 // concurrently, so a failure stops nothing already started and the order
 // of effects is the user's), reporting each row's outcome.
-func (s *Session) sendWrites(ctx context.Context, verb string, m *provider.Method, calls []*executor.Call, noWait, showBody bool, w output.Writer) error {
+// columns, when given, are the response properties to print (RETURNING
+// name, tags).
+func (s *Session) sendWrites(ctx context.Context, verb string, m *provider.Method, calls []*executor.Call, noWait, showBody bool, columns []string, w output.Writer) error {
 	var failures []WriteFailure
 	var bodies [][]byte
 	noWait = noWait || s.cfg.NoWait
@@ -301,7 +339,7 @@ func (s *Session) sendWrites(ctx context.Context, verb string, m *provider.Metho
 	done := len(calls) - len(failures)
 	fmt.Fprintf(s.cfg.Stderr, "%s %s: %d of %d request(s) succeeded\n", verb, m.Resource.ID, done, len(calls))
 	if showBody && len(bodies) > 0 {
-		if err := writeBodies(w, bodies); err != nil {
+		if err := writeBodies(w, bodies, columns); err != nil {
 			return err
 		}
 	}
@@ -319,8 +357,9 @@ func (s *Session) lroProgress() func(executor.LROStatus) {
 }
 
 // writeBodies prints response bodies as rows: top-level properties as
-// columns (id and name first), nested values as JSON.
-func writeBodies(w output.Writer, bodies [][]byte) error {
+// columns (id and name first, or the columns asked for, in their order),
+// nested values as JSON.
+func writeBodies(w output.Writer, bodies [][]byte, columns []string) error {
 	var objects []map[string]json.RawMessage
 	for _, b := range bodies {
 		var one map[string]json.RawMessage
@@ -339,11 +378,13 @@ func writeBodies(w output.Writer, bodies [][]byte) error {
 			keys[k] = true
 		}
 	}
-	var names []string
-	for k := range keys {
-		names = append(names, k)
+	names := columns
+	if names == nil {
+		for k := range keys {
+			names = append(names, k)
+		}
+		provider.SortColumnNames(names)
 	}
-	provider.SortColumnNames(names)
 	cols := make([]output.Column, len(names))
 	for i, n := range names {
 		cols[i] = output.Column{Name: n}
@@ -352,7 +393,7 @@ func writeBodies(w output.Writer, bodies [][]byte) error {
 	for _, o := range objects {
 		row := make([]any, len(names))
 		for i, n := range names {
-			raw, ok := o[n]
+			raw, ok := property(o, n)
 			if !ok {
 				continue
 			}
@@ -379,6 +420,20 @@ func writeBodies(w output.Writer, bodies [][]byte) error {
 	return writeResult(w, cols, rows)
 }
 
+// property is o's property name, matched as SQL matches column names
+// when no property is spelled exactly so (RETURNING Name reads name).
+func property(o map[string]json.RawMessage, name string) (json.RawMessage, bool) {
+	if raw, ok := o[name]; ok {
+		return raw, true
+	}
+	for k, raw := range o {
+		if strings.EqualFold(k, name) {
+			return raw, true
+		}
+	}
+	return nil, false
+}
+
 // evalBodyValue evaluates a constant for a body field or parameter; string
 // literals holding JSON objects or arrays become those values.
 func (s *Session) evalBodyValue(ctx context.Context, e parser.Expr) (any, error) {
@@ -396,7 +451,8 @@ func (s *Session) evalBodyValue(ctx context.Context, e parser.Expr) (any, error)
 }
 
 // jsonish parses string values that hold a JSON object or array, so that
-// data__properties = '{"a":1}' sends an object, not a string.
+// data__properties = '{"a":1}' sends an object, not a string, when the
+// body schema does not say the field's type.
 func jsonish(v any) any {
 	str, ok := v.(string)
 	if !ok {
@@ -425,7 +481,12 @@ func (c *collected) Row(values []any) error {
 }
 func (c *collected) End() error { return nil }
 
+// A SELECT of constants reads no API, so a dry run computes its rows too:
+// they are the write's.
 func (s *Session) collectSelect(ctx context.Context, sel *parser.Select) (*collected, error) {
 	c := &collected{}
+	if len(sel.Tables) == 0 {
+		return c, s.query(ctx, sel.Text(), func(string) bool { return false }, c)
+	}
 	return c, s.runSelect(ctx, sel, c)
 }

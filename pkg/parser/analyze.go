@@ -1,6 +1,7 @@
 package parser
 
 import (
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -238,7 +239,7 @@ func conjuncts(e sqlparser.Expr, acc []sqlparser.Expr) []sqlparser.Expr {
 }
 
 // buildSelect analyzes a query whose text is src and whose vitess tree is ts.
-func buildSelect(input string, src source, ts sqlparser.TableStatement, n *normalized, comments []token) (*Select, error) {
+func buildSelect(input string, src source, ts sqlparser.TableStatement, n *normalized, sig, comments []token) (*Select, error) {
 	a := &analyzer{input: input, eb: &exprBuilder{chains: n.chains}}
 	a.statement(ts)
 	if a.err != nil {
@@ -266,8 +267,36 @@ func buildSelect(input string, src source, ts sqlparser.TableStatement, n *norma
 			s.hashComments = append(s.hashComments, c.start-src.offset)
 		}
 	}
+	s.names = nameSpans(sig, n.chains, src)
 	s.Hints = hints(comments)
 	return s, nil
+}
+
+// dollarName is an API's $-parameter ($filter), not a JSON path ("$.a").
+var dollarName = regexp.MustCompile(`^\$[A-Za-z_][A-Za-z0-9_]*$`)
+
+// nameSpans are the names in src that may be columns: identifiers not
+// called as functions, not given with AS and not part of a provider
+// table's name.
+func nameSpans(sig []token, chains []chain, src source) []nameSpan {
+	var out []nameSpan
+	for i, t := range sig {
+		if !t.isIdent() || t.start < src.offset || t.end > src.offset+len(src.text) ||
+			i+1 < len(sig) && sig[i+1].isOp("(") || i > 0 && sig[i-1].is("as") {
+			continue
+		}
+		inChain := false
+		for _, c := range chains {
+			inChain = inChain || t.start >= c.start && t.end <= c.end
+		}
+		if !inChain {
+			// "$filter" is the same name as $filter; SQLite would read it as a
+			// string where no column has the name.
+			bare := t.kind == tokBareName || t.kind == tokQuotedIdent && dollarName.MatchString(t.identName())
+			out = append(out, nameSpan{name: t.identName(), bare: bare, start: t.start - src.offset, end: t.end - src.offset})
+		}
+	}
+	return out
 }
 
 // rowLimit is Select.RowLimit of a statement whose one table has
@@ -367,7 +396,17 @@ func (s *Select) RenamedColumn(name string) (column string, ok bool) {
 //     the table has none (so rename should return a plain table name for
 //     unaliased tables), in place of `p.s.r`;
 //   - a `#` comment, which SQLite does not know, starts with `--` instead.
+//   - a bare name (`$filter`) is backquoted, so SQLite reads the column
+//     and not a parameter to bind.
 func (s *Select) SQLiteText(rename func(TableRef) string) string {
+	return s.SQLiteTextWithColumns(rename, nil)
+}
+
+// SQLiteTextWithColumns is SQLiteText that also writes each name column
+// renames (ok true) as the name it returns: a parameter written in
+// another spelling (subscription_id) as its table's column
+// (subscriptionId). column may be nil.
+func (s *Select) SQLiteTextWithColumns(rename func(TableRef) string, column func(name string) (string, bool)) string {
 	type edit struct {
 		start, end int
 		text       string
@@ -375,6 +414,20 @@ func (s *Select) SQLiteText(rename func(TableRef) string) string {
 	var edits []edit
 	for _, t := range s.Tables {
 		edits = append(edits, edit{t.Start, t.End, rename(t)})
+	}
+	for _, n := range s.names {
+		if column != nil {
+			if to, ok := column(n.name); ok {
+				edits = append(edits, edit{n.start, n.end, quoteIdent(to)})
+				continue
+			}
+		}
+		if n.bare {
+			// Backquoted, not double-quoted: SQLite reads "$filter" as a
+			// string when no column has the name, and WHERE would quietly
+			// compare two strings.
+			edits = append(edits, edit{n.start, n.end, "`" + strings.ReplaceAll(n.name, "`", "``") + "`"})
+		}
 	}
 	for _, q := range s.qualifiedColumns {
 		for _, t := range s.Tables {

@@ -202,6 +202,7 @@ func (r *cursor) word() string {
 
 // exec reads EXEC provider.service.resource.Method [@name=value [,] ...] [@@json='{...}'].
 func (c *stmtContext) exec() (Statement, error) {
+	c.sig = joinArgumentNames(c.sig)
 	r := &cursor{c: c, pos: 1}
 	e := &Exec{source: c.src, NoWait: hasHint(c.comments, "NOWAIT")}
 	name, err := r.name(4, 4, "a method: EXEC provider.service.resource.Method @param='value'")
@@ -236,7 +237,7 @@ func (c *stmtContext) exec() (Statement, error) {
 			}
 			continue
 		}
-		argName := t.text[1:]
+		argName := argumentName(t)
 		if seen[argName] {
 			return nil, c.errorAt(t, "argument "+t.text+" is given twice")
 		}

@@ -19,6 +19,8 @@ func FuzzParse(f *testing.F) {
 		"SELECT 'unterminated",
 		"SELECT a FROM t WHERE (a = 1",
 		"SELECT a FROM p.s.r WHERE b = 1 /* \x00 */ AND c = 'x'",
+		"SELECT $filter FROM p.s.r WHERE $filter = 'a' AND sub_id = $1; DELETE FROM p.s.r WHERE If-Match = '*' RETURNING name, tags",
+		"REPLACE INTO p.s.r SET data__a = '{}' WHERE x-ms-a-1 = 'b'; EXEC p.s.r.M @If-Match='*' @\"x-y\"='z', @$top=1",
 	} {
 		f.Add(seed)
 	}

@@ -16,9 +16,14 @@ const (
 	tokString                       // 'x'
 	tokNumber                       // 12, 1.5e3, 0x1F
 	tokBlob                         // x'0A'
-	tokParam                        // ?, ?1, :name, @name, @@name, $name
-	tokOp                           // operator or punctuation
-	tokComment                      // -- x, # x, /* x */
+	tokParam                        // ?, ?1, ?NNN, :name, @name, @@name, $1, @"quoted-name"
+	// tokBareName is a name SQLite would not read as one where it is
+	// written: `$filter` (SQLite's named parameter syntax; the API's query
+	// parameter), or `If-Match` in a write (words joined by hyphens). The
+	// parser reads it as an identifier and quotes it in the SQL it sends.
+	tokBareName
+	tokOp      // operator or punctuation
+	tokComment // -- x, # x, /* x */
 )
 
 // token is one lexeme with its byte span in the whole input.
@@ -40,7 +45,7 @@ func (t token) isOp(op string) bool {
 
 // isIdent reports whether t can name something: a word or a quoted identifier.
 func (t token) isIdent() bool {
-	return t.kind == tokWord || t.kind == tokQuotedIdent
+	return t.kind == tokWord || t.kind == tokQuotedIdent || t.kind == tokBareName
 }
 
 // identName is the name an identifier token denotes: quotes removed and
@@ -128,6 +133,21 @@ func lex(input string) ([]token, error) {
 			kind = tokWord
 			for i < len(input) && isWordPart(input[i]) {
 				i++
+			}
+		case c == '$' && isWordStart(at(input, i+1)):
+			// `$filter`: skyql binds parameters by number only ($1, ?1), so a
+			// `$` before a letter is the name of an API's query parameter.
+			kind = tokBareName
+			i++
+			for i < len(input) && isWordPart(input[i]) {
+				i++
+			}
+		case c == '@' && (at(input, i+1) == '"' || at(input, i+1) == '`'):
+			// EXEC's @"If-Match"='...': an argument whose name is no word.
+			kind = tokParam
+			var ok bool
+			if i, ok = scanQuoted(input, i+1, input[i+1]); !ok {
+				return toks, newSyntaxError(input, start, "", "unterminated quoted argument name: close it with "+input[start+1:start+2])
 			}
 		case c == '?':
 			kind = tokParam

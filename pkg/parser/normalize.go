@@ -16,7 +16,8 @@ import (
 //     placeholder table `__skyql_tvf_<n>`, keeping the alias;
 //   - `||` becomes `^`, MySQL's tightest binary operator (SQLite has no `^`),
 //     printed back as `||`; `==` becomes `=`; `IS x` becomes `<=>`;
-//   - double-quoted and [bracketed] identifiers become backquoted;
+//   - double-quoted and [bracketed] identifiers, and bare names ($filter,
+//     If-Match in a write), become backquoted;
 //   - backslashes in strings are doubled (SQLite strings have no escapes);
 //   - functions whose MySQL form differs (json_*, trim, like, glob, char,
 //     multi-argument min/max) are renamed `__skyql_fn_<name>` so vitess reads
@@ -166,7 +167,7 @@ func normalize(sig []token, quote map[int]bool) *normalized {
 					continue
 				}
 			}
-		case tokQuotedIdent:
+		case tokQuotedIdent, tokBareName:
 			emit("`"+strings.ReplaceAll(t.identName(), "`", "``")+"`", i, i)
 			continue
 		case tokString:

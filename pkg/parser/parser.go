@@ -66,11 +66,17 @@ func parseStatement(input string, span statementSpan) (Statement, error) {
 		return c.query(false)
 	case first.is("explain"):
 		return c.query(true)
+	case first.is("replace") && replacesWithSet(c.sig):
+		c.sig = withHyphenatedNames(c.sig)
+		return c.update(true)
 	case first.is("insert"), first.is("replace"):
+		c.sig = withHyphenatedNames(c.sig)
 		return c.insert()
 	case first.is("update"):
-		return c.update()
+		c.sig = withHyphenatedNames(c.sig)
+		return c.update(false)
 	case first.is("delete"):
+		c.sig = withHyphenatedNames(c.sig)
 		return c.delete()
 	case first.is("exec"), first.is("execute"):
 		return c.exec()
@@ -163,7 +169,7 @@ func (c *stmtContext) query(explain bool) (Statement, error) {
 	if !ok {
 		return nil, c.errorAt(sig[0], "EXPLAIN takes a query (SELECT, WITH or a compound)")
 	}
-	s, err := buildSelect(c.input, c.src, ts, n, c.comments)
+	s, err := buildSelect(c.input, c.src, ts, n, sig, c.comments)
 	if err != nil {
 		return nil, err
 	}
@@ -192,6 +198,35 @@ func (c *stmtContext) returning(n *normalized) string {
 	return c.input[c.sig[n.returning+1].start:c.sig[len(c.sig)-1].end]
 }
 
+// returningColumns reads RETURNING's list: the names of the response's
+// properties to print, nil for `*` or without RETURNING.
+func (c *stmtContext) returningColumns(n *normalized) ([]string, error) {
+	if n.returning < 0 {
+		return nil, nil
+	}
+	list := c.sig[n.returning+1:]
+	if len(list) == 1 && list[0].isOp("*") {
+		return nil, nil
+	}
+	var names []string
+	for i, t := range list {
+		if i%2 == 1 {
+			if !t.isOp(",") {
+				return nil, c.errorAt(t, "RETURNING takes * or property names separated by commas (RETURNING name, tags)")
+			}
+			continue
+		}
+		if !t.isIdent() {
+			return nil, c.errorAt(t, "RETURNING takes * or property names separated by commas (RETURNING name, tags)")
+		}
+		names = append(names, t.identName())
+	}
+	if len(names) == 0 || len(list)%2 == 0 {
+		return nil, c.errorAtEnd("RETURNING needs * or property names after it (RETURNING name, tags)")
+	}
+	return names, nil
+}
+
 func (c *stmtContext) insert() (Statement, error) {
 	stmt, n, err := c.vitessParse(c.sig, "")
 	if err != nil {
@@ -203,6 +238,9 @@ func (c *stmtContext) insert() (Statement, error) {
 	}
 	out := &Insert{source: c.src, Replace: ins.Action == sqlparser.ReplaceAct, Returning: c.returning(n),
 		NoWait: hasHint(c.comments, "NOWAIT")}
+	if out.ReturningColumns, err = c.returningColumns(n); err != nil {
+		return nil, err
+	}
 	if out.Table, err = c.target(ins.Table, n, strings.ToUpper(c.sig[0].text)+" INTO"); err != nil {
 		return nil, err
 	}
@@ -257,23 +295,54 @@ func (c *stmtContext) insertSelect(ts sqlparser.TableStatement, n *normalized) (
 				start = c.sig[i-1].start
 			}
 			src := source{text: c.input[start:c.sig[end-1].end], offset: start}
-			return buildSelect(c.input, src, ts, n, c.comments)
+			return buildSelect(c.input, src, ts, n, c.sig, c.comments)
 		}
 	}
 	return nil, c.errorAt(c.sig[0], "INSERT needs VALUES or a SELECT")
 }
 
-func (c *stmtContext) update() (Statement, error) {
-	stmt, n, err := c.vitessParse(c.sig, "")
+// replacesWithSet reports the anchor tool's `REPLACE p.s.r SET ... WHERE
+// ...`: a REPLACE whose table is followed by SET rather than a column list,
+// VALUES or SELECT.
+func replacesWithSet(sig []token) bool {
+	for _, t := range sig[1:] {
+		switch {
+		case t.is("set"):
+			return true
+		case t.is("values"), t.is("select"), t.is("with"), t.isOp("("):
+			return false
+		}
+	}
+	return false
+}
+
+// update reads UPDATE, and with replace the anchor tool's REPLACE ... SET,
+// which vitess reads as the UPDATE it is spelled like.
+func (c *stmtContext) update(replace bool) (Statement, error) {
+	sig := c.sig
+	verb := "UPDATE"
+	if replace {
+		verb = "REPLACE"
+		rest := sig[1:]
+		if len(rest) > 0 && rest[0].is("into") {
+			rest = rest[1:]
+		}
+		sig = append([]token{{kind: tokWord, start: sig[0].start, end: sig[0].end, text: "UPDATE"}}, rest...)
+		c.sig = sig // RETURNING is found by its index in the tokens vitess read
+	}
+	stmt, n, err := c.vitessParse(sig, "")
 	if err != nil {
 		return nil, err
 	}
 	up, ok := stmt.(*sqlparser.Update)
 	if !ok || len(up.TableExprs) != 1 {
-		return nil, c.errorAt(c.sig[0], "UPDATE takes one provider table")
+		return nil, c.errorAt(c.sig[0], verb+" takes one provider table")
 	}
-	out := &Update{source: c.src, Returning: c.returning(n), NoWait: hasHint(c.comments, "NOWAIT")}
-	if out.Table, err = c.target(up.TableExprs[0], n, "UPDATE"); err != nil {
+	out := &Update{source: c.src, Replace: replace, Returning: c.returning(n), NoWait: hasHint(c.comments, "NOWAIT")}
+	if out.ReturningColumns, err = c.returningColumns(n); err != nil {
+		return nil, err
+	}
+	if out.Table, err = c.target(up.TableExprs[0], n, verb); err != nil {
 		return nil, err
 	}
 	a := &analyzer{eb: &exprBuilder{chains: n.chains}}
@@ -296,6 +365,9 @@ func (c *stmtContext) delete() (Statement, error) {
 		return nil, c.errorAt(c.sig[0], "DELETE takes one provider table: DELETE FROM provider.service.resource WHERE ...")
 	}
 	out := &Delete{source: c.src, Returning: c.returning(n), NoWait: hasHint(c.comments, "NOWAIT")}
+	if out.ReturningColumns, err = c.returningColumns(n); err != nil {
+		return nil, err
+	}
 	if out.Table, err = c.target(del.TableExprs[0], n, "DELETE FROM"); err != nil {
 		return nil, err
 	}

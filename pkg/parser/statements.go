@@ -69,9 +69,14 @@ func (e Expr) IsConstant() bool { return e.SQL != "" && len(e.Columns) == 0 }
 
 // ColumnExpr is the expression `qualifier.name`, quoted for SQLite: the
 // planner's reference to a column of a table it added to the statement.
+// An empty qualifier gives the bare column.
 func ColumnExpr(qualifier, name string) Expr {
 	ref := ColumnRef{Qualifier: qualifier, Name: name}
-	return Expr{SQL: quoteIdent(qualifier) + "." + quoteIdent(name), Column: &ref, Columns: []ColumnRef{ref}}
+	sql := quoteIdent(name)
+	if qualifier != "" {
+		sql = quoteIdent(qualifier) + "." + sql
+	}
+	return Expr{SQL: sql, Column: &ref, Columns: []ColumnRef{ref}}
 }
 
 // StringLiteral is the SQL string literal of v: a value given outside the
@@ -134,6 +139,8 @@ type Select struct {
 	// qualifiedColumns are 4-part column references `p.s.r.col`, whose
 	// qualifier SQLiteText rewrites with the table it names.
 	qualifiedColumns []qualifierSpan
+	// names are the identifiers that may name columns (see SQLiteTextWithColumns).
+	names []nameSpan
 	// hashComments are the offsets of `#` comments, which SQLite does not know.
 	hashComments []int
 	// renamed maps names given with AS to the column they select (see RenamedColumn).
@@ -145,6 +152,14 @@ type Select struct {
 	// aggregates, window functions, subqueries, WITH or UNION, whose WHERE
 	// is made only of the Predicates reported (= and IN).
 	RowLimit int64
+}
+
+// nameSpan is an identifier of a query's text; bare is set for a name
+// SQLite would not read as one unquoted (`$filter`).
+type nameSpan struct {
+	name       string
+	bare       bool
+	start, end int
 }
 
 // qualifierSpan is the `p.s.r` part of a column reference `p.s.r.col`.
@@ -170,26 +185,33 @@ type Insert struct {
 	Select *Select
 	// Returning is the text after RETURNING, empty without the clause.
 	Returning string
-	NoWait    bool
+	// ReturningColumns are the properties RETURNING names, nil for * (or
+	// without RETURNING).
+	ReturningColumns []string
+	NoWait           bool
 }
 
-// Update is UPDATE of a provider table.
+// Update is UPDATE of a provider table, or the anchor tool's REPLACE ...
+// SET ... WHERE (Replace), which replaces the resource with a PUT.
 type Update struct {
 	source
-	Table      QualifiedName
-	Set        []Assignment
-	Predicates []Predicate
-	Returning  string
-	NoWait     bool
+	Table            QualifiedName
+	Replace          bool
+	Set              []Assignment
+	Predicates       []Predicate
+	Returning        string
+	ReturningColumns []string
+	NoWait           bool
 }
 
 // Delete is DELETE FROM a provider table.
 type Delete struct {
 	source
-	Table      QualifiedName
-	Predicates []Predicate
-	Returning  string
-	NoWait     bool
+	Table            QualifiedName
+	Predicates       []Predicate
+	Returning        string
+	ReturningColumns []string
+	NoWait           bool
 }
 
 // NamedValue is one `@name=value` argument of EXEC.

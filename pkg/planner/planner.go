@@ -214,7 +214,10 @@ func sendsEveryPredicate(t *Table) bool {
 				col = nil
 			}
 		}
-		if col == nil || !sends(t, col.Name) {
+		if col == nil {
+			return false
+		}
+		if name, ok := spelledParam(t.Resource, col.Name); !ok || !sends(t, name) {
 			return false
 		}
 	}
@@ -275,8 +278,11 @@ func (b *bindings) clone() *bindings {
 
 // collect gathers a table's parameter bindings from its block's predicates,
 // and the constant filters on its own columns.
+//
+// A parameter may be written in either generation's spelling
+// (subscription_id for subscriptionId); bindings and filters use the
+// document's.
 func collect(t *Table, all []*Table) *bindings {
-	params := paramNames(t.Resource)
 	b := &bindings{constants: map[string][]parser.Expr{}, joins: map[string]JoinBinding{}}
 	self := slices.Index(all, t)
 	for _, p := range t.Ref.Predicates {
@@ -285,12 +291,18 @@ func collect(t *Table, all []*Table) *bindings {
 		}
 		switch p.Op {
 		case "IN SELECT":
-			if col := p.Left.Column; col != nil && refersTo(*col, t, all) && params[col.Name] {
-				b.fromSubqueries = append(b.fromSubqueries, col.Name)
+			if col := p.Left.Column; col != nil && refersTo(*col, t, all) {
+				if name, ok := spelledParam(t.Resource, col.Name); ok {
+					b.fromSubqueries = append(b.fromSubqueries, name)
+				}
 			}
 		case "IN":
 			col := p.Left.Column
-			if col == nil || !refersTo(*col, t, all) || !params[col.Name] {
+			if col == nil || !refersTo(*col, t, all) {
+				continue
+			}
+			name, ok := spelledParam(t.Resource, col.Name)
+			if !ok {
 				continue
 			}
 			allConst := true
@@ -298,7 +310,7 @@ func collect(t *Table, all []*Table) *bindings {
 				allConst = allConst && v.IsConstant()
 			}
 			if allConst && len(p.List) > 0 {
-				b.constants[col.Name] = append([]parser.Expr(nil), p.List...)
+				b.constants[name] = append([]parser.Expr(nil), p.List...)
 			}
 		case "=":
 			for _, side := range [][2]parser.Expr{{p.Left, p.Right}, {p.Right, p.Left}} {
@@ -306,27 +318,43 @@ func collect(t *Table, all []*Table) *bindings {
 				if col == nil || !refersTo(*col, t, all) {
 					continue
 				}
+				name, isParam := spelledParam(t.Resource, col.Name)
 				if other.IsConstant() {
-					if params[col.Name] {
-						b.constants[col.Name] = []parser.Expr{other}
+					if isParam {
+						b.constants[name] = []parser.Expr{other}
+						// The filter reads the table's own column.
+						p = parser.Predicate{Op: "=", Left: parser.ColumnExpr(col.Qualifier, name), Right: other, Source: p.Source}
 					}
 					if p.Source != parser.FromLeftJoinOn {
 						t.Filters = append(t.Filters, p)
 					}
 					continue
 				}
-				if !params[col.Name] || other.SQL == "" {
+				if !isParam || other.SQL == "" {
 					continue
 				}
 				if src := singleSource(other, t, all); src != nil {
-					if _, bound := b.constants[col.Name]; !bound {
-						b.joins[col.Name] = JoinBinding{Param: col.Name, Source: src, Expr: other}
+					if _, bound := b.constants[name]; !bound {
+						b.joins[name] = JoinBinding{Param: name, Source: src, Expr: spelledColumn(other, src)}
 					}
 				}
 			}
 		}
 	}
 	return b
+}
+
+// spelledColumn is e, or when e is a bare column of src written in the
+// other generation's spelling of one of src's parameters, that column as
+// src's rows name it.
+func spelledColumn(e parser.Expr, src *Table) parser.Expr {
+	if e.Column == nil {
+		return e
+	}
+	if name, ok := spelledParam(src.Resource, e.Column.Name); ok && name != e.Column.Name {
+		return parser.ColumnExpr(e.Column.Qualifier, name)
+	}
+	return e
 }
 
 // breakCycles sets aside join bindings until no table's parameters come,
@@ -411,12 +439,21 @@ func unbound(m *provider.Method, b *bindings) []string {
 // specific read method its predicates fully bind (Get over List when the
 // item name is given); else the broadest one whose missing parameters can
 // be filled (ListAll over fanning out per resource group), filling them.
+//
+// A constant given to a parameter the rows cannot read from their id
+// ($filter, $expand) must be sent, or the rows would not carry it and WHERE
+// would drop them all: methods that take every such constant come first.
 func (pl *planning) bind(t *Table, b *bindings) error {
 	methods := readMethods(t.Resource)
 	var best *provider.Method
-	for _, m := range methods {
-		if len(unbound(m, b)) == 0 && (best == nil || len(userParams(m)) > len(userParams(best))) {
-			best = m
+	for _, mustSend := range [][]string{notInItemPath(t.Resource, b), nil} {
+		for _, m := range methods {
+			if len(unbound(m, b)) == 0 && takesAll(m, mustSend) && (best == nil || len(userParams(m)) > len(userParams(best))) {
+				best = m
+			}
+		}
+		if best != nil {
+			break
 		}
 	}
 	if best != nil {
@@ -446,6 +483,32 @@ func (pl *planning) bind(t *Table, b *bindings) error {
 		}
 	}
 	return &MissingParamsError{Table: t.Resource.ID, Missing: missing, Methods: methods, FromSubqueries: subqueries, CycleWith: b.cycleWith}
+}
+
+// notInItemPath are the parameters b gives constants that are not in the
+// path of r's item method, so that a row cannot read them from its id.
+func notInItemPath(r *provider.Resource, b *bindings) []string {
+	var inPath []string
+	if m := ItemMethod(r); m != nil {
+		inPath = PathParams(m.Path)
+	}
+	var out []string
+	for _, name := range slices.Sorted(maps.Keys(b.constants)) {
+		if !slices.Contains(inPath, name) {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// takesAll reports whether m has every one of params.
+func takesAll(m *provider.Method, params []string) bool {
+	for _, name := range params {
+		if _, ok := m.Param(name); !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // fill completes b for method m, or returns nil when something m needs
@@ -599,6 +662,25 @@ func paramNames(r *provider.Resource) map[string]bool {
 	return names
 }
 
+// spelledParam is the document's name of the SELECT parameter name
+// names, in either generation's spelling (see provider.SpellingKey).
+func spelledParam(r *provider.Resource, name string) (string, bool) {
+	params := paramNames(r)
+	if params[name] {
+		return name, true
+	}
+	key, found := provider.SpellingKey(name), ""
+	for p := range params {
+		if provider.SpellingKey(p) == key {
+			if found != "" {
+				return "", false
+			}
+			found = p
+		}
+	}
+	return found, found != ""
+}
+
 // refersTo reports whether a column reference names table t: by alias or
 // full name, or unqualified when no other table of the block has a
 // parameter of that name.
@@ -606,11 +688,14 @@ func refersTo(col parser.ColumnRef, t *Table, all []*Table) bool {
 	if col.Qualifier != "" {
 		return strings.EqualFold(col.Qualifier, t.Alias()) || (t.Ref.Alias == "" && col.Qualifier == t.ViewName)
 	}
-	if !paramNames(t.Resource)[col.Name] {
+	if _, ok := spelledParam(t.Resource, col.Name); !ok {
 		return false
 	}
 	for _, o := range all {
-		if o != t && o.Ref.Block == t.Ref.Block && paramNames(o.Resource)[col.Name] {
+		if o == t || o.Ref.Block != t.Ref.Block {
+			continue
+		}
+		if _, ok := spelledParam(o.Resource, col.Name); ok {
 			return false
 		}
 	}

@@ -24,6 +24,9 @@ type WritePlan struct {
 	Constraints []ConstantBinding
 	// Set are UPDATE's assignments, each to a body field (data__<field>).
 	Set []parser.Assignment
+	// PerRow is set for INSERT and REPLACE INTO, which make one call per
+	// row of their VALUES or SELECT.
+	PerRow bool
 }
 
 // PlanWrite plans a write statement.
@@ -32,15 +35,18 @@ func PlanWrite(st parser.Statement, resolve Resolver) (*WritePlan, error) {
 	var preds []parser.Predicate
 	switch st := st.(type) {
 	case *parser.Insert:
-		p.Verb, p.Table = "INSERT", st.Table
+		p.Verb, p.Table, p.PerRow = "INSERT", st.Table, true
 		if st.Replace {
 			p.Verb = "REPLACE"
 		}
 	case *parser.Update:
 		p.Verb, p.Table, p.Set, preds = "UPDATE", st.Table, st.Set, st.Predicates
+		if st.Replace {
+			p.Verb = "REPLACE"
+		}
 		for _, a := range st.Set {
 			if !strings.HasPrefix(a.Column, provider.BodyFieldPrefix) {
-				return nil, fmt.Errorf("UPDATE can only SET body fields (data__<field>), not %s; parameters go in WHERE", a.Column)
+				return nil, fmt.Errorf("%s can only SET body fields (data__<field>), not %s; parameters go in WHERE", p.Verb, a.Column)
 			}
 		}
 	case *parser.Delete:
@@ -58,7 +64,13 @@ func PlanWrite(st parser.Statement, resolve Resolver) (*WritePlan, error) {
 		return nil, err
 	}
 	if exec, ok := st.(*parser.Exec); ok {
-		p.Method, err = r.FindMethod(exec.Method)
+		if p.Method, err = r.FindMethod(exec.Method); err == nil {
+			for i, c := range p.Constraints {
+				if param, ok := p.Method.ParamSpelled(c.Param); ok {
+					p.Constraints[i].Param = param.Name
+				}
+			}
+		}
 	} else {
 		p.Method, err = writeMethod(r, p.Table, p.Verb)
 	}
@@ -108,17 +120,18 @@ func constraint(m *provider.Method, p parser.Predicate) (ConstantBinding, error)
 	if col == nil {
 		return ConstantBinding{}, errors.New("WHERE of a write may only compare parameters with constants")
 	}
-	if _, ok := m.Param(col.Name); !ok {
+	param, ok := m.ParamSpelled(col.Name)
+	if !ok {
 		var params []string
 		for _, p := range m.Params {
-			if p.In == "path" || p.In == "query" {
+			if p.In == "path" || p.In == "query" || p.In == "header" {
 				params = append(params, p.Name)
 			}
 		}
 		return ConstantBinding{}, fmt.Errorf("WHERE of a write may only name %s's parameters (%s); %s is not one: a write cannot filter on other columns",
 			m.Name, strings.Join(params, ", "), col.Name)
 	}
-	return ConstantBinding{Param: col.Name, Values: values}, nil
+	return ConstantBinding{Param: param.Name, Values: values}, nil
 }
 
 // Levels describes the write as a plan's one level.
@@ -127,7 +140,7 @@ func (p *WritePlan) Levels() []Level {
 	for _, a := range p.Set {
 		l.Params = append(l.Params, a.Column+" := "+a.Value.SQL)
 	}
-	if p.Verb == "INSERT" || p.Verb == "REPLACE" {
+	if p.PerRow {
 		l.PerRowOf = []string{"its VALUES or SELECT"}
 	}
 	return []Level{l}

@@ -67,3 +67,26 @@ DELETE FROM azure.data_protection.backup_instances WHERE subscriptionId = 's' AN
 EXEC azure.data_protection.backup_instances.adhoc_backup @subscriptionId = 's', @resourceGroupName = 'rg', @vaultName = 'v', @backupInstanceName = 'x'
 
 INSERT INTO azure.resources.resource_groups (subscriptionId, resourceGroupName, data__location) VALUES ('s', 'rg', 'eastus')
+
+-- The anchor tool's spellings: snake_case parameters bind the document's
+-- camelCase ones, in WHERE and in joins.
+SELECT name FROM azure.data_protection.backup_instances WHERE subscription_id = 's' AND resource_group_name = 'rg' AND vault_name = 'v'
+
+SELECT v.name, bi.name FROM azure.data_protection.backup_vaults v JOIN azure.data_protection.backup_instances bi ON bi.vault_name = v.name AND bi.resource_group_name = v.resource_group_name AND bi.subscription_id = v.subscription_id WHERE v.subscription_id = 's'
+
+-- A $-parameter is sent, so a method that takes it serves the table even
+-- when a more specific one is fully bound.
+SELECT name FROM azure.compute.virtual_machines WHERE subscriptionId = 's' AND resourceGroupName = 'rg' AND $filter = 'x eq 1'
+
+SELECT name FROM azure.compute.virtual_machines WHERE subscriptionId = 's' AND resourceGroupName = 'rg' AND vmName = 'vm' AND $filter = 'x eq 1'
+
+-- Hyphenated header parameters in writes, bare or quoted; REPLACE ... SET.
+DELETE FROM azure.dns.zones WHERE subscription_id = 's' AND resourceGroupName = 'rg' AND zoneName = 'z' AND If-Match = '*'
+
+UPDATE azure.dns.zones SET data__tags = '{"a":"b"}' WHERE subscriptionId = 's' AND resourceGroupName = 'rg' AND zoneName = 'z' AND "If-Match" = '*'
+
+REPLACE azure.dns.zones SET data__location = 'global' WHERE subscriptionId = 's' AND resourceGroupName = 'rg' AND zoneName = 'z'
+
+EXEC azure.storage.blob_containers.BlobContainers_LockImmutabilityPolicy @subscription_id = 's', @resource_group_name = 'rg', @accountName = 'a', @containerName = 'c', @If-Match = '*'
+
+DELETE FROM azure.dns.zones WHERE subscriptionId = 's' AND resourceGroupName = 'rg' AND zoneName = 'z' AND If-None-Matches = '*'
