@@ -9,15 +9,8 @@ import (
 
 // registerFunctions adds the SQL functions skyql promises beyond SQLite's own.
 func registerFunctions(conn *sqlite3.SQLiteConn) error {
-	if err := conn.RegisterFunc("split_part", SplitPart, true); err != nil {
-		return err
-	}
-	return conn.RegisterFunc(idSegmentFunc, idSegment, true)
+	return conn.RegisterFunc("split_part", SplitPart, true)
 }
-
-// idSegmentFunc is the name of the function the store's inserts fill
-// param columns from ids with (see insertSQL).
-const idSegmentFunc = "skyql_id_segment"
 
 // SplitPart has PostgreSQL's meaning: the n-th field (1-based) of s split
 // on delimiter; a negative n counts from the end; a field past the end is
