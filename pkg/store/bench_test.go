@@ -87,3 +87,25 @@ func BenchmarkIngestPages(b *testing.B) {
 	// rows/s on a shared machine is what the load leaves of its cores.
 	b.ReportMetric(float64((processCPU(b)-cpuBefore).Nanoseconds())/float64(n*perPage), "cpu-ns/row")
 }
+
+// BenchmarkRowValues turns a 100-item page of backup instances into insert
+// arguments, the work each fetch goroutine does per page.
+func BenchmarkRowValues(b *testing.B) {
+	tbl := &Table{Resource: "azure.data_protection.backup_instances", Columns: benchInstanceColumns, byName: map[string]int{}}
+	for i, c := range benchInstanceColumns {
+		if !c.Param {
+			tbl.byName[c.Name] = i
+		}
+	}
+	params := map[string]string{"vaultName": "vault-prod-01"}
+	var page [][]byte
+	for i := range 100 {
+		page = append(page, fmt.Appendf(nil, benchInstance, i, i))
+	}
+	b.SetBytes(int64(100 * len(page[0])))
+	for b.Loop() {
+		if _, err := rowValues(tbl, 1, params, page); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

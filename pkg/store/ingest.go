@@ -3,13 +3,10 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/buger/jsonparser"
 )
 
 // ingest writes pages of rows into their tables from a single goroutine,
@@ -30,11 +27,7 @@ type ingest struct {
 type page struct {
 	table      *Table
 	generation int64
-	// rows is the page's items as one JSON array, which SQLite splits
-	// into rows and columns itself (see insertSQL); items is how many.
-	rows   string
-	items  int
-	params []any // see paramValues
+	rows       [][]any // each row's insert arguments: _generation, then every column
 }
 
 // pagesInFlight bounds the pages waiting for the writer; fetchers block
@@ -54,39 +47,25 @@ func (s *Store) newIngest(ctx context.Context) *ingest {
 }
 
 // add queues a page of items of a fetch. params holds the call's parameter
-// values by name; the table's param columns take them. The caller only
-// joins the items into one JSON array: splitting them into columns is
-// SQLite's, in one statement per page (see insertSQL), which costs a
-// fraction of what decoding them in Go and inserting row by row did.
+// values by name; the table's param columns take them. The items are
+// turned into column values here, in the caller's goroutine, so that
+// concurrent fetchers share that work and the single writer only inserts.
 func (in *ingest) add(t *Table, generation int64, params map[string]string, items [][]byte) error {
 	if err := in.firstErr(); err != nil {
 		return err
 	}
+	rows, err := rowValues(t, generation, params, items)
+	if err != nil {
+		err = fmt.Errorf("storing rows of %s: %w", t.Resource, err)
+		in.fail(err)
+		return err
+	}
 	select {
-	case in.pages <- page{table: t, generation: generation, rows: joinItems(items), items: len(items), params: t.paramValues(params, items)}:
+	case in.pages <- page{table: t, generation: generation, rows: rows}:
 		return nil
 	case <-in.ctx.Done():
 		return in.ctx.Err()
 	}
-}
-
-// joinItems writes items as one JSON array.
-func joinItems(items [][]byte) string {
-	size := len(items) + 2
-	for _, item := range items {
-		size += len(item)
-	}
-	var b strings.Builder
-	b.Grow(size)
-	b.WriteByte('[')
-	for i, item := range items {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.Write(item)
-	}
-	b.WriteByte(']')
-	return b.String()
 }
 
 // firstErr is the first write error, if any.
@@ -160,7 +139,7 @@ func (in *ingest) run() {
 			}
 			stmts[p.table] = stmt
 		}
-		n, err := writePage(in.ctx, tx, stmt, p)
+		n, err := writePage(in.ctx, stmt, p)
 		if err != nil {
 			in.fail(fmt.Errorf("storing rows of %s: %w", p.table.Resource, err))
 			continue
@@ -209,124 +188,72 @@ func (in *ingest) next(pending bool, idle *time.Timer, commit func()) (page, boo
 	}
 }
 
-// insertSQL inserts a page: SQLite parses the page's JSON array once and
-// takes each top-level property of each item into its column, objects and
-// arrays of JSON columns as JSONB (jsonb_extract) and every other value as
-// its SQL value (->>: text, integer, real, 1 or 0 for a boolean, JSON text
-// for an object in a column of another kind). ?1 is the generation, ?2 the
-// page, and the param columns take ?3 and on (see paramValues); a param
-// column the call left empty takes its value from the row's id (see
-// Column.IDSegment). Items that are not objects are left out, which
-// writePage notices by the count.
 func insertSQL(t *Table) string {
 	cols := []string{"_generation"}
-	exprs := []string{"?1"}
-	param := 3
+	marks := []string{"?"}
 	for _, c := range t.Columns {
-		cols = append(cols, quoteIdent(c.Name))
-		switch {
-		case c.Param && c.fillsFromID(t):
-			exprs = append(exprs, fmt.Sprintf("coalesce(?%d, ?%d ->> key)", param, param+1))
-			param += 2
-		case c.Param:
-			exprs = append(exprs, fmt.Sprintf("?%d", param))
-			param++
-		case c.Kind == KindJSON:
-			exprs = append(exprs, fmt.Sprintf("jsonb_extract(value, %s)", quoteString(jsonPath(c.Name))))
-		default:
-			exprs = append(exprs, fmt.Sprintf("value ->> %s", quoteString(jsonPath(c.Name))))
-		}
+		cols = append(cols, quoteIdent(c.Name)) // JSON columns take the JSONB rowValues encodes
+		marks = append(marks, "?")
 	}
-	return fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM jsonb_each(?2) WHERE type = 'object'",
-		quoteIdent(t.Name), strings.Join(cols, ", "), strings.Join(exprs, ", "))
+	return fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", quoteIdent(t.Name), strings.Join(cols, ", "), strings.Join(marks, ", "))
 }
 
-// jsonPath is the SQLite JSON path of a top-level property, its name
-// quoted so that any name (api-version, odata.type) is one label.
-func jsonPath(name string) string {
-	return `$."` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(name) + `"`
-}
-
-// quoteString quotes an SQL string literal.
-func quoteString(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
-}
-
-// fillsFromID reports whether c, a param column, takes the row's id
-// segment when the call leaves it empty: it has a segment, and t an id.
-func (c Column) fillsFromID(t *Table) bool {
-	_, hasID := t.byName["id"]
-	return c.IDSegment > 0 && hasID
-}
-
-// paramValues are the values insertSQL binds for t's param columns, in
-// column order: the call's value (NULL when it has none), and after it,
-// for a column filled from ids, a JSON array of each item's value from
-// its id (NULL when the call has a value). The ids are read here, by the
-// fetch goroutines: splitting them in SQL, or calling Go from SQLite for
-// every row, cost the single writer 3-5 us a row.
-func (t *Table) paramValues(params map[string]string, items [][]byte) []any {
-	var values []any
-	var ids []string
-	for _, c := range t.Columns {
-		if !c.Param {
-			continue
-		}
-		text, ok := params[c.Name]
-		var v any
-		if ok {
-			v = paramValue(text, c.Kind)
-		}
-		values = append(values, v)
-		if !c.fillsFromID(t) {
-			continue
-		}
-		if ok {
-			values = append(values, nil)
-			continue
-		}
-		if ids == nil {
-			ids = itemIDs(items)
-		}
-		fills := make([]any, len(ids))
-		for i, id := range ids {
-			if seg, ok := idSegment(id, c.IDSegment, c.IDLabel); ok {
-				fills[i] = seg
+// rowValues turns items into insert arguments (see decodeRow); param
+// columns take the call's values.
+func rowValues(t *Table, generation int64, params map[string]string, items [][]byte) ([][]any, error) {
+	width := len(t.Columns) + 1
+	flat := make([]any, width*len(items))
+	rows := make([][]any, len(items))
+	// JSONB is about as long as the JSON text it encodes.
+	size := 0
+	for _, item := range items {
+		size += len(item)
+	}
+	arena := make([]byte, 0, size+size/8)
+	for n, item := range items {
+		args := flat[n*width : (n+1)*width : (n+1)*width]
+		args[0] = generation
+		for i, c := range t.Columns {
+			if !c.Param {
+				continue
+			}
+			if v, ok := params[c.Name]; ok {
+				args[i+1] = paramValue(v, c.Kind)
 			}
 		}
-		column, _ := json.Marshal(fills) // strings and nulls always marshal
-		values = append(values, string(column))
-	}
-	return values
-}
-
-// itemIDs is each item's id, "" when it has none or it is not a string.
-// ARM writes id first: the scan ends soon.
-func itemIDs(items [][]byte) []string {
-	ids := make([]string, len(items))
-	for i, item := range items {
-		ids[i], _ = jsonparser.GetString(item, "id")
-	}
-	return ids
-}
-
-// idSegment is the segment at index n of id split on "/" (the leading
-// empty one counted), when the segment before it is label (in any case)
-// and it is not empty.
-func idSegment(id string, n int, label string) (string, bool) {
-	for i := 0; i < n-1; i++ {
-		_, rest, found := strings.Cut(id, "/")
-		if !found {
-			return "", false
+		if err := t.decodeRow(item, args, &arena); err != nil {
+			return nil, err
 		}
-		id = rest
+		t.fillFromID(args)
+		rows[n] = args
 	}
-	before, rest, found := strings.Cut(id, "/")
-	if !found || !strings.EqualFold(before, label) {
-		return "", false
+	return rows, nil
+}
+
+// fillFromID gives the param columns the call left empty their values
+// from the row's id (see Column.IDSegment), where the id has the segment
+// and its label.
+func (t *Table) fillFromID(args []any) {
+	idColumn, ok := t.byName["id"]
+	if !ok || !t.fillsFromID {
+		return
 	}
-	seg, _, _ := strings.Cut(rest, "/")
-	return seg, seg != ""
+	id, ok := args[idColumn+1].(string)
+	if !ok {
+		return
+	}
+	var segs []string
+	for i, c := range t.Columns {
+		if c.IDSegment == 0 || args[i+1] != nil {
+			continue
+		}
+		if segs == nil {
+			segs = strings.Split(id, "/")
+		}
+		if c.IDSegment < len(segs) && strings.EqualFold(segs[c.IDSegment-1], c.IDLabel) && segs[c.IDSegment] != "" {
+			args[i+1] = segs[c.IDSegment]
+		}
+	}
 }
 
 // paramValue is a parameter's text as its column stores it. The column's
@@ -345,40 +272,18 @@ func paramValue(v string, kind Kind) any {
 	return v
 }
 
-// writePage inserts a page's rows in one statement. Cancellation is
-// checked once per page: under a cancellable context the driver runs
-// every statement in a goroutine of its own.
-func writePage(ctx context.Context, tx *sql.Tx, stmt *sql.Stmt, p page) (int, error) {
+// writePage inserts a page's rows. Cancellation is checked once per page:
+// under a cancellable context the driver runs every statement in a
+// goroutine of its own, which cost a goroutine per row.
+func writePage(ctx context.Context, stmt *sql.Stmt, p page) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
 	ctx = context.WithoutCancel(ctx)
-	args := make([]any, 0, 2+len(p.params))
-	args = append(args, p.generation, p.rows)
-	args = append(args, p.params...)
-	res, err := stmt.ExecContext(ctx, args...)
-	if err != nil {
-		if strings.Contains(err.Error(), "malformed JSON") {
-			return 0, fmt.Errorf("a page's items are not valid JSON (%w); the API sent a damaged response: retry the query", err)
+	for _, args := range p.rows {
+		if _, err := stmt.ExecContext(ctx, args...); err != nil {
+			return 0, err
 		}
-		return 0, err
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, err
-	}
-	if int(n) != p.items {
-		return 0, notObjectError(ctx, tx, p)
-	}
-	return int(n), nil
-}
-
-// notObjectError says which item of a page that lost rows is not an object.
-func notObjectError(ctx context.Context, tx *sql.Tx, p page) error {
-	var index int
-	var typ string
-	if err := tx.QueryRowContext(ctx, `SELECT key, type FROM json_each(?) WHERE type <> 'object' LIMIT 1`, p.rows).Scan(&index, &typ); err != nil {
-		return fmt.Errorf("a page's items are not all JSON objects (%v)", err)
-	}
-	return fmt.Errorf("item %d of a page is a JSON %s, not an object: the API's response does not match its description", index+1, typ)
+	return len(p.rows), nil
 }
