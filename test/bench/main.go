@@ -1,9 +1,10 @@
 // Command bench measures skyql as a user runs it (the built binary, whole
 // process) against the sandbox emulator running in its own process, and
 // beside each workload the physical limit: test/bench/limit, a minimal Go
-// program fetching exactly the same pages with the same concurrency. It
-// prints a markdown table and writes it into docs/performance.md between
-// its markers.
+// program fetching exactly the same pages with the same concurrency, and,
+// for fetches, the I/O floor (limit -floor: the same pages read and their
+// nextLink found by a byte scan, no row decoded). It prints a markdown
+// table and writes it into docs/performance.md between its markers.
 //
 //	go run ./test/bench              # the full run (a few minutes on 2 cores)
 //	go run ./test/bench -runs 1 -only 'IN'
@@ -117,6 +118,10 @@ func workloads() []workload {
 		add(workload{name: fmt.Sprintf("%d vaults, join, count(*)", v.vaults), kind: fetchJoin, vaults: v.vaults, instances: v.instances})
 	}
 	add(workload{name: "GROUP BY over 100,000 cached rows", kind: cachedGroup, vaults: 5, instances: 20000})
+	// A little latency, as from an API in the same region: the chains
+	// wait on the network, and ingest must keep up between their pages.
+	add(workload{name: "1 vault, count(*), 5ms", kind: fetchIn, vaults: 1, instances: 20000, latency: 5 * time.Millisecond})
+	add(workload{name: "3 vaults, IN, 5ms", kind: fetchIn, vaults: 3, instances: 20000, latency: 5 * time.Millisecond})
 	// With latency, every vault's chain runs at once (--concurrency = the
 	// number of vaults), so the longest chain alone should set the time;
 	// sizes are kept small enough that 2 cores are not the bottleneck. One
@@ -153,6 +158,7 @@ type measurement struct {
 type result struct {
 	w            workload
 	skyql, limit measurement
+	floor        measurement // fetches only: the I/O floor
 	rowsOK       bool
 	rowsMsg      string
 }
@@ -204,7 +210,7 @@ func run(runs int, only, doc string) error {
 			b.stopSandbox()
 			return fmt.Errorf("%s: %w", w.name, err)
 		}
-		fmt.Fprintf(os.Stderr, " skyql %s, limit %s\n", r.skyql.wall.Round(time.Millisecond), r.limit.wall.Round(time.Millisecond))
+		fmt.Fprintf(os.Stderr, " skyql %s, limit %s, I/O floor %s\n", r.skyql.wall.Round(time.Millisecond), r.limit.wall.Round(time.Millisecond), r.floor.wall.Round(time.Millisecond))
 		results = append(results, r)
 	}
 	b.stopSandbox()
@@ -247,13 +253,13 @@ func (b *bench) stopSandbox() {
 func (b *bench) measure(w workload) (result, error) {
 	r := result{w: w}
 	if w.kind == startup {
-		return b.repeat(r, func() (measurement, measurement, error) {
+		return b.repeat(r, func() (measurement, measurement, measurement, error) {
 			s, err := b.runSkyql(nil, b.appDir(), "exec", "SHOW SERVICES IN azure")
 			if err != nil {
-				return s, measurement{}, err
+				return s, measurement{}, measurement{}, err
 			}
 			l, err := runProcess(nil, b.limit)
-			return s, l, err
+			return s, l, measurement{}, err
 		})
 	}
 	sb, err := b.sandboxFor(w)
@@ -272,14 +278,18 @@ func (b *bench) measure(w workload) (result, error) {
 		if err != nil {
 			return r, err
 		}
-		r, err = b.repeat(r, func() (measurement, measurement, error) {
+		r, err = b.repeat(r, func() (measurement, measurement, measurement, error) {
 			s, err := b.runSkyql(sb, b.appDir(), "exec", "-o", "csv", "--concurrency", strconv.Itoa(w.concurrency), query)
 			if err != nil {
-				return s, measurement{}, err
+				return s, measurement{}, measurement{}, err
 			}
 			args := append([]string{"-token", sb.token, "-concurrency", strconv.Itoa(w.concurrency)}, stages...)
 			l, err := runProcess(sb, b.limit, args...)
-			return s, l, err
+			if err != nil {
+				return s, l, measurement{}, err
+			}
+			f, err := runProcess(sb, b.limit, append([]string{"-floor"}, args...)...)
+			return s, l, f, err
 		})
 	case cachedRepeat, cachedRows, cachedGroup:
 		dir := b.appDir()
@@ -295,18 +305,18 @@ func (b *bench) measure(w workload) (result, error) {
 		if w.kind == cachedGroup {
 			limitSQL = `SELECT json_extract(properties, '$.currentProtectionState') AS state, count(*) AS n FROM {table} GROUP BY state ORDER BY state`
 		}
-		r, err = b.repeat(r, func() (measurement, measurement, error) {
+		r, err = b.repeat(r, func() (measurement, measurement, measurement, error) {
 			if forgetResults {
 				if err := os.RemoveAll(filepath.Join(dir, "results")); err != nil {
-					return measurement{}, measurement{}, err
+					return measurement{}, measurement{}, measurement{}, err
 				}
 			}
 			s, err := b.runSkyql(sb, dir, "exec", "-o", "csv", query)
 			if err != nil {
-				return s, measurement{}, err
+				return s, measurement{}, measurement{}, err
 			}
 			l, err := runProcess(nil, b.limit, "-sqlite", filepath.Join(dir, "cache.db"), "-query", limitSQL)
-			return s, l, err
+			return s, l, measurement{}, err
 		})
 	}
 	if err != nil {
@@ -316,18 +326,19 @@ func (b *bench) measure(w workload) (result, error) {
 	return r, nil
 }
 
-// repeat runs both programs b.runs times, alternating, and keeps each
-// one's median run by wall time.
-func (b *bench) repeat(r result, once func() (measurement, measurement, error)) (result, error) {
-	var ss, ls []measurement
+// repeat runs the programs (skyql, the limit, and for fetches the I/O
+// floor) b.runs times, interleaved, and keeps each one's median run by
+// wall time.
+func (b *bench) repeat(r result, once func() (skyql, limit, floor measurement, err error)) (result, error) {
+	var ss, ls, fs []measurement
 	for range b.runs {
-		s, l, err := once()
+		s, l, f, err := once()
 		if err != nil {
 			return r, err
 		}
-		ss, ls = append(ss, s), append(ls, l)
+		ss, ls, fs = append(ss, s), append(ls, l), append(fs, f)
 	}
-	r.skyql, r.limit = median(ss), median(ls)
+	r.skyql, r.limit, r.floor = median(ss), median(ls), median(fs)
 	return r, nil
 }
 
@@ -632,6 +643,9 @@ const (
 	// A fan-out over the estate.
 	maxEstateRatio  = 1.25
 	maxEstateRSSMiB = 100
+	// Against the I/O floor, where latency is at most floorLatency.
+	maxFloorRatio = 1.25
+	floorLatency  = 5 * time.Millisecond
 )
 
 // checks lists each target a result is held to, as "PASS ..." / "FAIL ...".
@@ -660,6 +674,10 @@ func checks(r result) []string {
 	if w.isFetch() {
 		verdict(ratio(r.skyql.wall, r.limit.wall) <= maxFetchRatio, "wall <= %.1fx limit", maxFetchRatio)
 		verdict(r.skyql.calls == r.limit.calls, "same calls as the limit (%d)", r.limit.calls)
+		verdict(r.skyql.calls == r.floor.calls, "same calls as the I/O floor (%d)", r.floor.calls)
+		if w.latency <= floorLatency {
+			verdict(ratio(r.skyql.wall, r.floor.wall) <= maxFloorRatio, "wall <= %.2fx I/O floor", maxFloorRatio)
+		}
 		if w.latency > 0 {
 			// Latency dominates only where the limit itself gets near the
 			// chain's floor; elsewhere 2 cores, or a concurrency below the
@@ -700,12 +718,13 @@ func renderReport(results []result, runs int, took time.Duration, loadBefore, lo
 	var b strings.Builder
 	fmt.Fprintf(&b, "Measured %s on %s; %d run(s) per workload, median by wall time; the whole run took %s; load average (1, 5, 15 min) %s before, %s after.\n\n",
 		time.Now().UTC().Format("2006-01-02 15:04 UTC"), machine(), runs, took.Round(time.Second), loadBefore, loadAfter)
-	b.WriteString("| workload | dataset (vaults x instances) | latency | concurrency | HTTP calls | skyql wall ms | skyql CPU ms | skyql peak RSS MiB | limit wall ms | limit CPU ms | limit peak RSS MiB | wall skyql/limit | CPU skyql/limit | targets |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| workload | dataset (vaults x instances) | latency | concurrency | HTTP calls | skyql wall ms | skyql CPU ms | skyql peak RSS MiB | limit wall ms | limit CPU ms | limit peak RSS MiB | I/O floor wall ms | I/O floor CPU ms | wall skyql/limit | CPU skyql/limit | wall skyql/floor | targets |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	pass, fail := 0, 0
 	for _, r := range results {
 		w := r.w
 		dataset, lat, conc, calls := "-", "-", "-", "-"
+		floorWall, floorCPU, floorRatio := "-", "-", "-"
 		if w.kind != startup {
 			dataset = w.dataset()
 			lat = w.latency.String()
@@ -713,6 +732,8 @@ func renderReport(results []result, runs int, took time.Duration, loadBefore, lo
 		}
 		if w.isFetch() {
 			conc = strconv.Itoa(w.concurrency)
+			floorWall, floorCPU = ms(r.floor.wall), ms(r.floor.cpu)
+			floorRatio = strconv.FormatFloat(ratio(r.skyql.wall, r.floor.wall), 'f', 2, 64)
 		}
 		cs := checks(r)
 		for _, c := range cs {
@@ -723,11 +744,12 @@ func renderReport(results []result, runs int, took time.Duration, loadBefore, lo
 				fail++
 			}
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %.2f | %.2f | %s |\n",
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %.2f | %.2f | %s | %s |\n",
 			w.name, dataset, lat, conc, calls,
 			ms(r.skyql.wall), ms(r.skyql.cpu), mib(r.skyql.rssKiB),
 			ms(r.limit.wall), ms(r.limit.cpu), mib(r.limit.rssKiB),
-			ratio(r.skyql.wall, r.limit.wall), ratio(r.skyql.cpu, r.limit.cpu), strings.Join(cs, "<br>"))
+			floorWall, floorCPU,
+			ratio(r.skyql.wall, r.limit.wall), ratio(r.skyql.cpu, r.limit.cpu), floorRatio, strings.Join(cs, "<br>"))
 	}
 	fmt.Fprintf(&b, "\nTargets: %d PASS, %d FAIL.\n", pass, fail)
 	return b.String()

@@ -10,6 +10,10 @@
 // lists); the URLs of a stage are fetched concurrently, each to its last
 // page. It prints "pages=N items=M" on stdout.
 //
+// With -floor it is the I/O floor instead: it reads each page's bytes and
+// finds nextLink with a byte scan, decoding no row (items=0): what no
+// client that reads the pages can do with less.
+//
 // With -sqlite FILE -query SQL it instead runs one query on a SQLite file
 // and reads every row: the limit of a query skyql answers from its cache.
 // "{table}" in SQL is replaced by the first table whose name contains
@@ -48,6 +52,7 @@ func main() {
 		dbFile      = flag.String("sqlite", "", "SQLite file to query instead of fetching")
 		query       = flag.String("query", "", "SQL to run with -sqlite")
 		tableLike   = flag.String("table-like", "backup_instances", "substring of the table {table} stands for")
+		floor       = flag.Bool("floor", false, "the I/O floor: find each page's nextLink with a byte scan, decode no row")
 	)
 	flag.Var(&st, "stage", "comma-separated first-page URLs fetched concurrently (repeatable; stages run in order)")
 	flag.Parse()
@@ -55,7 +60,11 @@ func main() {
 	if *dbFile != "" {
 		err = runQuery(*dbFile, *query, *tableLike)
 	} else {
-		err = fetchAll(st, *token, *concurrency)
+		read := decodePage
+		if *floor {
+			read = scanPage
+		}
+		err = fetchAll(st, *token, *concurrency, read)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "limit:", err)
@@ -63,7 +72,11 @@ func main() {
 	}
 }
 
-func fetchAll(st stages, token string, concurrency int) error {
+// pageReader reads a page's body: its next link and how many items it
+// decoded.
+type pageReader func(body []byte) (next string, items int, err error)
+
+func fetchAll(st stages, token string, concurrency int, read pageReader) error {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	var pages, items atomic.Int64
 	for _, urls := range st {
@@ -82,7 +95,7 @@ func fetchAll(st stages, token string, concurrency int) error {
 					if i >= len(urls) {
 						return
 					}
-					if err := fetchList(client, token, urls[i], &pages, &items); err != nil {
+					if err := fetchList(client, token, urls[i], read, &pages, &items); err != nil {
 						mu.Lock()
 						if firstErr == nil {
 							firstErr = err
@@ -102,7 +115,7 @@ func fetchAll(st stages, token string, concurrency int) error {
 }
 
 // fetchList follows one list to its last page.
-func fetchList(client *http.Client, token, url string, pages, items *atomic.Int64) error {
+func fetchList(client *http.Client, token, url string, read pageReader, pages, items *atomic.Int64) error {
 	for url != "" {
 		req, err := http.NewRequest(http.MethodGet, url, nil)
 		if err != nil {
@@ -121,18 +134,56 @@ func fetchList(client *http.Client, token, url string, pages, items *atomic.Int6
 		if resp.StatusCode != http.StatusOK {
 			return fmt.Errorf("GET %s: %s: %s", url, resp.Status, bytes.TrimSpace(body))
 		}
-		var page struct {
-			Value    []any  `json:"value"`
-			NextLink string `json:"nextLink"`
-		}
-		if err := json.Unmarshal(body, &page); err != nil {
+		next, n, err := read(body)
+		if err != nil {
 			return fmt.Errorf("GET %s: %w", url, err)
 		}
 		pages.Add(1)
-		items.Add(int64(len(page.Value)))
-		url = page.NextLink
+		items.Add(int64(n))
+		url = next
 	}
 	return nil
+}
+
+// decodePage decodes the page into generic values, as a client that
+// decodes every row must at least.
+func decodePage(body []byte) (string, int, error) {
+	var page struct {
+		Value    []any  `json:"value"`
+		NextLink string `json:"nextLink"`
+	}
+	err := json.Unmarshal(body, &page)
+	return page.NextLink, len(page.Value), err
+}
+
+// nextLinkKey is what scanPage looks for. ARM writes nextLink after the
+// rows, so the scan runs from the end of the body.
+var nextLinkKey = []byte(`"nextLink":`)
+
+// scanPage finds the page's nextLink with a byte scan and decodes only
+// that string (ARM escapes & in it as \u0026).
+func scanPage(body []byte) (string, int, error) {
+	at := bytes.LastIndex(body, nextLinkKey)
+	if at < 0 {
+		return "", 0, nil
+	}
+	rest := bytes.TrimLeft(body[at+len(nextLinkKey):], " \t\r\n")
+	if !bytes.HasPrefix(rest, []byte(`"`)) {
+		return "", 0, nil // null: the last page
+	}
+	end := 1
+	for end < len(rest) && rest[end] != '"' {
+		if rest[end] == '\\' {
+			end++
+		}
+		end++
+	}
+	if end >= len(rest) {
+		return "", 0, fmt.Errorf("nextLink is not a terminated string")
+	}
+	var next string
+	err := json.Unmarshal(rest[:end+1], &next)
+	return next, 0, err
 }
 
 func runQuery(file, query, tableLike string) error {

@@ -1,0 +1,130 @@
+package store
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// ingestPage writes one page of items into t as a fetch would, under
+// generation 1, and returns the ingest's error.
+func ingestPage(t *testing.T, s *Store, tbl *Table, params map[string]string, items ...string) error {
+	t.Helper()
+	in := s.newIngest(t.Context())
+	page := make([][]byte, len(items))
+	for i, item := range items {
+		page[i] = []byte(item)
+	}
+	addErr := in.add(tbl, 1, params, page)
+	if err := in.close(); err != nil {
+		return err
+	}
+	return addErr
+}
+
+// storedRows shows every row of t: each column's value and SQLite type,
+// JSONB as the JSON text it encodes, in insertion order.
+func storedRows(t *testing.T, s *Store, tbl *Table) []string {
+	t.Helper()
+	var exprs []string
+	for _, c := range tbl.Columns {
+		col := quoteIdent(c.Name)
+		exprs = append(exprs, fmt.Sprintf(`%s || '=' || CASE typeof(%s) WHEN 'blob' THEN json(%s) ELSE coalesce(%s, 'NULL') END || '(' || typeof(%s) || ')'`,
+			"'"+strings.ReplaceAll(c.Name, "'", "''")+"'", col, col, col, col))
+	}
+	rows, err := s.db.QueryContext(t.Context(), fmt.Sprintf("SELECT %s FROM %s ORDER BY rowid", strings.Join(exprs, " || ' ' || "), quoteIdent(tbl.Name)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var got []string
+	for rows.Next() {
+		var row string
+		if err := rows.Scan(&row); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, row)
+	}
+	return got
+}
+
+// TestIngestTakesEachTopLevelPropertyAsItsTypedValue checks, through SQLite,
+// what TestDecodeRow checks of the decoder: the types the rows land as.
+func TestIngestTakesEachTopLevelPropertyAsItsTypedValue(t *testing.T) {
+	s := openTemp(t, time.Minute)
+	tbl, err := s.EnsureTable(t.Context(), "acme.storage.items", testColumns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = ingestPage(t, s, tbl, map[string]string{"subscriptionId": "s1"},
+		` { "id" : "a\"b\u00e9" , "name":"n", "count": 3, "enabled": false, "properties": {"x": [1, 2.5]}, "other": {"deep": [1]} } `,
+		`{"n\u0061me":"escaped key","count":1.5,"properties":"a string"}`,
+		"{\"name\":\"tab\there\",\"properties\":{\"k\":\"raw\x01\"}}", // raw control characters: sent by APIs, read by SQLite
+		`{"id":{"an":"object"},"properties":null,"enabled":true}`,
+		`{}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		`subscriptionId=s1(text) vaultName=NULL(null) id=a"bé(text) name=n(text) count=3(integer) enabled=0(integer) properties={"x":[1,2.5]}(blob)`,
+		`subscriptionId=s1(text) vaultName=NULL(null) id=NULL(null) name=escaped key(text) count=1.5(real) enabled=NULL(null) properties=a string(text)`,
+		"subscriptionId=s1(text) vaultName=NULL(null) id=NULL(null) name=tab\there(text) count=NULL(null) enabled=NULL(null) properties={\"k\":\"raw\\u0001\"}(blob)",
+		`subscriptionId=s1(text) vaultName=NULL(null) id={"an":"object"}(text) name=NULL(null) count=NULL(null) enabled=1(integer) properties=NULL(null)`,
+		`subscriptionId=s1(text) vaultName=NULL(null) id=NULL(null) name=NULL(null) count=NULL(null) enabled=NULL(null) properties=NULL(null)`,
+	}
+	if got := storedRows(t, s, tbl); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("rows\n got %s\nwant %s", strings.Join(got, "\n    "), strings.Join(want, "\n    "))
+	}
+	// JSON columns hold exactly what SQLite's jsonb() makes of the text.
+	var same bool
+	if err := s.db.QueryRow(fmt.Sprintf(`SELECT properties = jsonb('{"x": [1, 2.5]}') FROM %s ORDER BY rowid LIMIT 1`, quoteIdent(tbl.Name))).Scan(&same); err != nil || !same {
+		t.Errorf("properties is not jsonb() of its text (%v)", err)
+	}
+}
+
+func TestIngestFillsParamColumnsFromIDsAndQuotesNames(t *testing.T) {
+	s := openTemp(t, time.Minute)
+	cols := []Column{
+		{Name: "api-version", Kind: KindText, Param: true},
+		{Name: "owner", Kind: KindBool, Param: true},
+		{Name: "vaultName", Kind: KindText, Param: true, IDSegment: 8, IDLabel: "backupVaults"},
+		{Name: "id", Kind: KindText},
+		{Name: "odata.type", Kind: KindText},
+		{Name: `say "hi"\`, Kind: KindText},
+		{Name: "it's", Kind: KindJSON},
+	}
+	tbl, err := s.EnsureTable(t.Context(), "acme.storage.vaulted", cols)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const vaultID = "/subscriptions/s/resourceGroups/rg/providers/P/BACKUPVAULTS/v1/backupInstances/i1"
+	err = ingestPage(t, s, tbl, map[string]string{"api-version": "2024-01-01", "owner": "true"},
+		`{"id":"`+vaultID+`","odata.type":"#T","say \"hi\"\\":"quoted","it's":[true]}`,
+		`{"id":"/subscriptions/s/resourceGroups/rg/providers/P/notVaults/v1/x/y"}`,
+		`{"id":"/subscriptions/s/resourceGroups/rg/providers/P/backupVaults/"}`,
+		`{"id":7}`) // a number: no segments, and TEXT affinity makes it text
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		`api-version=2024-01-01(text) owner=1(integer) vaultName=v1(text) id=` + vaultID + `(text) odata.type=#T(text) say "hi"\=quoted(text) it's=[true](blob)`,
+		`api-version=2024-01-01(text) owner=1(integer) vaultName=NULL(null) id=/subscriptions/s/resourceGroups/rg/providers/P/notVaults/v1/x/y(text) odata.type=NULL(null) say "hi"\=NULL(null) it's=NULL(null)`,
+		`api-version=2024-01-01(text) owner=1(integer) vaultName=NULL(null) id=/subscriptions/s/resourceGroups/rg/providers/P/backupVaults/(text) odata.type=NULL(null) say "hi"\=NULL(null) it's=NULL(null)`,
+		`api-version=2024-01-01(text) owner=1(integer) vaultName=NULL(null) id=7(text) odata.type=NULL(null) say "hi"\=NULL(null) it's=NULL(null)`,
+	}
+	if got := storedRows(t, s, tbl); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("rows\n got %s\nwant %s", strings.Join(got, "\n    "), strings.Join(want, "\n    "))
+	}
+
+	// A call that names the vault keeps its own value.
+	if _, err := s.db.Exec("DELETE FROM " + quoteIdent(tbl.Name)); err != nil {
+		t.Fatal(err)
+	}
+	if err := ingestPage(t, s, tbl, map[string]string{"vaultName": "from-call"}, `{"id":"`+vaultID+`"}`); err != nil {
+		t.Fatal(err)
+	}
+	if got := storedRows(t, s, tbl); len(got) != 1 || !strings.Contains(got[0], "vaultName=from-call(text)") {
+		t.Errorf("the call's vaultName was not kept: %q", got)
+	}
+}
