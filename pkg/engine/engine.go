@@ -192,12 +192,17 @@ func (s *Session) service(q parser.QualifiedName) (*provider.Service, error) {
 	return p.Service(q.Service)
 }
 
-// baseURL is the endpoint calls of a service go to.
-func (s *Session) baseURL(svc *provider.Service) string {
+// baseURL is the endpoint a method's calls go to: the user's override, else
+// the method's server URL template, whose variables the call fills in.
+func (s *Session) baseURL(m *provider.Method) string {
+	svc := m.Resource.Service
 	if svc.Provider != nil {
 		if u, ok := s.cfg.Endpoints[svc.Provider.Name]; ok {
 			return u
 		}
+	}
+	if m.Server != "" {
+		return m.Server
 	}
 	return svc.BaseURL()
 }
@@ -233,5 +238,5 @@ func (s *Session) newCall(m *provider.Method, params map[string]string) (*execut
 			return nil, fmt.Errorf("%s: %w", m.Name, err)
 		}
 	}
-	return &executor.Call{Method: m, Params: full, BaseURL: s.baseURL(svc), Auth: a}, nil
+	return &executor.Call{Method: m, Params: full, BaseURL: s.baseURL(m), Auth: a}, nil
 }

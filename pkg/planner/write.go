@@ -111,7 +111,7 @@ func constraint(m *provider.Method, p parser.Predicate) (ConstantBinding, error)
 	if _, ok := m.Param(col.Name); !ok {
 		var params []string
 		for _, p := range m.Params {
-			if p.In == "path" || p.In == "query" {
+			if p.BoundFromWhere() {
 				params = append(params, p.Name)
 			}
 		}

@@ -6,6 +6,8 @@ package provider
 type Config struct {
 	Auth       map[string]any    `yaml:"auth,omitempty" json:"auth,omitempty"`
 	Pagination *PaginationConfig `yaml:"pagination,omitempty" json:"pagination,omitempty"`
+	// Views makes a resource a view: SQL over other resources.
+	Views *ViewsConfig `yaml:"views,omitempty" json:"views,omitempty"`
 }
 
 // PaginationConfig is the registry format's pagination block.

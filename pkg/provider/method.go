@@ -23,7 +23,11 @@ type Method struct {
 	Path string
 	// PathQuery is the literal query string some published documents put
 	// in the path key ("/…/backupInstances/?api-version=2022-05-01").
-	PathQuery   url.Values
+	PathQuery url.Values
+	// Server is the URL template calls go to (the operation's, path item's
+	// or document's first server); its variables are among Params, in
+	// ParamInServer.
+	Server      string
 	Operation   *openapi3.Operation
 	Params      []*Param
 	Body        *RequestBody
@@ -49,6 +53,9 @@ type Param struct {
 	// spaceDelimited and pipeDelimited join with a space or a pipe.
 	Style   string `json:"style,omitempty"`
 	Explode bool   `json:"explode,omitempty"`
+	// Enum and Pattern constrain a server variable's values.
+	Enum    []string `json:"enum,omitempty"`
+	Pattern string   `json:"pattern,omitempty"`
 	// Schema is nil when the service was loaded from its index.
 	Schema      *openapi3.Schema `json:"-"`
 	Description string
@@ -120,6 +127,18 @@ func (s *Service) buildMethod(r *Resource, name string, md methodDoc, where stri
 	m.Description = firstNonEmpty(op.Description, op.Summary)
 	m.Path, m.PathQuery = splitPathKey(pathKey)
 	m.Params = mergeParams(item.Parameters, op.Parameters)
+	var opServers openapi3.Servers
+	if op.Servers != nil {
+		opServers = *op.Servers
+	}
+	server, serverParams := methodServer(s.Doc.Servers, item.Servers, opServers)
+	m.Server = server
+	for _, p := range serverParams {
+		// A path or query parameter of the same name already binds it.
+		if _, dup := m.Param(p.Name); !dup {
+			m.Params = append(m.Params, p)
+		}
+	}
 
 	if op.RequestBody != nil && op.RequestBody.Value != nil {
 		mediaType := "application/json"

@@ -1,0 +1,200 @@
+package engine
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/skyql/skyql/pkg/executor"
+	"github.com/skyql/skyql/pkg/provider"
+	"github.com/skyql/skyql/pkg/store"
+)
+
+// kitchenAPI is an HTTPS server that answers for every host name, so that
+// documents whose server URLs name real hosts (https://{vault_name}...)
+// reach it while the host each request named is recorded.
+type kitchenAPI struct {
+	mu    sync.Mutex
+	hosts []string
+	paths []string
+}
+
+func (k *kitchenAPI) record(r *http.Request) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.hosts = append(k.hosts, r.Host)
+	k.paths = append(k.paths, r.URL.RequestURI())
+}
+
+func (k *kitchenAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	k.record(r)
+	w.Header().Set("Content-Type", "application/json")
+	switch {
+	case strings.HasPrefix(r.URL.Path, "/api/formula/"):
+		name := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/api/formula/"), ".json")
+		json.NewEncoder(w).Encode(map[string]any{
+			"name": name, "full_name": "homebrew/core/" + name, "license": map[string]string{"skyql": "MIT", "sqlite": "blessing"}[name],
+			"versions":     map[string]any{"stable": "1.2." + name, name: "own-" + name},
+			"dependencies": []string{"go", "sqlite"},
+		})
+	case r.URL.Path == "/secrets":
+		json.NewEncoder(w).Encode(map[string]any{"value": []any{
+			map[string]any{"id": "https://" + r.Host + "/secrets/a", "enabled": true},
+		}})
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+// newKitchenSession serves the kitchen provider's documents from api.
+func newKitchenSession(t *testing.T) (*Session, *kitchenAPI) {
+	t.Helper()
+	p, err := provider.LoadDir("testdata/kitchen/v1.0.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := &kitchenAPI{}
+	srv := httptest.NewUnstartedServer(api)
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // handshakes cut short at Close
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	client := srv.Client()
+	transport := client.Transport.(*http.Transport).Clone()
+	transport.TLSClientConfig = &tls.Config{RootCAs: transport.TLSClientConfig.RootCAs, ServerName: "example.com"}
+	transport.DialContext = func(ctx context.Context, network, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, network, srv.Listener.Addr().String())
+	}
+	t.Cleanup(transport.CloseIdleConnections)
+	client = &http.Client{Transport: transport}
+	st, err := store.Open(context.Background(), store.Options{TTL: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	s := New(Config{
+		Catalog:  dirCatalog{p},
+		Store:    st,
+		Executor: executor.New(executor.Options{Client: client, Concurrency: 2}),
+	})
+	return s, api
+}
+
+func TestServerVariablesAreBoundFromWhere(t *testing.T) {
+	s, api := newKitchenSession(t)
+	var got rows
+	if err := s.Execute(context.Background(), "SELECT id, vault_name FROM kitchen.secrets.secrets WHERE vault_name = 'kv-prod-01'", &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.data) != 1 || got.data[0][0] != "https://kv-prod-01.eu.vault.example.net/secrets/a" || got.data[0][1] != "kv-prod-01" {
+		t.Errorf("rows %v, hosts %v", got.data, api.hosts)
+	}
+	// A variable with a default takes the WHERE's value too, checked
+	// against the document's enum.
+	got = rows{}
+	if err := s.Execute(context.Background(), "SELECT id FROM kitchen.secrets.secrets WHERE vault_name = 'kv-2' AND region = 'us'", &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.data) != 1 || got.data[0][0] != "https://kv-2.us.vault.example.net/secrets/a" {
+		t.Errorf("rows %v", got.data)
+	}
+	expectErrors(t, s, map[string]string{
+		"SELECT id FROM kitchen.secrets.secrets":                                             "vault_name",
+		"SELECT id FROM kitchen.secrets.secrets WHERE vault_name = 'kv' AND region = 'asia'": "must be one of eu, us",
+		"SELECT id FROM kitchen.secrets.secrets WHERE vault_name = 'evil.example.org/x'":     `'/' is not allowed there`,
+		"SELECT id FROM kitchen.secrets.secrets WHERE vault_name = 'a@evil.example.org'":     `'@' is not allowed there`,
+	})
+	for _, h := range api.hosts {
+		if !strings.HasSuffix(h, ".vault.example.net") {
+			t.Errorf("a request went to %s", h)
+		}
+	}
+}
+
+func TestServerVariablesAreShownAsParameters(t *testing.T) {
+	s, _ := newKitchenSession(t)
+	var got rows
+	if err := s.Execute(context.Background(), "SHOW METHODS IN kitchen.secrets.secrets", &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.data) != 1 || got.data[0][1] != "vault_name" {
+		t.Errorf("SHOW METHODS: %v", got.data)
+	}
+	var explained rows
+	if err := s.Execute(context.Background(), "EXPLAIN SELECT id FROM kitchen.secrets.secrets WHERE vault_name = 'kv-prod-01'", &explained); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(strings.Join(explained.data[0], " "), "GET https://kv-prod-01.eu.vault.example.net/secrets") {
+		t.Errorf("EXPLAIN: %v", explained.data)
+	}
+}
+
+func TestViewsRunOverTheirResources(t *testing.T) {
+	s, api := newKitchenSession(t)
+	var got rows
+	if err := s.Execute(context.Background(), "SELECT formula_name, latest_version, license FROM kitchen.formula.vw_info ORDER BY formula_name", &got); err != nil {
+		t.Fatal(err)
+	}
+	want := [][]string{{"skyql", "1.2.skyql", "MIT"}, {"sqlite", "1.2.sqlite", "blessing"}}
+	if strings.Join(got.cols, ",") != "formula_name,latest_version,license" || !equalRows(got.data, want) {
+		t.Errorf("vw_info: %v %v, want %v", got.cols, got.data, want)
+	}
+	// A view over a view, with an alias and a filter of its own.
+	got = rows{}
+	if err := s.Execute(context.Background(), "SELECT v.formula_name FROM kitchen.formula.vw_info_of_info v WHERE v.latest_version LIKE '1.2.%'", &got); err != nil {
+		t.Fatal(err)
+	}
+	if !equalRows(got.data, [][]string{{"skyql"}}) {
+		t.Errorf("vw_info_of_info: %v", got.data)
+	}
+	// Written for PostgreSQL only: the JSON functions are translated.
+	got = rows{}
+	if err := s.Execute(context.Background(), "SELECT * FROM kitchen.formula.vw_postgres_only ORDER BY dependency", &got); err != nil {
+		t.Fatal(err)
+	}
+	want = [][]string{{"skyql", "1.2.skyql", "own-skyql", "go"}, {"skyql", "1.2.skyql", "own-skyql", "sqlite"}}
+	if !equalRows(got.data, want) {
+		t.Errorf("vw_postgres_only: %v, want %v", got.data, want)
+	}
+	expectErrors(t, s, map[string]string{
+		"SELECT * FROM kitchen.formula.vw_cast":          "view kitchen.formula.vw_cast is defined only for PostgreSQL, and the PostgreSQL cast ::integer has no SQLite translation",
+		"SELECT * FROM kitchen.formula.vw_other_dialect": "view kitchen.formula.vw_other_dialect is defined only for oracle",
+	})
+	for _, p := range api.paths {
+		if p == "/api/formula/never-used.json" {
+			t.Errorf("the Postgres fallback of vw_info ran")
+		}
+	}
+}
+
+func equalRows(got, want [][]string) bool {
+	if len(got) != len(want) {
+		return false
+	}
+	for i := range got {
+		if strings.Join(got[i], "\x00") != strings.Join(want[i], "\x00") {
+			return false
+		}
+	}
+	return true
+}
+
+// expectErrors runs each statement and checks that it fails with a message
+// holding its text.
+func expectErrors(t *testing.T, s *Session, wants map[string]string) {
+	t.Helper()
+	for sql, want := range wants {
+		err := s.Execute(context.Background(), sql, &rows{})
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s:\n got %v\nwant %q", sql, err, want)
+		}
+	}
+}
