@@ -50,6 +50,29 @@ func (k *kitchenAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		json.NewEncoder(w).Encode(map[string]any{"value": []any{
 			map[string]any{"id": "https://" + r.Host + "/secrets/a", "enabled": true},
 		}})
+	case r.URL.Path == "/" && r.URL.Query().Get("Action") == "ListRevocations":
+		w.Header().Set("Content-Type", "text/xml")
+		io.WriteString(w, `<?xml version="1.0"?>
+<ListRevocationsResponse xmlns="https://reports.example.com/doc/2015-12-01/">
+  <ListRevocationsResult>
+    <Revocations>
+      <member><RevocationId>r-1</RevocationId><NumberOfEntries>3</NumberOfEntries></member>
+      <member><RevocationId>r-2</RevocationId><NumberOfEntries>5</NumberOfEntries></member>
+    </Revocations>
+  </ListRevocationsResult>
+</ListRevocationsResponse>`)
+	case r.URL.Path == "/metrics":
+		w.Header().Set("Content-Type", "text/plain")
+		io.WriteString(w, "# TYPE requests counter\nrequests 42\n")
+	case r.URL.Path == "/namespaces" && r.URL.Query().Get("page") == "":
+		json.NewEncoder(w).Encode(map[string]any{
+			"value":    []any{map[string]any{"id": "/ns/a", "name": "a", "properties": map[string]any{"status": "Active", "createdAt": "2026-01-01"}}},
+			"nextLink": "https://" + r.Host + "/namespaces?page=2",
+		})
+	case r.URL.Path == "/namespaces":
+		json.NewEncoder(w).Encode(map[string]any{
+			"value": []any{map[string]any{"id": "/ns/b", "name": "b", "properties": map[string]any{"status": "Disabled"}}},
+		})
 	default:
 		http.NotFound(w, r)
 	}
@@ -171,6 +194,29 @@ func TestViewsRunOverTheirResources(t *testing.T) {
 	for _, p := range api.paths {
 		if p == "/api/formula/never-used.json" {
 			t.Errorf("the Postgres fallback of vw_info ran")
+		}
+	}
+}
+
+func TestResponsesAreReshapedAsTheDocumentSays(t *testing.T) {
+	s, _ := newKitchenSession(t)
+	for sql, want := range map[string][][]string{
+		// XML read into maps, then the document's mxj template.
+		"SELECT RevocationId, NumberOfEntries FROM kitchen.reports.revocations ORDER BY RevocationId": {{"r-1", "3"}, {"r-2", "5"}},
+		// A text/plain answer handed to a text template as one string.
+		"SELECT contents FROM kitchen.reports.metrics": {{"# TYPE requests counter\nrequests 42\n"}},
+		// Each page of JSON reshaped, and paging still follows the nextLink it keeps.
+		"SELECT name, json_extract(properties, '$.status') FROM kitchen.reports.namespaces ORDER BY name": {{"a", "Active"}, {"b", "Disabled"}},
+		// The flattened fields are columns of their own.
+		"SELECT name, status, createdAt FROM kitchen.reports.namespaces ORDER BY name": {{"a", "Active", "2026-01-01"}, {"b", "Disabled", "<nil>"}},
+	} {
+		var got rows
+		if err := s.Execute(context.Background(), sql, &got); err != nil {
+			t.Errorf("%s: %v", sql, err)
+			continue
+		}
+		if !equalRows(got.data, want) {
+			t.Errorf("%s:\n got %q\nwant %q", sql, got.data, want)
 		}
 	}
 }

@@ -181,7 +181,11 @@ func (c *Call) newRequest(ctx context.Context, method, rawURL string, body []byt
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Accept", "application/json")
+	accept := c.Method.Response.MediaType
+	if accept == "" {
+		accept = "application/json"
+	}
+	req.Header.Set("Accept", accept)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}

@@ -204,6 +204,11 @@ func (e *Executor) fetchCall(ctx context.Context, index int, call *Call, sink Si
 			return res
 		}
 		previous = sum
+		body, err = call.pageBody(body)
+		if err != nil {
+			res.Err = fmt.Errorf("page %d of %s: %w", res.Pages+1, call.Describe(), err)
+			return res
+		}
 		items, nextURL, err := call.parsePage(body, next)
 		if err == nil && nextURL == "" {
 			nextURL, err = call.nextAfterPage(next, resp.Header, body, len(items), &cursor)

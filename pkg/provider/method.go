@@ -98,9 +98,16 @@ type RequestBody struct {
 
 // Response says where a method's rows are.
 type Response struct {
+	// MediaType is what the API answers (application/json,
+	// application/xml, text/plain).
 	MediaType     string
 	OpenAPIDocKey string
-	ObjectKey     string
+	// ObjectKey is where the rows are in the body: in the transformed body
+	// when there is a Transform.
+	ObjectKey string
+	// OverrideMediaType is the media type of the body the Transform makes.
+	OverrideMediaType string     `json:",omitempty"`
+	Transform         *Transform `json:",omitempty"`
 	// Schema is the schema of one row: the response schema with ObjectKey
 	// applied; nil when the service was loaded from its index.
 	Schema *openapi3.SchemaRef `json:"-"`
@@ -162,12 +169,22 @@ func (s *Service) buildMethod(r *Resource, name string, md methodDoc, where stri
 	if m.Response.OpenAPIDocKey == "" {
 		m.Response.OpenAPIDocKey = defaultResponseKey(op)
 	}
+	m.Response.OverrideMediaType, m.Response.Transform = md.Response.OverrideMediaType, md.Response.Transform
 	if m.Response.OpenAPIDocKey != "" && op.Responses != nil {
 		if resp := op.Responses.Value(m.Response.OpenAPIDocKey); resp != nil && resp.Value != nil {
 			if mt := pickMediaType(resp.Value.Content, m.Response.MediaType); mt != nil {
 				m.Response.Schema = mt.Schema
 			}
 		}
+	}
+	if o := md.Response.SchemaOverride; o != nil && o.Ref != "" {
+		// The transform reshapes the body: its rows are described by the
+		// override, not by the API's response schema.
+		schema, err := s.componentSchema(o.Ref)
+		if err != nil {
+			return nil, &DocumentError{File: s.File, Path: where + ".response.schema_override.$ref", Msg: err.Error()}
+		}
+		m.Response.Schema = schema
 	}
 	pageable := pageableExtension(op)
 	// Published documents leave x-ms-pageable's rows implicit. A few specs mark
@@ -176,17 +193,27 @@ func (s *Service) buildMethod(r *Resource, name string, md methodDoc, where stri
 	if m.Response.ObjectKey == "" && pageable != nil && pageable.itemName != "" && mayHaveProperty(m.Response.Schema, pageable.itemName) {
 		m.Response.ObjectKey = "$." + pageable.itemName
 	}
+	// A transform without a schema_override makes a body the document does
+	// not describe: its objectKey cannot be checked against the API's schema.
+	reshapedUnknown := m.Response.Transform != nil && (md.Response.SchemaOverride == nil || md.Response.SchemaOverride.Ref == "")
 	if m.Response.Schema != nil && m.Response.ObjectKey != "" {
 		row, err := applyObjectKey(m.Response.Schema, m.Response.ObjectKey)
-		if err != nil {
+		if err != nil && !reshapedUnknown {
 			return nil, &DocumentError{File: s.File, Path: where + ".response.objectKey", Msg: err.Error()}
 		}
 		m.Response.Schema = row
+	} else if m.Response.Schema != nil && m.Response.Transform != nil {
+		// A transform that makes a bare array of rows (the text templates'
+		// [{"contents": ...}]): the rows are its items.
+		m.Response.Schema, _ = applyObjectKey(m.Response.Schema, "")
 	}
 
 	m.Pagination = s.pagination(r, md, pageable)
 	m.LRO = lroExtension(op)
 	m.columns = columnsOf(m.Response.Schema)
+	if reshapedUnknown {
+		m.columns = flattenedColumns(m.columns, m.Response.Transform)
+	}
 	return m, nil
 }
 
