@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -61,7 +62,7 @@ func (s *Session) runWrite(ctx context.Context, st parser.Statement, w output.Wr
 	switch st := st.(type) {
 	case *parser.Insert:
 		noWait, returning = st.NoWait, st.Returning
-		requests, err = s.insertRequests(ctx, st)
+		requests, err = s.insertRequests(ctx, st, plan.Method)
 	case *parser.Update:
 		noWait, returning = st.NoWait, st.Returning
 		requests, err = s.constraintRequests(ctx, plan.Constraints)
@@ -72,7 +73,8 @@ func (s *Session) runWrite(ctx context.Context, st parser.Statement, w output.Wr
 				if err != nil {
 					return fmt.Errorf("SET %s: %w", a.Column, err)
 				}
-				body[strings.TrimPrefix(a.Column, provider.BodyFieldPrefix)] = v
+				field, _ := plan.Method.BodyField(a.Column) // PlanWrite checked it
+				body[field] = v
 			}
 			for i := range requests {
 				requests[i].body = body
@@ -114,8 +116,9 @@ func (s *Session) runWrite(ctx context.Context, st parser.Statement, w output.Wr
 }
 
 // insertRequests turns VALUES rows (or a SELECT's rows) into requests:
-// data__ columns build the body, the rest are parameters.
-func (s *Session) insertRequests(ctx context.Context, st *parser.Insert) ([]writeRequest, error) {
+// body field columns (data__<field>, or the field by name) build the body,
+// the rest are parameters.
+func (s *Session) insertRequests(ctx context.Context, st *parser.Insert, m *provider.Method) ([]writeRequest, error) {
 	var rows [][]any
 	if st.Select != nil {
 		collected, err := s.collectSelect(ctx, st.Select)
@@ -146,7 +149,7 @@ func (s *Session) insertRequests(ctx context.Context, st *parser.Insert) ([]writ
 	for _, row := range rows {
 		req := writeRequest{params: map[string]string{}, body: map[string]any{}}
 		for j, col := range st.Columns {
-			if field, ok := strings.CutPrefix(col, provider.BodyFieldPrefix); ok {
+			if field, ok := m.BodyField(col); ok {
 				req.body[field] = jsonish(row[j])
 			} else {
 				str, ok := paramString(row[j])
@@ -218,8 +221,16 @@ func (s *Session) writeCalls(m *provider.Method, reqs []writeRequest) ([]*execut
 			return nil, err
 		}
 		missing := c.MissingParams()
+		base, err := baseBody(m)
+		if err != nil {
+			return nil, err
+		}
+		if m.Body != nil && m.Body.Translate != "" && m.Body.Translate != "naive" {
+			return nil, fmt.Errorf("%s: the document's requestBodyTranslate algorithm %q is not supported (skyql builds bodies the naive way: each column a field); nothing was sent", m.Name, m.Body.Translate)
+		}
 		if m.Body != nil {
-			given := r.body
+			given := maps.Clone(base)
+			maps.Copy(given, r.body)
 			if r.raw != nil {
 				given = map[string]any{}
 				if err := json.Unmarshal(r.raw, &given); err != nil {
@@ -242,7 +253,7 @@ func (s *Session) writeCalls(m *provider.Method, reqs []writeRequest) ([]*execut
 		case len(r.body) > 0 || (m.Body != nil && m.Body.Required):
 			body := r.body
 			if m.Body != nil {
-				body = make(map[string]any, len(r.body))
+				body = base
 				for field, v := range r.body {
 					if body[field], err = bodyValue(provider.BodyFieldPrefix+field, v, m.Body.FieldTypes[field]); err != nil {
 						return nil, fmt.Errorf("row %d: %w", i+1, err)
@@ -262,6 +273,19 @@ func (s *Session) writeCalls(m *provider.Method, reqs []writeRequest) ([]*execut
 			m.Name, strings.Join(m.RequiredParams(), ", "), strings.Join(problems, "; "))
 	}
 	return calls, nil
+}
+
+// baseBody is a new copy of the JSON object every body of m starts from
+// (the document's request.base), empty when it gives none.
+func baseBody(m *provider.Method) (map[string]any, error) {
+	body := map[string]any{}
+	if m.Body == nil || strings.TrimSpace(m.Body.Base) == "" {
+		return body, nil
+	}
+	if err := json.Unmarshal([]byte(m.Body.Base), &body); err != nil {
+		return nil, fmt.Errorf("%s: the document's request.base is not a JSON object: %v", m.Name, err)
+	}
+	return body, nil
 }
 
 // sendWrites sends the calls one by one (writes are not fanned out

@@ -187,7 +187,11 @@ func (c *Call) newRequest(ctx context.Context, method, rawURL string, body []byt
 	}
 	req.Header.Set("Accept", accept)
 	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		contentType := "application/json"
+		if b := c.Method.Body; b != nil && b.MediaType != "" {
+			contentType = b.MediaType // application/x-amz-json-1.1, application/merge-patch+json
+		}
+		req.Header.Set("Content-Type", contentType)
 	}
 	req.Header.Set("User-Agent", "skyql")
 	for _, p := range c.Method.Params {

@@ -67,6 +67,34 @@ func compile(t *provider.Transform) (*template.Template, error) {
 	return compile(t)
 }
 
+// requestBody is the body to send: the call's JSON, rewritten by the
+// document's request transform if it has one.
+func (c *Call) requestBody() ([]byte, error) {
+	b := c.Method.Body
+	if c.Body == nil || b == nil || b.Transform == nil {
+		return c.Body, nil
+	}
+	tmpl, err := compile(b.Transform)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", c.Method.Name, err)
+	}
+	var input any
+	if !b.Transform.TakesText() {
+		dec := json.NewDecoder(bytes.NewReader(c.Body))
+		dec.UseNumber()
+		if err := dec.Decode(&input); err != nil {
+			return nil, fmt.Errorf("%s: the body to transform is not JSON: %v", c.Method.Name, err)
+		}
+	} else {
+		input = string(c.Body)
+	}
+	var out bytes.Buffer
+	if err := tmpl.Execute(&out, input); err != nil {
+		return nil, fmt.Errorf("%s: the document's %s request transform failed: %v", c.Method.Name, b.Transform.Type, err)
+	}
+	return out.Bytes(), nil
+}
+
 // pageBody turns a response body into the JSON its rows are read from:
 // XML is read into maps, and the document's transform, if any, reshapes it.
 func (c *Call) pageBody(body []byte) ([]byte, error) {

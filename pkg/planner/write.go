@@ -38,11 +38,6 @@ func PlanWrite(st parser.Statement, resolve Resolver) (*WritePlan, error) {
 		}
 	case *parser.Update:
 		p.Verb, p.Table, p.Set, preds = "UPDATE", st.Table, st.Set, st.Predicates
-		for _, a := range st.Set {
-			if !strings.HasPrefix(a.Column, provider.BodyFieldPrefix) {
-				return nil, fmt.Errorf("UPDATE can only SET body fields (data__<field>), not %s; parameters go in WHERE", a.Column)
-			}
-		}
 	case *parser.Delete:
 		p.Verb, p.Table, preds = "DELETE", st.Table, st.Predicates
 	case *parser.Exec:
@@ -64,6 +59,11 @@ func PlanWrite(st parser.Statement, resolve Resolver) (*WritePlan, error) {
 	}
 	if err != nil {
 		return nil, err
+	}
+	for _, a := range p.Set {
+		if _, ok := p.Method.BodyField(a.Column); !ok {
+			return nil, fmt.Errorf("UPDATE can only SET body fields (data__<field>, or a field of %s's body by name), not %s; parameters go in WHERE", p.Method.Name, a.Column)
+		}
 	}
 	for _, pred := range preds {
 		c, err := constraint(p.Method, pred)

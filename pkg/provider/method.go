@@ -94,6 +94,17 @@ type RequestBody struct {
 	FieldTypes map[string]string `json:"fieldTypes,omitempty"`
 	// Schema is nil when the service was loaded from its index.
 	Schema *openapi3.SchemaRef `json:"-"`
+	// NativeCasing is the casing of the API's field names ("camel",
+	// "pascal"): a column written in snake_case names the field so cased.
+	NativeCasing string `json:"nativeCasing,omitempty"`
+	// Base is a JSON object every body starts from (request.base); the
+	// statement's fields are set over it.
+	Base string `json:"base,omitempty"`
+	// Translate is the requestBodyTranslate algorithm: "naive" (each
+	// column a field, which is what skyql does) or one skyql refuses.
+	Translate string `json:"translate,omitempty"`
+	// Transform, when set, rewrites the JSON body before it is sent.
+	Transform *Transform `json:"transform,omitempty"`
 }
 
 // Response says where a method's rows are.
@@ -159,6 +170,10 @@ func (s *Service) buildMethod(r *Resource, name string, md methodDoc, where stri
 				m.Body.OptionalFields = optionalFields(mt.Schema.Value, m.Body.RequiredFields)
 				m.Body.FieldTypes = fieldTypes(mt.Schema.Value)
 			}
+			if rq := md.Request; rq != nil {
+				m.Body.NativeCasing, m.Body.Base, m.Body.Transform = rq.NativeCasing, rq.Base, rq.Transform
+			}
+			m.Body.Translate = s.bodyTranslate(r, md)
 		}
 	}
 
@@ -377,6 +392,20 @@ func (s *Service) pagination(r *Resource, md methodDoc, pg *pageable) *Paginatio
 		return &Pagination{RequestTokenLocation: "request", ResponseTokenKey: pg.nextLinkName, ResponseTokenLocation: "body"}
 	}
 	return nil
+}
+
+// bodyTranslate is the nearest level's requestBodyTranslate algorithm.
+func (s *Service) bodyTranslate(r *Resource, md methodDoc) string {
+	levels := []*Config{md.Config, &r.config, &s.config}
+	if s.Provider != nil {
+		levels = append(levels, &s.Provider.Config)
+	}
+	for _, c := range levels {
+		if c != nil && c.RequestBodyTranslate != nil {
+			return c.RequestBodyTranslate.Algorithm
+		}
+	}
+	return ""
 }
 
 func lroExtension(op *openapi3.Operation) *LRO {

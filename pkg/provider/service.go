@@ -59,7 +59,10 @@ type methodDoc struct {
 		SchemaOverride    *refDoc    `json:"schema_override"`
 	} `json:"response"`
 	Request *struct {
-		MediaType string `json:"mediaType"`
+		MediaType    string     `json:"mediaType"`
+		NativeCasing string     `json:"nativeCasing"`
+		Base         string     `json:"base"`
+		Transform    *Transform `json:"transform"`
 	} `json:"request"`
 	Config *Config `json:"config"`
 }
