@@ -185,6 +185,22 @@ func TestViewsRunOverTheirResources(t *testing.T) {
 	if !equalRows(got.data, [][]string{{"skyql"}}) {
 		t.Errorf("vw_info_of_info: %v", got.data)
 	}
+	// The query's constants replace the definition's own: a view is a template.
+	got = rows{}
+	if err := s.Execute(context.Background(), "SELECT formula_name, latest_version FROM kitchen.formula.vw_info WHERE formula_name = 'curl'", &got); err != nil {
+		t.Fatal(err)
+	}
+	if !equalRows(got.data, [][]string{{"curl", "1.2.curl"}}) {
+		t.Errorf("vw_info for curl: %v", got.data)
+	}
+	// A definition that requires a parameter applies once the query gives it.
+	got = rows{}
+	if err := s.Execute(context.Background(), "SELECT formula_name, license FROM kitchen.formula.vw_by_name WHERE formula_name = 'skyql'", &got); err != nil {
+		t.Fatal(err)
+	}
+	if !equalRows(got.data, [][]string{{"skyql", "MIT"}}) {
+		t.Errorf("vw_by_name: %v", got.data)
+	}
 	// Written for PostgreSQL only: the JSON functions are translated.
 	got = rows{}
 	if err := s.Execute(context.Background(), "SELECT * FROM kitchen.formula.vw_postgres_only ORDER BY dependency", &got); err != nil {
@@ -197,6 +213,7 @@ func TestViewsRunOverTheirResources(t *testing.T) {
 	expectErrors(t, s, map[string]string{
 		"SELECT * FROM kitchen.formula.vw_cast":          "view kitchen.formula.vw_cast is defined only for PostgreSQL, and the PostgreSQL cast ::integer has no SQLite translation",
 		"SELECT * FROM kitchen.formula.vw_other_dialect": "view kitchen.formula.vw_other_dialect is defined only for oracle",
+		"SELECT * FROM kitchen.formula.vw_by_name":       "view kitchen.formula.vw_by_name needs formula_name: give each in WHERE (formula_name = '...')",
 	})
 	for _, p := range api.paths {
 		if p == "/api/formula/never-used.json" {

@@ -2,6 +2,8 @@ package engine
 
 import (
 	"fmt"
+	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -32,7 +34,7 @@ func (s *Session) expandViews(sel *parser.Select) (*parser.Select, error) {
 			if depth >= maxViewDepth {
 				return nil, fmt.Errorf("view %s: views nest more than %d deep; does a view read itself?", ref.Name, maxViewDepth)
 			}
-			ddl, err := viewSQL(r)
+			ddl, err := viewSQL(r, viewBindings(ref))
 			if err != nil {
 				return nil, err
 			}
@@ -64,41 +66,82 @@ func (s *Session) expandViews(sel *parser.Select) (*parser.Select, error) {
 	}
 }
 
+// viewBindings are the constants the query compares the view's columns
+// with (WHERE Identifier = 'x'), by lower-cased column name.
+func viewBindings(ref parser.TableRef) map[string]string {
+	out := map[string]string{}
+	for _, p := range ref.Predicates {
+		if p.Op != "=" {
+			continue
+		}
+		col, value := p.Left.Column, p.Right
+		if col == nil {
+			col, value = p.Right.Column, p.Left
+		}
+		if col == nil || !value.IsConstant() {
+			continue
+		}
+		if col.Qualifier != "" && !strings.EqualFold(col.Qualifier, ref.Alias) && !strings.EqualFold(col.Qualifier, ref.Name.Resource) {
+			continue
+		}
+		out[strings.ToLower(col.Name)] = value.SQL
+	}
+	return out
+}
+
 // viewSQL picks the definition skyql runs: the first written for SQLite
-// (or for no dialect in particular) that needs no parameters, else the
-// first Postgres one, translated.
-func viewSQL(r *provider.Resource) (string, error) {
+// (or for no dialect in particular) whose required parameters the query
+// binds, else such a Postgres one, translated. The query's constants
+// replace the definition's own for the same columns, so a view is a
+// template: the registry's views compare a parameter with a sample value
+// ('stackql', '<TemplateName>') for a query to override.
+func viewSQL(r *provider.Resource, bindings map[string]string) (string, error) {
 	views, err := r.Views()
 	if err != nil {
 		return "", err
 	}
+	bound := func(v provider.View) bool {
+		return !slices.ContainsFunc(v.RequiredParams, func(p string) bool { _, ok := bindings[strings.ToLower(p)]; return !ok })
+	}
 	var dialects []string
 	for _, v := range views {
 		dialects = append(dialects, dialectName(v))
-		if len(v.RequiredParams) > 0 {
-			continue
-		}
 		switch v.Dialect {
 		case "", "sqlite3", "sqlite":
-			return trimDDL(v.DDL), nil
+			if bound(v) {
+				return bindView(trimDDL(v.DDL), bindings), nil
+			}
 		}
 	}
 	for _, v := range views {
-		if len(v.RequiredParams) == 0 && (v.Dialect == "postgres" || v.Dialect == "postgresql") {
+		if bound(v) && (v.Dialect == "postgres" || v.Dialect == "postgresql") {
 			sql, err := translatePostgres(trimDDL(v.DDL))
 			if err != nil {
 				return "", fmt.Errorf("view %s is defined only for PostgreSQL, and %v; skyql runs SQLite", r.ID, err)
 			}
-			return sql, nil
+			return bindView(sql, bindings), nil
 		}
 	}
 	for _, v := range views {
-		if len(v.RequiredParams) > 0 {
-			return "", fmt.Errorf("view %s applies only when a query gives %s, which skyql does not support yet; query the resources it reads instead:\n%s",
-				r.ID, strings.Join(v.RequiredParams, ", "), strings.TrimSpace(v.DDL))
+		if !bound(v) {
+			return "", fmt.Errorf("view %s needs %s: give each in WHERE (%s = '...')",
+				r.ID, strings.Join(v.RequiredParams, ", "), v.RequiredParams[0])
 		}
 	}
 	return "", fmt.Errorf("view %s is defined only for %s; skyql runs SQLite views and translates PostgreSQL ones", r.ID, strings.Join(dialects, ", "))
+}
+
+// bindView replaces each `column = '<literal>'` or `column IN ('<literal>',
+// ...)` of a definition whose column the query binds with `column = value`.
+func bindView(ddl string, bindings map[string]string) string {
+	const literal = `'(?:[^']|'')*'`
+	for col, value := range bindings {
+		re := regexp.MustCompile(`(?i)\b(` + regexp.QuoteMeta(col) + `)\s*(?:=\s*` + literal + `|IN\s*\(\s*` + literal + `(?:\s*,\s*` + literal + `)*\s*\))`)
+		ddl = re.ReplaceAllStringFunc(ddl, func(m string) string {
+			return re.FindStringSubmatch(m)[1] + " = " + value
+		})
+	}
+	return ddl
 }
 
 func dialectName(v provider.View) string {
