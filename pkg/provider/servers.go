@@ -115,3 +115,29 @@ func (p *Param) checkServerValue(value string) error {
 	}
 	return nil
 }
+
+// requiredVariablesFilled copies servers, giving each variable without a
+// default a stand-in one for validation: OpenAPI requires a default, but
+// the registry's documents leave it empty ("") for a variable each query
+// must give (https://{vault_name}.vault.azure.net), which skyql reads as a
+// required parameter.
+func requiredVariablesFilled(servers openapi3.Servers) openapi3.Servers {
+	out := make(openapi3.Servers, len(servers))
+	for i, srv := range servers {
+		if srv == nil {
+			continue
+		}
+		copied := *srv
+		copied.Variables = map[string]*openapi3.ServerVariable{}
+		for name, v := range srv.Variables {
+			if v != nil && v.Default == "" && len(v.Enum) == 0 {
+				filled := *v
+				filled.Default = name
+				v = &filled
+			}
+			copied.Variables[name] = v
+		}
+		out[i] = &copied
+	}
+	return out
+}

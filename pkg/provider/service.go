@@ -198,6 +198,7 @@ func (s *Service) Validate(ctx context.Context) error {
 	// full resource id. Every method names its own path, so no URL is ever matched
 	// against the templates; such twins are validated one by one instead.
 	doc := *full.Doc
+	doc.Servers = requiredVariablesFilled(doc.Servers)
 	doc.Paths = openapi3.NewPaths()
 	var twins []*openapi3.PathItem
 	shapes := map[string]bool{}
