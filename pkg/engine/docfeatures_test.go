@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log"
 	"net"
@@ -157,6 +158,13 @@ func TestServerVariablesAreShownAsParameters(t *testing.T) {
 	}
 	if len(got.data) != 1 || got.data[0][1] != "vault_name" {
 		t.Errorf("SHOW METHODS: %v", got.data)
+	}
+	var described rows
+	if err := s.Execute(context.Background(), "DESCRIBE kitchen.secrets.secrets", &described); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(fmt.Sprint(described.data), "vault_name string Key vault name.") {
+		t.Errorf("DESCRIBE: %v", described.data)
 	}
 	var explained rows
 	if err := s.Execute(context.Background(), "EXPLAIN SELECT id FROM kitchen.secrets.secrets WHERE vault_name = 'kv-prod-01'", &explained); err != nil {
