@@ -34,6 +34,17 @@ var templateFuncs = template.FuncMap{
 	// kindOf names a value's kind as Go's reflect does: map, slice,
 	// string, float64, bool; "invalid" for a missing value.
 	"kindOf": func(v any) string { return reflect.ValueOf(v).Kind().String() },
+	// jsonMapFromString decodes a JSON object held in a string, for text
+	// templates that wrap a body before reading it.
+	"jsonMapFromString": func(s string) (map[string]any, error) {
+		var m map[string]any
+		dec := json.NewDecoder(strings.NewReader(s))
+		dec.UseNumber()
+		if err := dec.Decode(&m); err != nil {
+			return nil, fmt.Errorf("jsonMapFromString: not a JSON object: %v", err)
+		}
+		return m, nil
+	},
 	// separator gives a function that returns "" the first time and sep
 	// after, for writing lists: {{ $s := separator ", " }}...{{ call $s }}.
 	"separator": func(sep string) func() string {

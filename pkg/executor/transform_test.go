@@ -21,6 +21,19 @@ func TestXMLIsReadAsTheRegistrysTemplatesExpect(t *testing.T) {
 	}
 }
 
+func TestTextTemplatesCanReadJSONTheyWrap(t *testing.T) {
+	// Confluent's documents wrap a bare JSON array in an object, then read it.
+	tr := provider.Transform{Type: "golang_template_text_v0.3.0", Body: `{{- $wrapped := printf "{\"items\":%s}" . -}}
+{{- $parsed := jsonMapFromString $wrapped -}}
+{{- $items := index $parsed "items" -}}
+{"names":[{{- range $i, $v := $items -}}{{- if $i -}},{{- end -}}{"name":"{{- $v -}}"}{{- end -}}]}`}
+	c := &Call{Method: &provider.Method{Name: "m", Response: provider.Response{MediaType: "application/json", Transform: &tr}}}
+	got, err := c.pageBody([]byte(`["a","b"]`))
+	if err != nil || string(got) != `{"names":[{"name":"a"},{"name":"b"}]}` {
+		t.Errorf("got %s, %v", got, err)
+	}
+}
+
 func TestTransformFailuresSayWhatWentWrong(t *testing.T) {
 	for _, tc := range []struct {
 		mediaType string
