@@ -63,10 +63,15 @@ func (k *kitchenAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
     </Revocations>
   </ListRevocationsResult>
 </ListRevocationsResponse>`)
-	case r.Method == http.MethodPut:
+	case r.URL.Path == "/v2/droplets" && r.URL.Query().Get("page") == "":
+		json.NewEncoder(w).Encode(map[string]any{"droplets": []any{map[string]any{"id": 1, "name": "web-1"}},
+			"links": map[string]any{"pages": map[string]any{"next": "https://" + r.Host + "/v2/droplets?page=2"}}})
+	case r.URL.Path == "/v2/droplets":
+		json.NewEncoder(w).Encode(map[string]any{"droplets": []any{map[string]any{"id": 2, "name": "web-2"}}, "links": map[string]any{}})
+	case r.Method == http.MethodPut || r.Method == http.MethodPost:
 		body, _ := io.ReadAll(r.Body)
 		k.mu.Lock()
-		k.writes = append(k.writes, r.Method+" "+r.URL.Path+" "+r.Header.Get("Content-Type")+" "+string(body))
+		k.writes = append(k.writes, r.Method+" "+r.URL.RequestURI()+" "+r.Header.Get("Content-Type")+" "+string(body))
 		k.mu.Unlock()
 		io.WriteString(w, `{"id": "/ns/new", "name": "new"}`)
 	case r.URL.Path == "/metrics":
@@ -237,6 +242,8 @@ func TestResponsesAreReshapedAsTheDocumentSays(t *testing.T) {
 		"SELECT RevocationId, NumberOfEntries FROM kitchen.reports.revocations ORDER BY RevocationId": {{"r-1", "3"}, {"r-2", "5"}},
 		// A text/plain answer handed to a text template as one string.
 		"SELECT contents FROM kitchen.reports.metrics": {{"# TYPE requests counter\nrequests 42\n"}},
+		// A next-page link found by a JSONPath token key.
+		"SELECT id, name FROM kitchen.reports.droplets ORDER BY id": {{"1", "web-1"}, {"2", "web-2"}},
 		// Each page of JSON reshaped, and paging still follows the nextLink it keeps.
 		"SELECT name, json_extract(properties, '$.status') FROM kitchen.reports.namespaces ORDER BY name": {{"a", "Active"}, {"b", "Disabled"}},
 		// The flattened fields are columns of their own.
@@ -264,6 +271,8 @@ func TestWriteBodiesFollowTheDocument(t *testing.T) {
 		`UPDATE kitchen.reports.namespaces SET data__kind = 'Premium', location = 'westeurope', zone_redundant = false WHERE namespace_name = 'ns1'`,
 		// A request transform: the object's contents are the body itself.
 		`INSERT INTO kitchen.reports.objects (key, contents) SELECT 'notes.txt', 'hello'`,
+		// The path key's __type tells operations apart and is never sent.
+		`EXEC kitchen.reports.droplets.reboot @droplet_id = 7`,
 	}
 	for _, sql := range stmts {
 		if err := s.Execute(ctx, sql, &rows{}); err != nil {
@@ -274,6 +283,7 @@ func TestWriteBodiesFollowTheDocument(t *testing.T) {
 		`PUT /namespaces/ns1 application/json {"kind":"Standard","location":"westeurope","privateEndpointConnections":[{"id":"pe1"}],"zoneRedundant":true}`,
 		`PUT /namespaces/ns1 application/json {"kind":"Premium","location":"westeurope","zoneRedundant":false}`,
 		`PUT /objects/notes.txt application/octet-stream hello`,
+		`POST /v2/droplets/7/actions application/json {"type":"reboot"}`,
 	}
 	if strings.Join(api.writes, "\n") != strings.Join(want, "\n") {
 		t.Errorf("sent\n%s\nwant\n%s", strings.Join(api.writes, "\n"), strings.Join(want, "\n"))

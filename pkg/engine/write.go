@@ -250,7 +250,7 @@ func (s *Session) writeCalls(m *provider.Method, reqs []writeRequest) ([]*execut
 		switch {
 		case r.raw != nil:
 			c.Body = r.raw
-		case len(r.body) > 0 || (m.Body != nil && m.Body.Required):
+		case len(r.body) > 0 || len(base) > 0 || (m.Body != nil && m.Body.Required):
 			body := r.body
 			if m.Body != nil {
 				body = base

@@ -336,7 +336,7 @@ func (c *Call) parsePage(body []byte, current string) (items [][]byte, next stri
 	}
 	var tokenPath []string
 	if p := c.Method.Pagination; p != nil && (p.ResponseTokenLocation == "body" || p.ResponseTokenLocation == "") {
-		tokenPath = strings.Split(p.ResponseTokenKey, ".")
+		tokenPath = objectKeyPath(p.ResponseTokenKey) // "nextLink", "links.pages.next" or "$.links.pages.next"
 	}
 	value, dataType, token, err := rowsAndToken(body, objectKeyPath(c.Method.Response.ObjectKey), tokenPath)
 	if err != nil {
@@ -413,6 +413,8 @@ func rowsAndToken(body []byte, rowsPath, tokenPath []string) (rows []byte, rowsT
 	return rows, rowsType, token, nil
 }
 
+// objectKeyPath splits a body key, dotted or JSONPath ("$.a.b", "$.value[*]"),
+// into the keys jsonparser walks.
 func objectKeyPath(objectKey string) []string {
 	key := strings.TrimPrefix(strings.TrimPrefix(objectKey, "$"), ".")
 	if key == "" {

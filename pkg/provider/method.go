@@ -238,6 +238,18 @@ func splitPathKey(key string) (string, url.Values) {
 		return key, nil
 	}
 	values, _ := url.ParseQuery(q)
+	// The registry tells apart operations on one path with literal keys
+	// named __x (/v2/floating_ips/{id}/actions?__type=assign); they are not
+	// the API's and are never sent (requestTranslate's
+	// drop_double_underscore_params).
+	for k := range values {
+		if strings.HasPrefix(k, "__") {
+			delete(values, k)
+		}
+	}
+	if len(values) == 0 {
+		return p, nil
+	}
 	return p, values
 }
 
