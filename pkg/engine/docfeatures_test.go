@@ -228,6 +228,27 @@ func TestViewsRunOverTheirResources(t *testing.T) {
 		"SELECT * FROM kitchen.formula.vw_other_dialect": "view kitchen.formula.vw_other_dialect is defined only for oracle",
 		"SELECT * FROM kitchen.formula.vw_by_name":       "view kitchen.formula.vw_by_name needs formula_name: give each in WHERE (formula_name = '...')",
 	})
+	// DESCRIBE reads a view's columns from its definition, calling no API.
+	calls := len(api.paths)
+	for view, want := range map[string]string{
+		"vw_info":    "formula_name full_name latest_version license",
+		"vw_by_name": "formula_name license",
+	} {
+		var described rows
+		if err := s.Execute(context.Background(), "DESCRIBE kitchen.formula."+view, &described); err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, r := range described.data {
+			names = append(names, r[0])
+		}
+		if strings.Join(names, " ") != want {
+			t.Errorf("DESCRIBE %s: %v, want %s", view, described.data, want)
+		}
+	}
+	if len(api.paths) != calls {
+		t.Errorf("DESCRIBE called the API: %v", api.paths[calls:])
+	}
 	for _, p := range api.paths {
 		if p == "/api/formula/never-used.json" {
 			t.Errorf("the Postgres fallback of vw_info ran")

@@ -150,7 +150,7 @@ func (s *Session) run(ctx context.Context, st parser.Statement, w output.Writer)
 	case *parser.Show:
 		return s.runShow(ctx, st, w)
 	case *parser.Describe:
-		return s.runDescribe(st, w)
+		return s.runDescribe(ctx, st, w)
 	case *parser.Registry:
 		return s.runRegistry(ctx, st, w)
 	case *parser.Insert, *parser.Update, *parser.Delete, *parser.Exec:

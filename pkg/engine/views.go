@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"fmt"
 	"regexp"
 	"slices"
@@ -153,4 +154,54 @@ func dialectName(v provider.View) string {
 
 func trimDDL(ddl string) string {
 	return strings.TrimRight(strings.TrimSpace(ddl), ";")
+}
+
+// viewColumns are the columns a view's rows have, found without calling
+// any API: SQLite prepares its definition with each provider table it
+// reads replaced by an empty one of that table's columns.
+func (s *Session) viewColumns(ctx context.Context, q parser.QualifiedName) ([]string, error) {
+	// A definition that needs parameters is described as if given them.
+	query := "SELECT * FROM " + q.String()
+	if r, err := s.resource(q); err == nil {
+		if views, err := r.Views(); err == nil && len(views) > 0 {
+			sep := " WHERE "
+			for _, p := range views[0].RequiredParams {
+				query += sep + store.QuoteIdent(p) + " = NULL"
+				sep = " AND "
+			}
+		}
+	}
+	stmts, err := parser.Parse(query)
+	if err != nil {
+		return nil, err
+	}
+	sel, err := s.expandViews(stmts[0].(*parser.Select))
+	if err != nil {
+		return nil, err
+	}
+	var missing error
+	text := sel.SQLiteText(func(ref parser.TableRef) string {
+		r, err := s.resource(ref.Name)
+		if err != nil {
+			missing = err
+			return store.QuoteIdent(ref.Name.String())
+		}
+		var cols []string
+		for _, c := range tableColumns(r) {
+			cols = append(cols, "NULL AS "+store.QuoteIdent(c.Name))
+		}
+		if len(cols) == 0 {
+			cols = []string{"NULL"}
+		}
+		return "(SELECT " + strings.Join(cols, ", ") + " WHERE 0)"
+	})
+	if missing != nil {
+		return nil, fmt.Errorf("view %s: %w", q, missing)
+	}
+	rows, err := s.cfg.Store.Query(ctx, text+" LIMIT 0")
+	if err != nil {
+		return nil, fmt.Errorf("view %s: its definition does not run: %w", q, err)
+	}
+	defer rows.Close()
+	return rows.Columns()
 }
