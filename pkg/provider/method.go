@@ -116,9 +116,9 @@ type Response struct {
 	// ObjectKey is where the rows are in the body: in the transformed body
 	// when there is a Transform.
 	ObjectKey string
-	// OverrideMediaType is the media type of the body the Transform makes.
-	OverrideMediaType string     `json:",omitempty"`
-	Transform         *Transform `json:",omitempty"`
+	// Transform reshapes each response into JSON (the documents'
+	// overrideMediaType says application/json, or a JSON type).
+	Transform *Transform `json:",omitempty"`
 	// Schema is the schema of one row: the response schema with ObjectKey
 	// applied; nil when the service was loaded from its index.
 	Schema *openapi3.SchemaRef `json:"-"`
@@ -184,7 +184,7 @@ func (s *Service) buildMethod(r *Resource, name string, md methodDoc, where stri
 	if m.Response.OpenAPIDocKey == "" {
 		m.Response.OpenAPIDocKey = defaultResponseKey(op)
 	}
-	m.Response.OverrideMediaType, m.Response.Transform = md.Response.OverrideMediaType, md.Response.Transform
+	m.Response.Transform = md.Response.Transform
 	if m.Response.OpenAPIDocKey != "" && op.Responses != nil {
 		if resp := op.Responses.Value(m.Response.OpenAPIDocKey); resp != nil && resp.Value != nil {
 			if mt := pickMediaType(resp.Value.Content, m.Response.MediaType); mt != nil {

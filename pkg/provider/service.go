@@ -51,12 +51,11 @@ type resourceDoc struct {
 type methodDoc struct {
 	Operation refDoc `json:"operation"`
 	Response  struct {
-		MediaType         string     `json:"mediaType"`
-		OpenAPIDocKey     string     `json:"openAPIDocKey"`
-		ObjectKey         string     `json:"objectKey"`
-		OverrideMediaType string     `json:"overrideMediaType"`
-		Transform         *Transform `json:"transform"`
-		SchemaOverride    *refDoc    `json:"schema_override"`
+		MediaType      string     `json:"mediaType"`
+		OpenAPIDocKey  string     `json:"openAPIDocKey"`
+		ObjectKey      string     `json:"objectKey"`
+		Transform      *Transform `json:"transform"`
+		SchemaOverride *refDoc    `json:"schema_override"`
 	} `json:"response"`
 	Request *struct {
 		MediaType    string     `json:"mediaType"`
