@@ -156,7 +156,7 @@ func (s *Session) run(ctx context.Context, st parser.Statement, w output.Writer)
 	case *parser.Show:
 		return s.runShow(ctx, st, w)
 	case *parser.Describe:
-		return s.runDescribe(st, w)
+		return s.runDescribe(ctx, st, w)
 	case *parser.Registry:
 		return s.runRegistry(ctx, st, w)
 	case *parser.Insert, *parser.Update, *parser.Delete, *parser.Exec:
@@ -198,12 +198,17 @@ func (s *Session) service(q parser.QualifiedName) (*provider.Service, error) {
 	return p.Service(q.Service)
 }
 
-// baseURL is the endpoint calls of a service go to.
-func (s *Session) baseURL(svc *provider.Service) string {
+// baseURL is the endpoint a method's calls go to: the user's override, else
+// the method's server URL template, whose variables the call fills in.
+func (s *Session) baseURL(m *provider.Method) string {
+	svc := m.Resource.Service
 	if svc.Provider != nil {
 		if u, ok := s.cfg.Endpoints[svc.Provider.Name]; ok {
 			return u
 		}
+	}
+	if m.Server != "" {
+		return m.Server
 	}
 	return svc.BaseURL()
 }
@@ -239,5 +244,5 @@ func (s *Session) newCall(m *provider.Method, params map[string]string) (*execut
 			return nil, fmt.Errorf("%s: %w", m.Name, err)
 		}
 	}
-	return &executor.Call{Method: m, Params: full, BaseURL: s.baseURL(svc), Auth: a}, nil
+	return &executor.Call{Method: m, Params: full, BaseURL: s.baseURL(m), Auth: a}, nil
 }

@@ -52,6 +52,10 @@ func (e *PartialError) Error() string {
 }
 
 func (s *Session) runSelect(ctx context.Context, sel *parser.Select, w output.Writer) error {
+	sel, err := s.expandViews(sel)
+	if err != nil {
+		return err
+	}
 	plan, err := planner.PlanSelect(sel, s.resource, s.planOptions())
 	if err != nil {
 		return err
@@ -297,7 +301,7 @@ func tableColumns(r *provider.Resource) []store.Column {
 	}
 	for _, m := range r.VerbMethods(provider.VerbSelect) {
 		for _, p := range m.Params {
-			if (p.In == "path" || p.In == "query") && !p.Supplied() && !taken[strings.ToLower(p.Name)] {
+			if p.BoundFromWhere() && !p.Supplied() && !taken[strings.ToLower(p.Name)] {
 				taken[strings.ToLower(p.Name)] = true
 				// Typed as declared, so an integer itemId comes back as 123, not "123".
 				kind := store.KindOf(p.Type)
@@ -696,7 +700,7 @@ func (s *Session) explain(ctx context.Context, levels []planner.Level, w output.
 	}
 	for _, l := range levels {
 		var calls any = l.Calls()
-		request := l.Method.HTTPMethod + " " + s.baseURL(l.Method.Resource.Service) + l.Method.Path
+		request := l.Method.HTTPMethod + " " + s.baseURL(l.Method) + l.Method.Path
 		if len(l.PerRowOf) == 0 {
 			cs, err := s.levelCalls(ctx, l)
 			if err != nil {

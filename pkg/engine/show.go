@@ -153,7 +153,7 @@ func (s *Session) fullResource(q parser.QualifiedName, stmt string) (*provider.R
 	return s.resource(q)
 }
 
-func (s *Session) runDescribe(st *parser.Describe, w output.Writer) error {
+func (s *Session) runDescribe(ctx context.Context, st *parser.Describe, w output.Writer) error {
 	r, err := s.fullResource(st.Target, "DESCRIBE")
 	if err != nil {
 		return err
@@ -163,6 +163,20 @@ func (s *Session) runDescribe(st *parser.Describe, w output.Writer) error {
 		names = append(names, "kind", "required_by")
 	}
 	var rows [][]any
+	if r.IsView() {
+		cols, err := s.viewColumns(ctx, st.Target)
+		if err != nil {
+			return err
+		}
+		for _, c := range cols {
+			row := []any{c, "", "column of the view"}
+			if st.Extended {
+				row = append(row, "column", "")
+			}
+			rows = append(rows, row)
+		}
+		return writeRows(w, names, rows)
+	}
 	for _, c := range tableColumns(r) {
 		if !c.Param {
 			continue

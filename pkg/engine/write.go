@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -65,7 +66,7 @@ func (s *Session) runWrite(ctx context.Context, st parser.Statement, w output.Wr
 		if st.Select != nil && len(st.Select.Tables) > 0 && s.cfg.DryRun {
 			return s.dryRunInsertSelect(ctx, st.Select, plan)
 		}
-		requests, err = s.insertRequests(ctx, st)
+		requests, err = s.insertRequests(ctx, st, plan.Method)
 	case *parser.Update:
 		noWait, returning, columns = st.NoWait, st.Returning, st.ReturningColumns
 		requests, err = s.constraintRequests(ctx, plan.Constraints)
@@ -76,7 +77,8 @@ func (s *Session) runWrite(ctx context.Context, st parser.Statement, w output.Wr
 				if err != nil {
 					return fmt.Errorf("SET %s: %w", a.Column, err)
 				}
-				body[strings.TrimPrefix(a.Column, provider.BodyFieldPrefix)] = v
+				field, _ := plan.Method.BodyField(a.Column) // PlanWrite checked it
+				body[field] = v
 			}
 			for i := range requests {
 				requests[i].body = body
@@ -133,8 +135,9 @@ func (s *Session) dryRunInsertSelect(ctx context.Context, sel *parser.Select, pl
 }
 
 // insertRequests turns VALUES rows (or a SELECT's rows) into requests:
-// data__ columns build the body, the rest are parameters.
-func (s *Session) insertRequests(ctx context.Context, st *parser.Insert) ([]writeRequest, error) {
+// body field columns (data__<field>, or the field by name) build the body,
+// the rest are parameters.
+func (s *Session) insertRequests(ctx context.Context, st *parser.Insert, m *provider.Method) ([]writeRequest, error) {
 	var rows [][]any
 	if st.Select != nil {
 		collected, err := s.collectSelect(ctx, st.Select)
@@ -166,8 +169,8 @@ func (s *Session) insertRequests(ctx context.Context, st *parser.Insert) ([]writ
 	for _, row := range rows {
 		req := writeRequest{params: map[string]string{}, body: map[string]any{}}
 		for j, col := range st.Columns {
-			if field, ok := strings.CutPrefix(col, provider.BodyFieldPrefix); ok {
-				req.body[field] = row[j]
+			if field, ok := m.BodyField(col); ok {
+				req.body[field] = row[j] // converted with UPDATE's values, by the schema's type
 			} else {
 				str, ok := paramString(row[j])
 				if !ok {
@@ -238,8 +241,16 @@ func (s *Session) writeCalls(m *provider.Method, reqs []writeRequest) ([]*execut
 			return nil, err
 		}
 		missing := c.MissingParams()
+		base, err := baseBody(m)
+		if err != nil {
+			return nil, err
+		}
+		if m.Body != nil && m.Body.Translate != "" && m.Body.Translate != "naive" {
+			return nil, fmt.Errorf("%s: the document's requestBodyTranslate algorithm %q is not supported (skyql builds bodies the naive way: each column a field); nothing was sent", m.Name, m.Body.Translate)
+		}
 		if m.Body != nil {
-			given := r.body
+			given := maps.Clone(base)
+			maps.Copy(given, r.body)
 			if r.raw != nil {
 				given = map[string]any{}
 				if err := json.Unmarshal(r.raw, &given); err != nil {
@@ -259,10 +270,10 @@ func (s *Session) writeCalls(m *provider.Method, reqs []writeRequest) ([]*execut
 		switch {
 		case r.raw != nil:
 			c.Body = r.raw
-		case len(r.body) > 0 || (m.Body != nil && m.Body.Required):
+		case len(r.body) > 0 || len(base) > 0 || (m.Body != nil && m.Body.Required):
 			// INSERT's values and UPDATE's SET go through one conversion,
-			// by the body schema's type of each field.
-			body := make(map[string]any, len(r.body))
+			// by the body schema's type of each field, over request.base.
+			body := base
 			for field, v := range r.body {
 				typ := ""
 				if m.Body != nil {
@@ -298,6 +309,19 @@ func documentSpelling(m *provider.Method, params map[string]string) map[string]s
 		out[name] = v
 	}
 	return out
+}
+
+// baseBody is a new copy of the JSON object every body of m starts from
+// (the document's request.base), empty when it gives none.
+func baseBody(m *provider.Method) (map[string]any, error) {
+	body := map[string]any{}
+	if m.Body == nil || strings.TrimSpace(m.Body.Base) == "" {
+		return body, nil
+	}
+	if err := json.Unmarshal([]byte(m.Body.Base), &body); err != nil {
+		return nil, fmt.Errorf("%s: the document's request.base is not a JSON object: %v", m.Name, err)
+	}
+	return body, nil
 }
 
 // sendWrites sends the calls one by one (writes are not fanned out

@@ -34,8 +34,8 @@ type Call struct {
 	Params map[string]string
 	// Body is the JSON request body, or nil.
 	Body []byte
-	// BaseURL is the service endpoint: the document's server or the user's
-	// --endpoint override.
+	// BaseURL is the service endpoint: the method's server URL template
+	// (variables filled from Params in URL) or the user's --endpoint override.
 	BaseURL string
 	Auth    Authorizer
 }
@@ -127,7 +127,18 @@ func (c *Call) URL() (string, error) {
 			}
 		}
 	}
-	base := strings.TrimSuffix(c.BaseURL, "/")
+	base, err := provider.ServerURL(c.BaseURL, c.Method.Params, c.Params)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", c.Method.Name, err)
+	}
+	if base != c.BaseURL {
+		// Variables chose the host: the endpoint rule holds for it as for
+		// an --endpoint ({protocol}://{name} must not become plain http).
+		if err := CheckEndpoint(base); err != nil {
+			return "", fmt.Errorf("%s: %w", c.Method.Name, err)
+		}
+	}
+	base = strings.TrimSuffix(base, "/")
 	u := base + path
 	if len(query) > 0 {
 		u += "?" + query.Encode()
@@ -170,9 +181,17 @@ func (c *Call) newRequest(ctx context.Context, method, rawURL string, body []byt
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Accept", "application/json")
+	accept := c.Method.Response.MediaType
+	if accept == "" {
+		accept = "application/json"
+	}
+	req.Header.Set("Accept", accept)
 	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		contentType := "application/json"
+		if b := c.Method.Body; b != nil && b.MediaType != "" {
+			contentType = b.MediaType // application/x-amz-json-1.1, application/merge-patch+json
+		}
+		req.Header.Set("Content-Type", contentType)
 	}
 	req.Header.Set("User-Agent", "skyql")
 	for _, p := range c.Method.Params {

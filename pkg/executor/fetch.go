@@ -204,6 +204,11 @@ func (e *Executor) fetchCall(ctx context.Context, index int, call *Call, sink Si
 			return res
 		}
 		previous = sum
+		body, err = call.pageBody(body)
+		if err != nil {
+			res.Err = fmt.Errorf("page %d of %s: %w", res.Pages+1, call.Describe(), err)
+			return res
+		}
 		items, nextURL, err := call.parsePage(body, next)
 		if err == nil && nextURL == "" {
 			nextURL, err = call.nextAfterPage(next, resp.Header, body, len(items), &cursor)
@@ -331,7 +336,7 @@ func (c *Call) parsePage(body []byte, current string) (items [][]byte, next stri
 	}
 	var tokenPath []string
 	if p := c.Method.Pagination; p != nil && (p.ResponseTokenLocation == "body" || p.ResponseTokenLocation == "") {
-		tokenPath = strings.Split(p.ResponseTokenKey, ".")
+		tokenPath = objectKeyPath(p.ResponseTokenKey) // "nextLink", "links.pages.next" or "$.links.pages.next"
 	}
 	value, dataType, token, err := rowsAndToken(body, objectKeyPath(c.Method.Response.ObjectKey), tokenPath)
 	if err != nil {
@@ -408,6 +413,8 @@ func rowsAndToken(body []byte, rowsPath, tokenPath []string) (rows []byte, rowsT
 	return rows, rowsType, token, nil
 }
 
+// objectKeyPath splits a body key, dotted or JSONPath ("$.a.b", "$.value[*]"),
+// into the keys jsonparser walks.
 func objectKeyPath(objectKey string) []string {
 	key := strings.TrimPrefix(strings.TrimPrefix(objectKey, "$"), ".")
 	if key == "" {

@@ -77,17 +77,17 @@ func (c *Call) nextPageNumber(current string, body []byte, items int, cur *pageC
 		page = n
 	}
 	if p.MoreKey != "" {
-		if more, err := jsonparser.GetBoolean(body, strings.Split(p.MoreKey, ".")...); err == nil && !more {
+		if more, err := jsonparser.GetBoolean(body, objectKeyPath(p.MoreKey)...); err == nil && !more {
 			return "", nil
 		}
 	}
 	if p.PagesKey != "" {
-		if pages, err := jsonparser.GetInt(body, strings.Split(p.PagesKey, ".")...); err == nil && int64(page) >= pages {
+		if pages, err := jsonparser.GetInt(body, objectKeyPath(p.PagesKey)...); err == nil && int64(page) >= pages {
 			return "", nil
 		}
 	}
 	if p.TotalKey != "" {
-		if total, err := jsonparser.GetInt(body, strings.Split(p.TotalKey, ".")...); err == nil && cur.seen >= total {
+		if total, err := jsonparser.GetInt(body, objectKeyPath(p.TotalKey)...); err == nil && cur.seen >= total {
 			return "", nil
 		}
 	}

@@ -46,7 +46,11 @@ func (e *Executor) send(ctx context.Context, call *Call, opts SendOptions) (*Out
 		return nil, err
 	}
 	method := call.Method.HTTPMethod
-	body, resp, err := e.do(ctx, call, method, target, call.Body)
+	payload, err := call.requestBody()
+	if err != nil {
+		return nil, err
+	}
+	body, resp, err := e.do(ctx, call, method, target, payload)
 	if err != nil {
 		return nil, err
 	}

@@ -654,7 +654,7 @@ func paramNames(r *provider.Resource) map[string]bool {
 	names := map[string]bool{}
 	for _, m := range r.VerbMethods(provider.VerbSelect) {
 		for _, p := range m.Params {
-			if p.In == "path" || p.In == "query" {
+			if p.BoundFromWhere() {
 				names[p.Name] = true
 			}
 		}

@@ -44,11 +44,6 @@ func PlanWrite(st parser.Statement, resolve Resolver) (*WritePlan, error) {
 		if st.Replace {
 			p.Verb = "REPLACE"
 		}
-		for _, a := range st.Set {
-			if !strings.HasPrefix(a.Column, provider.BodyFieldPrefix) {
-				return nil, fmt.Errorf("%s can only SET body fields (data__<field>), not %s; parameters go in WHERE", p.Verb, a.Column)
-			}
-		}
 	case *parser.Delete:
 		p.Verb, p.Table, preds = "DELETE", st.Table, st.Predicates
 	case *parser.Exec:
@@ -76,6 +71,11 @@ func PlanWrite(st parser.Statement, resolve Resolver) (*WritePlan, error) {
 	}
 	if err != nil {
 		return nil, err
+	}
+	for _, a := range p.Set {
+		if _, ok := p.Method.BodyField(a.Column); !ok {
+			return nil, fmt.Errorf("UPDATE can only SET body fields (data__<field>, or a field of %s's body by name), not %s; parameters go in WHERE", p.Method.Name, a.Column)
+		}
 	}
 	for _, pred := range preds {
 		c, err := constraint(p.Method, pred)
@@ -124,7 +124,7 @@ func constraint(m *provider.Method, p parser.Predicate) (ConstantBinding, error)
 	if !ok {
 		var params []string
 		for _, p := range m.Params {
-			if p.In == "path" || p.In == "query" || p.In == "header" {
+			if p.BoundFromWhere() || p.In == "header" {
 				params = append(params, p.Name)
 			}
 		}

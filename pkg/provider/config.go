@@ -6,6 +6,15 @@ package provider
 type Config struct {
 	Auth       map[string]any    `yaml:"auth,omitempty" json:"auth,omitempty"`
 	Pagination *PaginationConfig `yaml:"pagination,omitempty" json:"pagination,omitempty"`
+	// Views makes a resource a view: SQL over other resources.
+	Views *ViewsConfig `yaml:"views,omitempty" json:"views,omitempty"`
+	// RequestBodyTranslate says how a write's columns become its body.
+	RequestBodyTranslate *BodyTranslateConfig `yaml:"requestBodyTranslate,omitempty" json:"requestBodyTranslate,omitempty"`
+}
+
+// BodyTranslateConfig is the registry format's requestBodyTranslate.
+type BodyTranslateConfig struct {
+	Algorithm string `yaml:"algorithm" json:"algorithm"`
 }
 
 // PaginationConfig is the registry format's pagination block.

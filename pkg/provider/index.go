@@ -104,6 +104,7 @@ type methodIndex struct {
 	HTTPMethod  string       `json:"httpMethod"`
 	Path        string       `json:"path"`
 	PathQuery   url.Values   `json:"pathQuery,omitempty"`
+	Server      string       `json:"server,omitempty"`
 	Params      []*Param     `json:"params,omitempty"`
 	Body        *RequestBody `json:"body,omitempty"`
 	Response    Response     `json:"response"`
@@ -123,7 +124,7 @@ func encodeIndex(s *Service) ([]byte, error) {
 			Config: r.config, Verbs: map[Verb][]string{}}
 		for _, m := range r.Methods() {
 			ri.Methods = append(ri.Methods, methodIndex{
-				Name: m.Name, Verb: m.Verb, HTTPMethod: m.HTTPMethod, Path: m.Path, PathQuery: m.PathQuery,
+				Name: m.Name, Verb: m.Verb, HTTPMethod: m.HTTPMethod, Path: m.Path, PathQuery: m.PathQuery, Server: m.Server,
 				Params: m.Params, Body: m.Body, Response: m.Response, Columns: m.columns,
 				Pagination: m.Pagination, LRO: m.LRO, Description: m.Description,
 			})
@@ -158,7 +159,7 @@ func decodeIndex(data []byte, file string, p *Provider) (*Service, error) {
 		for _, mi := range ri.Methods {
 			r.methods[mi.Name] = &Method{
 				Name: mi.Name, Resource: r, Verb: mi.Verb, HTTPMethod: mi.HTTPMethod, Path: mi.Path,
-				PathQuery: mi.PathQuery, Params: mi.Params, Body: mi.Body, Response: mi.Response,
+				PathQuery: mi.PathQuery, Server: mi.Server, Params: mi.Params, Body: mi.Body, Response: mi.Response,
 				Pagination: mi.Pagination, LRO: mi.LRO, Description: mi.Description, columns: mi.Columns,
 			}
 		}

@@ -23,7 +23,11 @@ type Method struct {
 	Path string
 	// PathQuery is the literal query string some published documents put
 	// in the path key ("/…/backupInstances/?api-version=2022-05-01").
-	PathQuery   url.Values
+	PathQuery url.Values
+	// Server is the URL template calls go to (the operation's, path item's
+	// or document's first server); its variables are among Params, in
+	// ParamInServer.
+	Server      string
 	Operation   *openapi3.Operation
 	Params      []*Param
 	Body        *RequestBody
@@ -49,6 +53,9 @@ type Param struct {
 	// spaceDelimited and pipeDelimited join with a space or a pipe.
 	Style   string `json:"style,omitempty"`
 	Explode bool   `json:"explode,omitempty"`
+	// Enum and Pattern constrain a server variable's values.
+	Enum    []string `json:"enum,omitempty"`
+	Pattern string   `json:"pattern,omitempty"`
 	// Schema is nil when the service was loaded from its index.
 	Schema      *openapi3.Schema `json:"-"`
 	Description string
@@ -87,13 +94,31 @@ type RequestBody struct {
 	FieldTypes map[string]string `json:"fieldTypes,omitempty"`
 	// Schema is nil when the service was loaded from its index.
 	Schema *openapi3.SchemaRef `json:"-"`
+	// NativeCasing is the casing of the API's field names ("camel",
+	// "pascal"): a column written in snake_case names the field so cased.
+	NativeCasing string `json:"nativeCasing,omitempty"`
+	// Base is a JSON object every body starts from (request.base); the
+	// statement's fields are set over it.
+	Base string `json:"base,omitempty"`
+	// Translate is the requestBodyTranslate algorithm: "naive" (each
+	// column a field, which is what skyql does) or one skyql refuses.
+	Translate string `json:"translate,omitempty"`
+	// Transform, when set, rewrites the JSON body before it is sent.
+	Transform *Transform `json:"transform,omitempty"`
 }
 
 // Response says where a method's rows are.
 type Response struct {
+	// MediaType is what the API answers (application/json,
+	// application/xml, text/plain).
 	MediaType     string
 	OpenAPIDocKey string
-	ObjectKey     string
+	// ObjectKey is where the rows are in the body: in the transformed body
+	// when there is a Transform.
+	ObjectKey string
+	// Transform reshapes each response into JSON (the documents'
+	// overrideMediaType says application/json, or a JSON type).
+	Transform *Transform `json:",omitempty"`
 	// Schema is the schema of one row: the response schema with ObjectKey
 	// applied; nil when the service was loaded from its index.
 	Schema *openapi3.SchemaRef `json:"-"`
@@ -120,6 +145,18 @@ func (s *Service) buildMethod(r *Resource, name string, md methodDoc, where stri
 	m.Description = firstNonEmpty(op.Description, op.Summary)
 	m.Path, m.PathQuery = splitPathKey(pathKey)
 	m.Params = mergeParams(item.Parameters, op.Parameters)
+	var opServers openapi3.Servers
+	if op.Servers != nil {
+		opServers = *op.Servers
+	}
+	server, serverParams := methodServer(s.Doc.Servers, item.Servers, opServers)
+	m.Server = server
+	for _, p := range serverParams {
+		// A path or query parameter of the same name already binds it.
+		if _, dup := m.Param(p.Name); !dup {
+			m.Params = append(m.Params, p)
+		}
+	}
 
 	if op.RequestBody != nil && op.RequestBody.Value != nil {
 		mediaType := "application/json"
@@ -133,6 +170,10 @@ func (s *Service) buildMethod(r *Resource, name string, md methodDoc, where stri
 				m.Body.OptionalFields = optionalFields(mt.Schema.Value, m.Body.RequiredFields)
 				m.Body.FieldTypes = fieldTypes(mt.Schema.Value)
 			}
+			if rq := md.Request; rq != nil {
+				m.Body.NativeCasing, m.Body.Base, m.Body.Transform = rq.NativeCasing, rq.Base, rq.Transform
+			}
+			m.Body.Translate = s.bodyTranslate(r, md)
 		}
 	}
 
@@ -143,12 +184,22 @@ func (s *Service) buildMethod(r *Resource, name string, md methodDoc, where stri
 	if m.Response.OpenAPIDocKey == "" {
 		m.Response.OpenAPIDocKey = defaultResponseKey(op)
 	}
+	m.Response.Transform = md.Response.Transform
 	if m.Response.OpenAPIDocKey != "" && op.Responses != nil {
 		if resp := op.Responses.Value(m.Response.OpenAPIDocKey); resp != nil && resp.Value != nil {
 			if mt := pickMediaType(resp.Value.Content, m.Response.MediaType); mt != nil {
 				m.Response.Schema = mt.Schema
 			}
 		}
+	}
+	if o := md.Response.SchemaOverride; o != nil && o.Ref != "" {
+		// The transform reshapes the body: its rows are described by the
+		// override, not by the API's response schema.
+		schema, err := s.componentSchema(o.Ref)
+		if err != nil {
+			return nil, &DocumentError{File: s.File, Path: where + ".response.schema_override.$ref", Msg: err.Error()}
+		}
+		m.Response.Schema = schema
 	}
 	pageable := pageableExtension(op)
 	if pageable == nil {
@@ -160,9 +211,12 @@ func (s *Service) buildMethod(r *Resource, name string, md methodDoc, where stri
 	if m.Response.ObjectKey == "" && pageable != nil && pageable.itemName != "" && mayHaveProperty(m.Response.Schema, pageable.itemName) {
 		m.Response.ObjectKey = "$." + pageable.itemName
 	}
+	// A transform without a schema_override makes a body the document does
+	// not describe: its objectKey cannot be checked against the API's schema.
+	reshapedUnknown := m.Response.Transform != nil && (md.Response.SchemaOverride == nil || md.Response.SchemaOverride.Ref == "")
 	if m.Response.Schema != nil && m.Response.ObjectKey != "" {
 		row, err := applyObjectKey(m.Response.Schema, m.Response.ObjectKey)
-		if err != nil {
+		if err != nil && !reshapedUnknown {
 			// The anchor tool applies objectKey to the response it gets and
 			// accepts documents whose schema does not reach it (the public
 			// registry publishes many): the rows' columns are unknown, not
@@ -171,11 +225,18 @@ func (s *Service) buildMethod(r *Resource, name string, md methodDoc, where stri
 				Msg: err.Error() + "; its rows' columns are unknown (the response is still read at objectKey)"})
 		}
 		m.Response.Schema = row
+	} else if m.Response.Schema != nil && m.Response.Transform != nil {
+		// A transform that makes a bare array of rows (the text templates'
+		// [{"contents": ...}]): the rows are its items.
+		m.Response.Schema, _ = applyObjectKey(m.Response.Schema, "")
 	}
 
 	m.Pagination = s.pagination(r, md, pageable)
 	m.LRO = lroExtension(op)
 	m.columns = columnsOf(m.Response.Schema)
+	if reshapedUnknown {
+		m.columns = flattenedColumns(m.columns, m.Response.Transform)
+	}
 	return m, nil
 }
 
@@ -185,6 +246,18 @@ func splitPathKey(key string) (string, url.Values) {
 		return key, nil
 	}
 	values, _ := url.ParseQuery(q)
+	// The registry tells apart operations on one path with literal keys
+	// named __x (/v2/floating_ips/{id}/actions?__type=assign); they are not
+	// the API's and are never sent (requestTranslate's
+	// drop_double_underscore_params).
+	for k := range values {
+		if strings.HasPrefix(k, "__") {
+			delete(values, k)
+		}
+	}
+	if len(values) == 0 {
+		return p, nil
+	}
 	return p, values
 }
 
@@ -355,6 +428,20 @@ func (s *Service) pagination(r *Resource, md methodDoc, pg *pageable) *Paginatio
 		return &Pagination{RequestTokenLocation: "request", ResponseTokenKey: pg.nextLinkName, ResponseTokenLocation: "body"}
 	}
 	return nil
+}
+
+// bodyTranslate is the nearest level's requestBodyTranslate algorithm.
+func (s *Service) bodyTranslate(r *Resource, md methodDoc) string {
+	levels := []*Config{md.Config, &r.config, &s.config}
+	if s.Provider != nil {
+		levels = append(levels, &s.Provider.Config)
+	}
+	for _, c := range levels {
+		if c != nil && c.RequestBodyTranslate != nil {
+			return c.RequestBodyTranslate.Algorithm
+		}
+	}
+	return ""
 }
 
 func lroExtension(op *openapi3.Operation) *LRO {

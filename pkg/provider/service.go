@@ -54,12 +54,17 @@ type resourceDoc struct {
 type methodDoc struct {
 	Operation refDoc `json:"operation"`
 	Response  struct {
-		MediaType     string `json:"mediaType"`
-		OpenAPIDocKey string `json:"openAPIDocKey"`
-		ObjectKey     string `json:"objectKey"`
+		MediaType      string     `json:"mediaType"`
+		OpenAPIDocKey  string     `json:"openAPIDocKey"`
+		ObjectKey      string     `json:"objectKey"`
+		Transform      *Transform `json:"transform"`
+		SchemaOverride *refDoc    `json:"schema_override"`
 	} `json:"response"`
 	Request *struct {
-		MediaType string `json:"mediaType"`
+		MediaType    string     `json:"mediaType"`
+		NativeCasing string     `json:"nativeCasing"`
+		Base         string     `json:"base"`
+		Transform    *Transform `json:"transform"`
 	} `json:"request"`
 	Config *Config `json:"config"`
 }
@@ -199,6 +204,7 @@ func (s *Service) Validate(ctx context.Context) error {
 	// full resource id. Every method names its own path, so no URL is ever matched
 	// against the templates; such twins are validated one by one instead.
 	doc := *full.Doc
+	doc.Servers = requiredVariablesFilled(doc.Servers)
 	doc.Paths = openapi3.NewPaths()
 	var twins []*openapi3.PathItem
 	shapes := map[string]bool{}
