@@ -49,22 +49,14 @@ func TestAnchorCorpus(t *testing.T) {
 					continue
 				}
 				planned++
-				for _, want := range expectations(text, "-- expect-plan:") {
-					if !strings.Contains(plan.stderr, want) {
-						t.Errorf("dry run lacks %s:\n%s\n-- printed:\n%s", want, text, plan.stderr)
-					}
-				}
+				expect(t, text, "-- expect-plan:", "dry run", plan.stderr)
 				r := sb.skyql(t, "exec", "-o", "json", "--", text)
 				if r.code != 0 {
 					t.Errorf("does not run (exit %d):\n%s\n%s", r.code, text, r.stderr)
 					continue
 				}
 				ran++
-				for _, want := range expectations(text, "-- expect:") {
-					if !strings.Contains(r.stdout, want) {
-						t.Errorf("output lacks %s:\n%s\n-- printed:\n%s", want, text, r.stdout)
-					}
-				}
+				expect(t, text, "-- expect:", "output", r.stdout)
 			}
 		})
 	}
@@ -74,15 +66,16 @@ func TestAnchorCorpus(t *testing.T) {
 	}
 }
 
-// expectations are the texts of a statement's lines starting with prefix.
-func expectations(text, prefix string) []string {
-	var out []string
+// expect checks that printed (the dry run's or the output) holds the text
+// of each of the statement's lines starting with prefix.
+func expect(t *testing.T, text, prefix, what, printed string) {
+	t.Helper()
 	for _, line := range strings.Split(text, "\n") {
-		if want, ok := strings.CutPrefix(strings.TrimSpace(line), prefix); ok {
-			out = append(out, strings.TrimSpace(want))
+		want, ok := strings.CutPrefix(strings.TrimSpace(line), prefix)
+		if want = strings.TrimSpace(want); ok && !strings.Contains(printed, want) {
+			t.Errorf("%s lacks %s:\n%s\n-- printed:\n%s", what, want, text, printed)
 		}
 	}
-	return out
 }
 
 // A $-name that is no parameter of the table is an error naming it, not an

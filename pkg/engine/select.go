@@ -425,8 +425,8 @@ func (s *Session) fetchCalls(ctx context.Context, t *planner.Table, tbl *store.T
 		}))
 		for k, r := range fetched {
 			errs[k] = r.Err
-			if r.Err != nil && ctx.Err() == nil && errors.Is(context.Cause(fetchCtx), errEnoughRows) {
-				errs[k] = errEnoughRows // stopped because another call had the rows
+			if errors.Is(r.Err, context.Canceled) && ctx.Err() == nil && errors.Is(context.Cause(fetchCtx), errEnoughRows) {
+				errs[k] = errEnoughRows // cancelled because another call had the rows; a real failure stays one
 			}
 			if r.Err == nil && r.Capped {
 				errs[k] = fmt.Errorf("stopped after %d pages (the page cap, --max-pages); more pages were left", r.Pages)
