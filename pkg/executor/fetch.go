@@ -17,8 +17,9 @@ import (
 )
 
 // Sink receives the items of each page as they arrive. Fetch calls it from
-// several goroutines at once; items are raw JSON values that stay valid
-// after the call returns.
+// several goroutines at once. Items are raw JSON values, valid only until
+// Items returns: the page's memory is then reused for another page, so a
+// sink that keeps an item copies it.
 type Sink interface {
 	Items(call int, items [][]byte) error
 }
@@ -188,11 +189,12 @@ func (e *Executor) fetchCall(ctx context.Context, index int, call *Call, sink Si
 			res.Capped = true
 			return res
 		}
-		body, resp, err := e.do(ctx, call, call.Method.HTTPMethod, next, call.Body)
+		raw, resp, err := e.do(ctx, call, call.Method.HTTPMethod, next, call.Body)
 		if err != nil {
 			res.Err = err
 			return res
 		}
+		body := raw
 		// A page-number list whose API cannot tell the last page (a mock, a
 		// server ignoring the page parameter) serves the same page of rows
 		// again: that repeat ends the list, and its rows are not taken twice.
@@ -226,6 +228,7 @@ func (e *Executor) fetchCall(ctx context.Context, index int, call *Call, sink Si
 				return res
 			}
 		}
+		releaseBody(raw)
 		onPage(len(items))
 		if nextURL == "" {
 			break
@@ -338,10 +341,50 @@ func (c *Call) parsePage(body []byte, current string) (items [][]byte, next stri
 	if p := c.Method.Pagination; p != nil && (p.ResponseTokenLocation == "body" || p.ResponseTokenLocation == "") {
 		tokenPath = objectKeyPath(p.ResponseTokenKey) // "nextLink", "links.pages.next" or "$.links.pages.next"
 	}
-	value, dataType, token, err := rowsAndToken(body, objectKeyPath(c.Method.Response.ObjectKey), tokenPath)
+	items, token, err := splitRows(body, objectKeyPath(c.Method.Response.ObjectKey), tokenPath)
 	if err != nil {
 		if errors.Is(err, jsonparser.KeyPathNotFoundError) {
 			return nil, "", fmt.Errorf("the response has no %s", c.Method.Response.ObjectKey)
+		}
+		if errors.Is(err, errNotRows) {
+			return nil, "", fmt.Errorf("%s is %w", c.Method.Response.ObjectKey, err)
+		}
+		return nil, "", err
+	}
+	if token != "" {
+		next, err = c.nextURL(current, token)
+		if err != nil {
+			return nil, "", err
+		}
+	}
+	return items, next, nil
+}
+
+// errNotRows is a rows value that is neither an array nor an object.
+var errNotRows = errors.New("not rows")
+
+// splitRows returns the items at rowsPath (the whole body when empty) and
+// the string at tokenPath (none when nil), by splitPage where the page has
+// its shape and by jsonparser otherwise.
+func splitRows(body []byte, rowsPath, tokenPath []string) (items [][]byte, token string, err error) {
+	if len(rowsPath) == 1 && len(tokenPath) <= 1 {
+		tokenKey := ""
+		if len(tokenPath) == 1 {
+			tokenKey = tokenPath[0]
+		}
+		if items, token, ok := splitPage(body, rowsPath[0], tokenKey); ok {
+			return items, token, nil
+		}
+	}
+	return jsonRows(body, rowsPath, tokenPath)
+}
+
+// jsonRows is splitRows through jsonparser, for a page of any shape.
+func jsonRows(body []byte, rowsPath, tokenPath []string) (items [][]byte, token string, err error) {
+	value, dataType, token, err := rowsAndToken(body, rowsPath, tokenPath)
+	if err != nil {
+		if errors.Is(err, jsonparser.KeyPathNotFoundError) {
+			return nil, "", err
 		}
 		return nil, "", fmt.Errorf("the response is not valid JSON: %v", err)
 	}
@@ -365,15 +408,9 @@ func (c *Call) parsePage(body []byte, current string) (items [][]byte, next stri
 		items = [][]byte{value}
 	case jsonparser.Null:
 	default:
-		return nil, "", fmt.Errorf("%s is a %s, not rows", c.Method.Response.ObjectKey, dataType)
+		return nil, "", fmt.Errorf("a %s, %w", dataType, errNotRows)
 	}
-	if token != "" {
-		next, err = c.nextURL(current, token)
-		if err != nil {
-			return nil, "", err
-		}
-	}
-	return items, next, nil
+	return items, token, nil
 }
 
 // rowsAndToken finds the value at rowsPath (the whole body when empty)

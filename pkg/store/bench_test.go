@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"syscall"
@@ -89,7 +90,8 @@ func BenchmarkIngestPages(b *testing.B) {
 }
 
 // BenchmarkRowValues turns a 100-item page of backup instances into insert
-// arguments, the work each fetch goroutine does per page.
+// arguments, the work each fetch goroutine does per page, in recycled
+// buffers.
 func BenchmarkRowValues(b *testing.B) {
 	tbl := &Table{Resource: "azure.data_protection.backup_instances", Columns: benchInstanceColumns, byName: map[string]int{}}
 	for i, c := range benchInstanceColumns {
@@ -103,9 +105,56 @@ func BenchmarkRowValues(b *testing.B) {
 		page = append(page, fmt.Appendf(nil, benchInstance, i, i))
 	}
 	b.SetBytes(int64(100 * len(page[0])))
+	var buf rowBuffers // the writer recycles each page's buffers
 	for b.Loop() {
-		if _, err := rowValues(tbl, 1, params, page); err != nil {
+		if _, err := buf.rowValues(tbl, 1, params, page); err != nil {
 			b.Fatal(err)
 		}
+		clear(buf.flat)
 	}
+}
+
+// BenchmarkMaterializeCalls materializes 200 calls of one small page each
+// into an empty cache, as each level of a fan-out over 200 subscriptions
+// does, and reports the store's bookkeeping per call: looking the calls up,
+// leasing them, and swapping their rows in.
+func BenchmarkMaterializeCalls(b *testing.B) {
+	ctx := b.Context()
+	const calls = 200
+	item := [][]byte{[]byte(`{"id":"/subscriptions/s/resourceGroups/rg/providers/Microsoft.DataProtection/backupVaults/v","name":"v"}`)}
+	fetch := func(ctx context.Context, indexes []int, add func(int, [][]byte) error) []error {
+		errs := make([]error, len(indexes))
+		for k, i := range indexes {
+			errs[k] = add(i, item)
+		}
+		return errs
+	}
+	for b.Loop() {
+		b.StopTimer()
+		s, err := Open(ctx, Options{Path: filepath.Join(b.TempDir(), "cache.db"), TTL: time.Minute})
+		if err != nil {
+			b.Fatal(err)
+		}
+		tbl, err := s.EnsureTable(ctx, "azure.data_protection.backup_vaults", benchInstanceColumns)
+		if err != nil {
+			b.Fatal(err)
+		}
+		requests := make([]Call, calls)
+		for i := range requests {
+			key := fmt.Sprintf("GET https://management.azure.com/subscriptions/00000000-0000-0000-0000-%012d/providers/Microsoft.DataProtection/backupVaults?api-version=2022-05-01", i)
+			requests[i] = Call{Key: key, Description: key, Params: map[string]string{"subscriptionId": fmt.Sprint(i)}}
+		}
+		b.StartTimer()
+		res, err := s.Materialize(ctx, tbl, requests, fetch)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		if len(res) != calls || res[calls-1].Rows != 1 {
+			b.Fatalf("materialized %d calls, the last with %d rows; want %d calls of 1 row", len(res), res[calls-1].Rows, calls)
+		}
+		s.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*calls), "µs/call")
 }

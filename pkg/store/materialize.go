@@ -169,9 +169,20 @@ func (c callRow) materialized() Materialized {
 // serveFresh fills out for the calls of todo the cache serves, without a
 // write transaction, and returns the others.
 func (s *Store) serveFresh(ctx context.Context, t *Table, calls []Call, todo []int, out []Materialized) ([]int, error) {
+	if len(todo) == 0 {
+		return nil, nil
+	}
+	lookup, err := s.db.PrepareContext(ctx, selectCall)
+	if err != nil {
+		return nil, err
+	}
+	defer lookup.Close()
 	var rest []int
 	for _, i := range todo {
-		c, found, err := scanCall(s.db.QueryRowContext(ctx, selectCall, calls[i].Key))
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		c, found, err := scanCall(lookup.QueryRowContext(context.WithoutCancel(ctx), calls[i].Key))
 		if err != nil {
 			return nil, err
 		}
@@ -201,9 +212,11 @@ func (s *Store) claim(ctx context.Context, t *Table, calls []Call, todo []int, w
 		return nil, nil, err
 	}
 	defer tx.Rollback()
+	stmts := prepared{ctx: ctx, tx: tx}
+	defer stmts.close()
 	now := time.Now()
 	for _, i := range todo {
-		c, found, err := scanCall(tx.QueryRowContext(ctx, selectCall, calls[i].Key))
+		c, found, err := scanCall(stmts.queryRow(selectCall, calls[i].Key))
 		if err != nil {
 			return nil, nil, err
 		}
@@ -211,19 +224,22 @@ func (s *Store) claim(ctx context.Context, t *Table, calls []Call, todo []int, w
 			out[i] = c.materialized()
 			continue
 		}
-		if !found {
-			err := tx.QueryRowContext(ctx, `INSERT INTO skyql_calls (key, tbl, resource, description) VALUES (?, ?, ?, ?) RETURNING id`,
-				calls[i].Key, t.Name, t.Resource, calls[i].Description).Scan(&c.id)
-			if err != nil {
-				return nil, nil, err
-			}
-		}
 		var held struct {
 			generation, expires int64
 			tbl                 string
 		}
-		err = tx.QueryRowContext(ctx, `SELECT generation, expires, tbl FROM skyql_fetches WHERE call = ?`, c.id).
-			Scan(&held.generation, &held.expires, &held.tbl)
+		if found {
+			err = stmts.queryRow(`SELECT generation, expires, tbl FROM skyql_fetches WHERE call = ?`, c.id).
+				Scan(&held.generation, &held.expires, &held.tbl)
+		} else {
+			// A new call has no lease yet.
+			err = stmts.queryRow(`INSERT INTO skyql_calls (key, tbl, resource, description) VALUES (?, ?, ?, ?) RETURNING id`,
+				calls[i].Key, t.Name, t.Resource, calls[i].Description).Scan(&c.id)
+			if err != nil {
+				return nil, nil, err
+			}
+			err = sql.ErrNoRows
+		}
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 		case err != nil:
@@ -233,15 +249,15 @@ func (s *Store) claim(ctx context.Context, t *Table, calls []Call, todo []int, w
 			waiting = append(waiting, i)
 			continue
 		default: // abandoned
-			if _, err := tx.ExecContext(ctx, fmt.Sprintf("DELETE FROM %s WHERE _generation = ?", quoteIdent(held.tbl)), held.generation); err != nil {
+			if _, err := stmts.exec(fmt.Sprintf("DELETE FROM %s WHERE _generation = ?", quoteIdent(held.tbl)), held.generation); err != nil {
 				return nil, nil, err
 			}
-			if _, err := tx.ExecContext(ctx, `DELETE FROM skyql_fetches WHERE generation = ?`, held.generation); err != nil {
+			if _, err := stmts.exec(`DELETE FROM skyql_fetches WHERE generation = ?`, held.generation); err != nil {
 				return nil, nil, err
 			}
 		}
 		l := lease{index: i, call: c.id}
-		err = tx.QueryRowContext(ctx, `INSERT INTO skyql_fetches (call, tbl, owner, expires) VALUES (?, ?, ?, ?) RETURNING generation`,
+		err = stmts.queryRow(`INSERT INTO skyql_fetches (call, tbl, owner, expires) VALUES (?, ?, ?, ?) RETURNING generation`,
 			c.id, t.Name, s.owner, now.Add(s.lease).UnixMilli()).Scan(&l.generation)
 		if err != nil {
 			return nil, nil, err
@@ -314,10 +330,12 @@ func (s *Store) publish(ctx context.Context, t *Table, leases []lease, errs []er
 		return nil, err
 	}
 	defer tx.Rollback()
+	stmts := prepared{ctx: ctx, tx: tx}
+	defer stmts.close()
 	deleteRows := fmt.Sprintf("DELETE FROM %s WHERE _generation = ?", quoteIdent(t.Name))
 	now := time.Now().Unix()
 	for k, l := range leases {
-		res, err := tx.ExecContext(ctx, `DELETE FROM skyql_fetches WHERE generation = ? AND owner = ?`, l.generation, s.owner)
+		res, err := stmts.exec(`DELETE FROM skyql_fetches WHERE generation = ? AND owner = ?`, l.generation, s.owner)
 		if err != nil {
 			return nil, err
 		}
@@ -326,7 +344,7 @@ func (s *Store) publish(ctx context.Context, t *Table, leases []lease, errs []er
 			return nil, err
 		}
 		if held == 0 {
-			if _, err := tx.ExecContext(ctx, deleteRows, l.generation); err != nil {
+			if _, err := stmts.exec(deleteRows, l.generation); err != nil {
 				return nil, err
 			}
 			lost = append(lost, l.index)
@@ -334,18 +352,19 @@ func (s *Store) publish(ctx context.Context, t *Table, leases []lease, errs []er
 		}
 		var previous int64
 		var previousTable string
-		if err := tx.QueryRowContext(ctx, `SELECT generation, tbl FROM skyql_calls WHERE id = ?`, l.call).Scan(&previous, &previousTable); err != nil {
+		if err := stmts.queryRow(`SELECT generation, tbl FROM skyql_calls WHERE id = ?`, l.call).Scan(&previous, &previousTable); err != nil {
 			return nil, err
 		}
 		// Rows in a table of another layout are not tagged by generation
-		// (an older build's); they stay, unread.
-		if previousTable == t.Name {
-			if _, err := tx.ExecContext(ctx, deleteRows, previous); err != nil {
+		// (an older build's); they stay, unread. Generation 0 is a call
+		// never fetched before, which has no rows.
+		if previousTable == t.Name && previous != 0 {
+			if _, err := stmts.exec(deleteRows, previous); err != nil {
 				return nil, err
 			}
 		}
 		rows := in.rows(l.generation)
-		_, err = tx.ExecContext(ctx, `UPDATE skyql_calls SET generation = ?, tbl = ?, complete = ?, row_count = ?, fetched_at = ? WHERE id = ?`,
+		_, err = stmts.exec(`UPDATE skyql_calls SET generation = ?, tbl = ?, complete = ?, row_count = ?, fetched_at = ? WHERE id = ?`,
 			l.generation, t.Name, errs[k] == nil, rows, now, l.call)
 		if err != nil {
 			return nil, err
@@ -362,12 +381,14 @@ func (s *Store) abandon(ctx context.Context, t *Table, leases []lease) error {
 		return err
 	}
 	defer tx.Rollback()
+	stmts := prepared{ctx: ctx, tx: tx}
+	defer stmts.close()
 	deleteRows := fmt.Sprintf("DELETE FROM %s WHERE _generation = ?", quoteIdent(t.Name))
 	for _, l := range leases {
-		if _, err := tx.ExecContext(ctx, deleteRows, l.generation); err != nil {
+		if _, err := stmts.exec(deleteRows, l.generation); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM skyql_fetches WHERE generation = ? AND owner = ?`, l.generation, s.owner); err != nil {
+		if _, err := stmts.exec(`DELETE FROM skyql_fetches WHERE generation = ? AND owner = ?`, l.generation, s.owner); err != nil {
 			return err
 		}
 	}
@@ -399,6 +420,61 @@ func (s *Store) awaitLeases(ctx context.Context, todo []int, waitedFor map[int]i
 			return nil
 		}
 		timer.Reset(poll)
+	}
+}
+
+// prepared prepares each statement of a transaction once, on its first
+// use: claiming and publishing a fan-out's calls runs the same few
+// statements for each of hundreds of calls, and SQLite takes longer to
+// prepare such a statement than to run it. The statements run without
+// ctx's cancellation, which the driver would watch from a goroutine of its
+// own for each statement; ctx is checked before each one instead.
+type prepared struct {
+	ctx   context.Context
+	tx    *sql.Tx
+	stmts map[string]*sql.Stmt
+}
+
+func (p *prepared) stmt(query string) (*sql.Stmt, error) {
+	if err := p.ctx.Err(); err != nil {
+		return nil, err
+	}
+	if st, ok := p.stmts[query]; ok {
+		return st, nil
+	}
+	st, err := p.tx.PrepareContext(p.ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if p.stmts == nil {
+		p.stmts = map[string]*sql.Stmt{}
+	}
+	p.stmts[query] = st
+	return st, nil
+}
+
+func (p *prepared) exec(query string, args ...any) (sql.Result, error) {
+	st, err := p.stmt(query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(context.WithoutCancel(p.ctx), args...)
+}
+
+// queryRow is tx.QueryRowContext through the statement prepared once. A
+// statement that cannot run (ctx ended, or it fails to prepare) goes
+// through QueryRowContext, whose Row then carries the error.
+func (p *prepared) queryRow(query string, args ...any) *sql.Row {
+	st, err := p.stmt(query)
+	if err != nil {
+		return p.tx.QueryRowContext(p.ctx, query, args...)
+	}
+	return st.QueryRowContext(context.WithoutCancel(p.ctx), args...)
+}
+
+func (p *prepared) close() {
+	for _, st := range p.stmts {
+		st.Close()
 	}
 }
 
