@@ -230,7 +230,7 @@ func TestRegistryPullFromDirAndPins(t *testing.T) {
 		t.Errorf("a pin in config.json to a missing version: exit %d, stderr %q", code, errOut)
 	}
 	code, _, errOut = run("--app-dir", appDir, "--registry", `{"pins":{"okta":"v00.00.00000"}}`, "exec", "SHOW RESOURCES IN okta.user")
-	if code == exitOK || !strings.Contains(errOut, "unknown provider okta: it is pinned to v00.00.00000, which is not installed; install it with `skyql registry pull okta@v00.00.00000`") {
+	if code == exitOK || !strings.Contains(errOut, "provider okta is pinned to v00.00.00000, which is not installed (installed: none); install it with `skyql registry pull okta@v00.00.00000`") {
 		t.Errorf("a pin for a provider never installed: exit %d, stderr %q", code, errOut)
 	}
 	code, _, errOut = run("--app-dir", appDir, "--registry", `{"pins":{"azure":"latest"}}`, "exec", "SHOW PROVIDERS")

@@ -325,11 +325,6 @@ func (c *catalog) Open(name string) (*provider.Provider, error) {
 			}
 		}
 		msg := fmt.Sprintf("unknown provider %s", name)
-		if pin, ok := c.pins[name]; ok {
-			// Pinned but never installed: the pin says which version to pull.
-			return nil, fmt.Errorf("%s: it is pinned to %s, which is not installed; install it with `skyql registry pull %s@%s`, or drop the pin (installed: %s)",
-				msg, pin, name, pin, strings.Join(names, ", "))
-		}
 		if n := provider.Nearest(name, names); n != "" {
 			msg += fmt.Sprintf("; did you mean %s?", n)
 		}

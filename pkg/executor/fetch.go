@@ -341,14 +341,8 @@ func (c *Call) parsePage(body []byte, current string) (items [][]byte, next stri
 	if p := c.Method.Pagination; p != nil && (p.ResponseTokenLocation == "body" || p.ResponseTokenLocation == "") {
 		tokenPath = objectKeyPath(p.ResponseTokenKey) // "nextLink", "links.pages.next" or "$.links.pages.next"
 	}
-	items, token, err := splitRows(body, objectKeyPath(c.Method.Response.ObjectKey), tokenPath)
+	items, token, err := splitRows(body, c.Method.Response.ObjectKey, tokenPath)
 	if err != nil {
-		if errors.Is(err, jsonparser.KeyPathNotFoundError) {
-			return nil, "", fmt.Errorf("the response has no %s", c.Method.Response.ObjectKey)
-		}
-		if errors.Is(err, errNotRows) {
-			return nil, "", fmt.Errorf("%s is %w", c.Method.Response.ObjectKey, err)
-		}
 		return nil, "", err
 	}
 	if token != "" {
@@ -360,13 +354,11 @@ func (c *Call) parsePage(body []byte, current string) (items [][]byte, next stri
 	return items, next, nil
 }
 
-// errNotRows is a rows value that is neither an array nor an object.
-var errNotRows = errors.New("not rows")
-
-// splitRows returns the items at rowsPath (the whole body when empty) and
+// splitRows returns the items at objectKey (the whole body when empty) and
 // the string at tokenPath (none when nil), by splitPage where the page has
 // its shape and by jsonparser otherwise.
-func splitRows(body []byte, rowsPath, tokenPath []string) (items [][]byte, token string, err error) {
+func splitRows(body []byte, objectKey string, tokenPath []string) (items [][]byte, token string, err error) {
+	rowsPath := objectKeyPath(objectKey)
 	if len(rowsPath) == 1 && len(tokenPath) <= 1 {
 		tokenKey := ""
 		if len(tokenPath) == 1 {
@@ -376,16 +368,16 @@ func splitRows(body []byte, rowsPath, tokenPath []string) (items [][]byte, token
 			return items, token, nil
 		}
 	}
-	return jsonRows(body, rowsPath, tokenPath)
+	return jsonRows(body, objectKey, tokenPath)
 }
 
 // jsonRows is splitRows through jsonparser, for a page of any shape.
-func jsonRows(body []byte, rowsPath, tokenPath []string) (items [][]byte, token string, err error) {
-	value, dataType, token, err := rowsAndToken(body, rowsPath, tokenPath)
+func jsonRows(body []byte, objectKey string, tokenPath []string) (items [][]byte, token string, err error) {
+	value, dataType, token, err := rowsAndToken(body, objectKeyPath(objectKey), tokenPath)
+	if errors.Is(err, jsonparser.KeyPathNotFoundError) {
+		return nil, "", fmt.Errorf("the response has no %s", objectKey)
+	}
 	if err != nil {
-		if errors.Is(err, jsonparser.KeyPathNotFoundError) {
-			return nil, "", err
-		}
 		return nil, "", fmt.Errorf("the response is not valid JSON: %v", err)
 	}
 	switch dataType {
@@ -408,7 +400,7 @@ func jsonRows(body []byte, rowsPath, tokenPath []string) (items [][]byte, token 
 		items = [][]byte{value}
 	case jsonparser.Null:
 	default:
-		return nil, "", fmt.Errorf("a %s, %w", dataType, errNotRows)
+		return nil, "", fmt.Errorf("%s is a %s, not rows", objectKey, dataType)
 	}
 	return items, token, nil
 }

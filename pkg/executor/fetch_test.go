@@ -99,7 +99,7 @@ func BenchmarkParsePage(b *testing.B) {
 	b.Run("jsonparser", func(b *testing.B) {
 		b.SetBytes(int64(len(body)))
 		for b.Loop() {
-			items, next, err := jsonRows(body, []string{"value"}, []string{"nextLink"})
+			items, next, err := jsonRows(body, "$.value", []string{"nextLink"})
 			if err != nil || len(items) != 100 || next == "" {
 				b.Fatalf("%d items, next %q, %v", len(items), next, err)
 			}

@@ -42,7 +42,7 @@ func TestSplitPageReadsARMPagesAndLeavesTheRestToJSONParser(t *testing.T) {
 			if got := strs(items); !slices.Equal(got, tc.items) || token != tc.token {
 				t.Errorf("got %q and token %q, want %q and %q", got, token, tc.items, tc.token)
 			}
-			general, generalToken, err := jsonRows([]byte(tc.body), []string{"value"}, []string{"nextLink"})
+			general, generalToken, err := jsonRows([]byte(tc.body), "$.value", []string{"nextLink"})
 			if err != nil || !slices.Equal(strs(general), tc.items) || generalToken != tc.token {
 				t.Errorf("jsonparser finds %q, %q, %v", strs(general), generalToken, err)
 			}
@@ -69,7 +69,7 @@ func FuzzSplitPage(f *testing.F) {
 		if !ok {
 			return
 		}
-		general, generalToken, err := jsonRows([]byte(body), []string{"value"}, []string{"nextLink"})
+		general, generalToken, err := jsonRows([]byte(body), "$.value", []string{"nextLink"})
 		if err != nil {
 			t.Fatalf("splitPage read %q as %q, %q; jsonparser fails: %v", body, strs(items), token, err)
 		}

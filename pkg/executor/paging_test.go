@@ -306,3 +306,34 @@ func TestLinkHeaderToAnotherHostIsRefused(t *testing.T) {
 		t.Fatal("a Link to another host was followed")
 	}
 }
+
+// A page's body goes back for reuse only after the sink has taken its
+// items: a buffer taken while the sink runs (as another call's next page
+// would be) never holds the items the sink is reading.
+func TestAPageIsReusedOnlyAfterTheSinkTookIt(t *testing.T) {
+	srv := newPagedServer(t, func(w http.ResponseWriter, r *http.Request, base string) (int, int) {
+		from := offsetOf(r, "offset")
+		if from+10 < pagedTotal {
+			w.Header().Add("Link", fmt.Sprintf(`<%s/items?offset=%d>; rel="next"`, base, from+10))
+		}
+		return from, from + 10
+	})
+	p := &provider.Pagination{RequestTokenLocation: "request", ResponseTokenKey: "Link", ResponseTokenLocation: "header"}
+	res := newTestExecutor(nil).Fetch(testContext(t), []*Call{itemsCall(srv.URL, p, "$[*]", nil)}, SinkFunc(func(_ int, items [][]byte) error {
+		before := string(items[0])
+		for range 4 { // what the pool hands out now, overwritten as a page read into it would be
+			other := bodyBuffer(1)
+			other = other[:cap(other)]
+			for i := range other {
+				other[i] = 'x'
+			}
+		}
+		if after := string(items[0]); after != before {
+			return fmt.Errorf("the page's memory was reused while the sink held it: %q became %q", before, after)
+		}
+		return nil
+	}))[0]
+	if res.Err != nil || res.Pages != 3 {
+		t.Fatalf("%+v", res)
+	}
+}

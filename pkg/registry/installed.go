@@ -206,6 +206,9 @@ func cmpBool(a, b bool) int {
 func Select(entries []Entry, name string, pins map[string]string) (Entry, error) {
 	start := slices.IndexFunc(entries, func(e Entry) bool { return e.Name == name })
 	if start < 0 {
+		if pin, ok := pins[name]; ok {
+			return Entry{}, pinnedMissing(name, pin, nil)
+		}
 		return Entry{}, errNotInstalled
 	}
 	end := start
@@ -231,17 +234,26 @@ func choose(versions []Entry, pin string) (int, error) {
 		if i := slices.IndexFunc(versions, func(e Entry) bool { return e.Version == pin }); i >= 0 {
 			return i, nil
 		}
-		var have []string
-		for _, e := range versions {
-			have = append(have, e.Version+" ("+e.Origin+")")
-		}
-		name := versions[0].Name
-		return 0, fmt.Errorf("provider %s is pinned to %s, which is not installed (installed: %s); install it with `skyql registry pull %s@%s`, or pin another version", name, pin, strings.Join(have, ", "), name, pin)
+		return 0, pinnedMissing(versions[0].Name, pin, versions)
 	}
 	if i := slices.IndexFunc(versions, func(e Entry) bool { return e.Origin != OriginEmbedded }); i >= 0 {
 		return i, nil
 	}
 	return 0, nil
+}
+
+// pinnedMissing says that the pinned version of a provider is not among
+// the versions installed (none at all when versions is empty).
+func pinnedMissing(name, pin string, versions []Entry) error {
+	have := "none"
+	if len(versions) > 0 {
+		var vs []string
+		for _, e := range versions {
+			vs = append(vs, e.Version+" ("+e.Origin+")")
+		}
+		have = strings.Join(vs, ", ")
+	}
+	return fmt.Errorf("provider %s is pinned to %s, which is not installed (installed: %s); install it with `skyql registry pull %s@%s`, or pin another version", name, pin, have, name, pin)
 }
 
 // Remove deletes pulled versions of a provider from appDir: the given

@@ -107,7 +107,7 @@ func BenchmarkRowValues(b *testing.B) {
 	b.SetBytes(int64(100 * len(page[0])))
 	var buf rowBuffers // the writer recycles each page's buffers
 	for b.Loop() {
-		if _, err := buf.rowValues(tbl, 1, params, page); err != nil {
+		if err := buf.rowValues(tbl, 1, params, page); err != nil {
 			b.Fatal(err)
 		}
 		clear(buf.flat)

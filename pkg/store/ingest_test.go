@@ -3,6 +3,7 @@ package store
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -126,5 +127,58 @@ func TestIngestFillsParamColumnsFromIDsAndQuotesNames(t *testing.T) {
 	}
 	if got := storedRows(t, s, tbl); len(got) != 1 || !strings.Contains(got[0], "vaultName=from-call(text)") {
 		t.Errorf("the call's vaultName was not kept: %q", got)
+	}
+}
+
+// Pages handed over faster than the writer stores them each keep their
+// own values: a page's buffers go back for reuse only once its rows are
+// inserted. Two fetchers add 40 pages at once, which fills the writer's
+// queue, and every stored row must be the item it came from.
+func TestRecycledPageBuffersNeverMixPages(t *testing.T) {
+	s := openTemp(t, time.Minute)
+	tbl, err := s.EnsureTable(t.Context(), "acme.storage.items", testColumns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const pages, perPage = 40, 25
+	in := s.newIngest(t.Context())
+	var wg sync.WaitGroup
+	for fetcher := range 2 {
+		wg.Go(func() {
+			for p := fetcher; p < pages; p += 2 {
+				items := make([][]byte, perPage)
+				for i := range items {
+					n := p*perPage + i
+					items[i] = fmt.Appendf(nil, `{"name":"item-%d","count":%d,"properties":{"n":%d,"pad":"%s"}}`, n, n, n, strings.Repeat("x", n%97))
+				}
+				if err := in.add(tbl, 1, map[string]string{"vaultName": fmt.Sprintf("page-%d", p)}, items); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := in.close(); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := s.db.Query(fmt.Sprintf(`SELECT name, count, vaultName, properties ->> '$.n', length(properties ->> '$.pad') FROM %s`, quoteIdent(tbl.Name)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	seen := 0
+	for rows.Next() {
+		var name, vault string
+		var count, n, pad int
+		if err := rows.Scan(&name, &count, &vault, &n, &pad); err != nil {
+			t.Fatal(err)
+		}
+		if name != fmt.Sprintf("item-%d", count) || n != count || pad != count%97 || vault != fmt.Sprintf("page-%d", count/perPage) {
+			t.Errorf("a row mixes items: name %s, count %d, vaultName %s, properties.n %d, pad %d", name, count, vault, n, pad)
+		}
+		seen++
+	}
+	if seen != pages*perPage {
+		t.Errorf("stored %d rows, want %d", seen, pages*perPage)
 	}
 }

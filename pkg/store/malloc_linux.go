@@ -18,6 +18,8 @@ import "C"
 // already freed is kept, up to this much per heap.
 const heapTrimThreshold = 32 << 20
 
-func init() {
+// raiseHeapTrimThreshold is called once, by the first Open: a process
+// that imports the store but never opens one keeps glibc's default.
+func raiseHeapTrimThreshold() {
 	C.mallopt(C.M_TRIM_THRESHOLD, heapTrimThreshold)
 }

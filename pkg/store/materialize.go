@@ -169,20 +169,11 @@ func (c callRow) materialized() Materialized {
 // serveFresh fills out for the calls of todo the cache serves, without a
 // write transaction, and returns the others.
 func (s *Store) serveFresh(ctx context.Context, t *Table, calls []Call, todo []int, out []Materialized) ([]int, error) {
-	if len(todo) == 0 {
-		return nil, nil
-	}
-	lookup, err := s.db.PrepareContext(ctx, selectCall)
-	if err != nil {
-		return nil, err
-	}
-	defer lookup.Close()
+	stmts := prepared{ctx: ctx, db: s.db}
+	defer stmts.close()
 	var rest []int
 	for _, i := range todo {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		c, found, err := scanCall(lookup.QueryRowContext(context.WithoutCancel(ctx), calls[i].Key))
+		c, found, err := scanCall(stmts.queryRow(selectCall, calls[i].Key))
 		if err != nil {
 			return nil, err
 		}
@@ -212,7 +203,7 @@ func (s *Store) claim(ctx context.Context, t *Table, calls []Call, todo []int, w
 		return nil, nil, err
 	}
 	defer tx.Rollback()
-	stmts := prepared{ctx: ctx, tx: tx}
+	stmts := prepared{ctx: ctx, db: tx}
 	defer stmts.close()
 	now := time.Now()
 	for _, i := range todo {
@@ -330,7 +321,7 @@ func (s *Store) publish(ctx context.Context, t *Table, leases []lease, errs []er
 		return nil, err
 	}
 	defer tx.Rollback()
-	stmts := prepared{ctx: ctx, tx: tx}
+	stmts := prepared{ctx: ctx, db: tx}
 	defer stmts.close()
 	deleteRows := fmt.Sprintf("DELETE FROM %s WHERE _generation = ?", quoteIdent(t.Name))
 	now := time.Now().Unix()
@@ -381,7 +372,7 @@ func (s *Store) abandon(ctx context.Context, t *Table, leases []lease) error {
 		return err
 	}
 	defer tx.Rollback()
-	stmts := prepared{ctx: ctx, tx: tx}
+	stmts := prepared{ctx: ctx, db: tx}
 	defer stmts.close()
 	deleteRows := fmt.Sprintf("DELETE FROM %s WHERE _generation = ?", quoteIdent(t.Name))
 	for _, l := range leases {
@@ -423,16 +414,23 @@ func (s *Store) awaitLeases(ctx context.Context, todo []int, waitedFor map[int]i
 	}
 }
 
-// prepared prepares each statement of a transaction once, on its first
-// use: claiming and publishing a fan-out's calls runs the same few
+// prepared prepares each statement of a transaction (or of a run of
+// lookups outside one) once, on its first use: looking up, claiming and
+// publishing a fan-out's calls runs the same few
 // statements for each of hundreds of calls, and SQLite takes longer to
 // prepare such a statement than to run it. The statements run without
 // ctx's cancellation, which the driver would watch from a goroutine of its
 // own for each statement; ctx is checked before each one instead.
 type prepared struct {
 	ctx   context.Context
-	tx    *sql.Tx
+	db    preparer // the transaction, or the database outside one
 	stmts map[string]*sql.Stmt
+}
+
+// preparer is what *sql.DB and *sql.Tx share.
+type preparer interface {
+	PrepareContext(ctx context.Context, query string) (*sql.Stmt, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
 func (p *prepared) stmt(query string) (*sql.Stmt, error) {
@@ -442,7 +440,7 @@ func (p *prepared) stmt(query string) (*sql.Stmt, error) {
 	if st, ok := p.stmts[query]; ok {
 		return st, nil
 	}
-	st, err := p.tx.PrepareContext(p.ctx, query)
+	st, err := p.db.PrepareContext(p.ctx, query)
 	if err != nil {
 		return nil, err
 	}
@@ -461,13 +459,13 @@ func (p *prepared) exec(query string, args ...any) (sql.Result, error) {
 	return st.ExecContext(context.WithoutCancel(p.ctx), args...)
 }
 
-// queryRow is tx.QueryRowContext through the statement prepared once. A
+// queryRow is QueryRowContext through the statement prepared once. A
 // statement that cannot run (ctx ended, or it fails to prepare) goes
 // through QueryRowContext, whose Row then carries the error.
 func (p *prepared) queryRow(query string, args ...any) *sql.Row {
 	st, err := p.stmt(query)
 	if err != nil {
-		return p.tx.QueryRowContext(p.ctx, query, args...)
+		return p.db.QueryRowContext(p.ctx, query, args...)
 	}
 	return st.QueryRowContext(context.WithoutCancel(p.ctx), args...)
 }

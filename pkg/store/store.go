@@ -31,10 +31,11 @@ const driverName = "skyql_sqlite3"
 var registerOnce sync.Once
 
 // registerDriver installs the SQLite driver with skyql's SQL functions on
-// every connection.
+// every connection, and tunes the C heap SQLite allocates from.
 func registerDriver() {
 	registerOnce.Do(func() {
 		sql.Register(driverName, &sqlite3.SQLiteDriver{ConnectHook: registerFunctions})
+		raiseHeapTrimThreshold()
 	})
 }
 

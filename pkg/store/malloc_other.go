@@ -1,0 +1,7 @@
+//go:build !linux || !cgo
+
+package store
+
+// raiseHeapTrimThreshold is glibc's matter (see malloc_linux.go); other
+// C libraries keep their own policy.
+func raiseHeapTrimThreshold() {}
