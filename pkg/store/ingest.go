@@ -27,27 +27,26 @@ type ingest struct {
 type page struct {
 	table      *Table
 	generation int64
-	buf        *rowBuffers // the rows' insert arguments
+	buf        *pageBuffer // the page's insert arguments
 }
 
-// rowBuffers is the memory a page's insert arguments live in, recycled
+// pageBuffer is the memory a page's insert arguments live in, recycled
 // once the writer has inserted them: pages come by the hundred, and
 // allocating each page's anew was 40% of a fetch's allocations.
-type rowBuffers struct {
-	flat  []any   // every row's arguments, one after the other
-	rows  [][]any // each row's slice of flat: _generation, then every column
-	arena []byte  // the JSONB of the page's JSON columns
+type pageBuffer struct {
+	args  []any  // the statement's arguments (insertSQL)
+	rows  []byte // the JSONB array of the page's rows (encodeRows)
+	count int    // rows in the page
 }
 
-var rowBufferPool = sync.Pool{New: func() any { return new(rowBuffers) }}
+var pageBufferPool = sync.Pool{New: func() any { return new(pageBuffer) }}
 
-// release clears the buffers' references, so that recycled buffers keep
-// no strings alive, and hands them back.
-func (b *rowBuffers) release() {
-	clear(b.flat)
-	clear(b.rows)
-	b.arena = b.arena[:0]
-	rowBufferPool.Put(b)
+// release clears the buffer's references, so that recycled buffers keep
+// no strings alive, and hands it back.
+func (b *pageBuffer) release() {
+	clear(b.args)
+	b.rows = b.rows[:0]
+	pageBufferPool.Put(b)
 }
 
 // pagesInFlight bounds the pages waiting for the writer; fetchers block
@@ -74,8 +73,8 @@ func (in *ingest) add(t *Table, generation int64, params map[string]string, item
 	if err := in.firstErr(); err != nil {
 		return err
 	}
-	buf := rowBufferPool.Get().(*rowBuffers)
-	if err := buf.rowValues(t, generation, params, items); err != nil {
+	buf := pageBufferPool.Get().(*pageBuffer)
+	if err := buf.encode(t, generation, params, items); err != nil {
 		buf.release()
 		err = fmt.Errorf("storing rows of %s: %w", t.Resource, err)
 		in.fail(err)
@@ -216,49 +215,74 @@ func (in *ingest) next(pending bool, idle *time.Timer, commit func()) (page, boo
 
 func insertSQL(t *Table) string {
 	cols := []string{"_generation"}
-	marks := []string{"?"}
-	for _, c := range t.Columns {
-		cols = append(cols, quoteIdent(c.Name)) // JSON columns take the JSONB rowValues encodes
-		marks = append(marks, "?")
+	exprs := []string{"?1"}
+	item, arg, derived := "$", 2, 0
+	if t.tuples() {
+		item = "$[0]"
 	}
-	return fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", quoteIdent(t.Name), strings.Join(cols, ", "), strings.Join(marks, ", "))
+	for _, c := range t.Columns {
+		cols = append(cols, quoteIdent(c.Name))
+		var expr string
+		if c.Param {
+			arg++
+		}
+		switch {
+		case c.Param && c.IDSegment > 0 && t.tuples():
+			derived++
+			expr = fmt.Sprintf("coalesce(?%d, value ->> '$[%d]')", arg, derived)
+		case c.Param:
+			expr = fmt.Sprintf("?%d", arg)
+		case c.storedJSON():
+			// Objects and arrays as JSONB, other values as SQL values.
+			expr = fmt.Sprintf("jsonb_extract(value, %s)", quoteString(item+"."+jsonPathKey(c.Name)))
+		default:
+			// Strings, numbers and booleans as SQL values, objects and
+			// arrays as their JSON text.
+			expr = fmt.Sprintf("value ->> %s", quoteString(item+"."+jsonPathKey(c.Name)))
+		}
+		exprs = append(exprs, expr)
+	}
+	return fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM jsonb_each(?2)", quoteIdent(t.Name), strings.Join(cols, ", "), strings.Join(exprs, ", "))
 }
 
-// rowValues turns items into insert arguments (see decodeRow), in b's
-// memory; param columns take the call's values. The arguments copy what
-// they take of items.
-func (b *rowBuffers) rowValues(t *Table, generation int64, params map[string]string, items [][]byte) error {
-	width := len(t.Columns) + 1
-	b.flat = resized(b.flat, width*len(items))
-	b.rows = resized(b.rows, len(items))
-	flat, rows := b.flat, b.rows
-	// JSONB is about as long as the JSON text it encodes.
-	size := 0
-	for _, item := range items {
-		size += len(item)
-	}
-	if cap(b.arena) < size+size/8 {
-		b.arena = make([]byte, 0, size+size/8)
-	}
-	arena := b.arena[:0]
-	for n, item := range items {
-		args := flat[n*width : (n+1)*width : (n+1)*width]
-		args[0] = generation
-		for i, c := range t.Columns {
-			if !c.Param {
-				continue
-			}
-			if v, ok := params[c.Name]; ok {
-				args[i+1] = paramValue(v, c.Kind)
-			}
+// jsonPathKey is name as a quoted label of a JSON path. SQLite ends a
+// quoted label at the next double quote whatever precedes it, and reads
+// JSON escapes in it: a quote is written as \u0022, a backslash doubled.
+func jsonPathKey(name string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\u0022`).Replace(name) + `"`
+}
+
+// quoteString is s as an SQL string literal.
+func quoteString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// encode turns a page of items into the insert statement's arguments:
+// the generation, the rows' JSONB (see encodeRows), then each param
+// column's value from the call, or NULL where the call has none.
+func (b *pageBuffer) encode(t *Table, generation int64, params map[string]string, items [][]byte) error {
+	b.args = append(b.args[:0], generation, nil)
+	var derived []int
+	for i, c := range t.Columns {
+		if !c.Param {
+			continue
 		}
-		if err := t.decodeRow(item, args, &arena); err != nil {
-			return err
+		v, ok := params[c.Name]
+		if c.IDSegment > 0 {
+			if ok {
+				i = -1 // the call's value stands; nothing to take from ids
+			}
+			derived = append(derived, i)
 		}
-		t.fillFromID(args)
-		rows[n] = args
+		if ok {
+			b.args = append(b.args, paramValue(v, c.Kind))
+		} else {
+			b.args = append(b.args, nil)
+		}
 	}
-	b.arena = arena
+	rows, err := t.encodeRows(b.rows[:0], items, derived)
+	if err != nil {
+		return err
+	}
+	b.rows, b.args[1], b.count = rows, rows, len(items)
 	return nil
 }
 
@@ -268,32 +292,6 @@ func resized[T any](s []T, n int) []T {
 		return make([]T, n)
 	}
 	return s[:n]
-}
-
-// fillFromID gives the param columns the call left empty their values
-// from the row's id (see Column.IDSegment), where the id has the segment
-// and its label.
-func (t *Table) fillFromID(args []any) {
-	idColumn, ok := t.byName["id"]
-	if !ok || !t.fillsFromID {
-		return
-	}
-	id, ok := args[idColumn+1].(string)
-	if !ok {
-		return
-	}
-	for i, c := range t.Columns {
-		if c.IDSegment == 0 || args[i+1] != nil {
-			continue
-		}
-		label, ok := idSegment(id, c.IDSegment-1)
-		if !ok || !strings.EqualFold(label, c.IDLabel) {
-			continue
-		}
-		if v, ok := idSegment(id, c.IDSegment); ok && v != "" {
-			args[i+1] = v
-		}
-	}
 }
 
 // idSegment is the nth "/"-separated segment of id, counting from 0, as
@@ -328,18 +326,20 @@ func paramValue(v string, kind Kind) any {
 	return v
 }
 
-// writePage inserts a page's rows. Cancellation is checked once per page:
-// under a cancellable context the driver runs every statement in a
-// goroutine of its own, which cost a goroutine per row.
+// writePage inserts a page's rows, with one statement. Cancellation is
+// checked before it: under a cancellable context the driver runs each
+// statement in a goroutine of its own.
 func writePage(ctx context.Context, stmt *sql.Stmt, p page) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	ctx = context.WithoutCancel(ctx)
-	for _, args := range p.buf.rows {
-		if _, err := stmt.ExecContext(ctx, args...); err != nil {
-			return 0, err
-		}
+	res, err := stmt.ExecContext(context.WithoutCancel(ctx), p.buf.args...)
+	if err != nil {
+		return 0, err
 	}
-	return len(p.buf.rows), nil
+	n, err := res.RowsAffected()
+	if err == nil && int(n) != p.buf.count {
+		err = fmt.Errorf("stored %d of the page's %d rows", n, p.buf.count)
+	}
+	return int(n), err
 }

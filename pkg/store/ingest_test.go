@@ -50,8 +50,8 @@ func storedRows(t *testing.T, s *Store, tbl *Table) []string {
 	return got
 }
 
-// TestIngestTakesEachTopLevelPropertyAsItsTypedValue checks, through SQLite,
-// what TestDecodeRow checks of the decoder: the types the rows land as.
+// TestIngestTakesEachTopLevelPropertyAsItsTypedValue checks the types the
+// rows land as, which SQLite's ->> and jsonb_extract decide (insertSQL).
 func TestIngestTakesEachTopLevelPropertyAsItsTypedValue(t *testing.T) {
 	s := openTemp(t, time.Minute)
 	tbl, err := s.EnsureTable(t.Context(), "acme.storage.items", testColumns)
@@ -89,6 +89,7 @@ func TestIngestFillsParamColumnsFromIDsAndQuotesNames(t *testing.T) {
 	cols := []Column{
 		{Name: "api-version", Kind: KindText, Param: true},
 		{Name: "owner", Kind: KindBool, Param: true},
+		{Name: "resourceGroupName", Kind: KindText, Param: true, IDSegment: 4, IDLabel: "resourceGroups"},
 		{Name: "vaultName", Kind: KindText, Param: true, IDSegment: 8, IDLabel: "backupVaults"},
 		{Name: "id", Kind: KindText},
 		{Name: "odata.type", Kind: KindText},
@@ -109,24 +110,33 @@ func TestIngestFillsParamColumnsFromIDsAndQuotesNames(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{
-		`api-version=2024-01-01(text) owner=1(integer) vaultName=v1(text) id=` + vaultID + `(text) odata.type=#T(text) say "hi"\=quoted(text) it's=[true](blob)`,
-		`api-version=2024-01-01(text) owner=1(integer) vaultName=NULL(null) id=/subscriptions/s/resourceGroups/rg/providers/P/notVaults/v1/x/y(text) odata.type=NULL(null) say "hi"\=NULL(null) it's=NULL(null)`,
-		`api-version=2024-01-01(text) owner=1(integer) vaultName=NULL(null) id=/subscriptions/s/resourceGroups/rg/providers/P/backupVaults/(text) odata.type=NULL(null) say "hi"\=NULL(null) it's=NULL(null)`,
-		`api-version=2024-01-01(text) owner=1(integer) vaultName=NULL(null) id=7(text) odata.type=NULL(null) say "hi"\=NULL(null) it's=NULL(null)`,
+		`api-version=2024-01-01(text) owner=1(integer) resourceGroupName=rg(text) vaultName=v1(text) id=` + vaultID + `(text) odata.type=#T(text) say "hi"\=quoted(text) it's=[true](blob)`,
+		`api-version=2024-01-01(text) owner=1(integer) resourceGroupName=rg(text) vaultName=NULL(null) id=/subscriptions/s/resourceGroups/rg/providers/P/notVaults/v1/x/y(text) odata.type=NULL(null) say "hi"\=NULL(null) it's=NULL(null)`,
+		`api-version=2024-01-01(text) owner=1(integer) resourceGroupName=rg(text) vaultName=NULL(null) id=/subscriptions/s/resourceGroups/rg/providers/P/backupVaults/(text) odata.type=NULL(null) say "hi"\=NULL(null) it's=NULL(null)`,
+		`api-version=2024-01-01(text) owner=1(integer) resourceGroupName=NULL(null) vaultName=NULL(null) id=7(text) odata.type=NULL(null) say "hi"\=NULL(null) it's=NULL(null)`,
 	}
 	if got := storedRows(t, s, tbl); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("rows\n got %s\nwant %s", strings.Join(got, "\n    "), strings.Join(want, "\n    "))
 	}
 
-	// A call that names the vault keeps its own value.
-	if _, err := s.db.Exec("DELETE FROM " + quoteIdent(tbl.Name)); err != nil {
-		t.Fatal(err)
-	}
-	if err := ingestPage(t, s, tbl, map[string]string{"vaultName": "from-call"}, `{"id":"`+vaultID+`"}`); err != nil {
-		t.Fatal(err)
-	}
-	if got := storedRows(t, s, tbl); len(got) != 1 || !strings.Contains(got[0], "vaultName=from-call(text)") {
-		t.Errorf("the call's vaultName was not kept: %q", got)
+	// A value the call gives stands; the other id-derived column is still
+	// taken from the id, whichever of the two the call gives.
+	for _, tt := range []struct {
+		params map[string]string
+		want   string
+	}{
+		{map[string]string{"vaultName": "from-call"}, "resourceGroupName=rg(text) vaultName=from-call(text)"},
+		{map[string]string{"resourceGroupName": "RG-from-call"}, "resourceGroupName=RG-from-call(text) vaultName=v1(text)"},
+	} {
+		if _, err := s.db.Exec("DELETE FROM " + quoteIdent(tbl.Name)); err != nil {
+			t.Fatal(err)
+		}
+		if err := ingestPage(t, s, tbl, tt.params, `{"id":"`+vaultID+`"}`); err != nil {
+			t.Fatal(err)
+		}
+		if got := storedRows(t, s, tbl); len(got) != 1 || !strings.Contains(got[0], tt.want) {
+			t.Errorf("call with %v: got %q, want %s", tt.params, got, tt.want)
+		}
 	}
 }
 

@@ -6,11 +6,10 @@ import (
 )
 
 // appendJSONB appends the SQLite JSONB encoding (https://sqlite.org/jsonb.html)
-// of one JSON text value to dst. skyql encodes JSON columns here, in the
-// fetch goroutines and in the same pass that splits a row into columns
-// (decodeRow), rather than with SQLite's jsonb() in the single writer: with
-// jsonb() in the INSERT, BenchmarkIngestPages fell from about 79,000 to
-// 55,000 rows/s, and the writer is what a large fetch waits on.
+// of one JSON text value to dst. skyql encodes rows here, in the fetch
+// goroutines (encodeRows), rather than with SQLite's jsonb() in the single
+// writer: with jsonb() in the INSERT, BenchmarkIngestPages fell from about
+// 79,000 to 55,000 rows/s, and the writer is what a large fetch waits on.
 //
 // The encoding is the one jsonb() produces: minimal headers, strings with
 // escapes as TEXTJ and without as TEXT, integers as INT and other numbers
@@ -32,15 +31,16 @@ func appendJSONB(dst, src []byte) ([]byte, error) {
 
 // JSONB element types.
 const (
-	jsonbNull   = 0
-	jsonbTrue   = 1
-	jsonbFalse  = 2
-	jsonbInt    = 3
-	jsonbFloat  = 5
-	jsonbText   = 7
-	jsonbTextJ  = 8
-	jsonbArray  = 11
-	jsonbObject = 12
+	jsonbNull    = 0
+	jsonbTrue    = 1
+	jsonbFalse   = 2
+	jsonbInt     = 3
+	jsonbFloat   = 5
+	jsonbText    = 7
+	jsonbTextJ   = 8
+	jsonbTextRaw = 10
+	jsonbArray   = 11
+	jsonbObject  = 12
 )
 
 // maxJSONBDepth bounds nesting as SQLite does (JSON_MAX_DEPTH).
@@ -50,11 +50,6 @@ type jsonbEncoder struct {
 	src []byte
 	pos int
 	out []byte
-
-	// For decodeRow: where JSONB values go, and a buffer for encodings
-	// that are only scanned.
-	arena   *[]byte
-	scratch []byte
 }
 
 func (e *jsonbEncoder) errorf(format string, args ...any) error {

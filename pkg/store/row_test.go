@@ -1,66 +1,65 @@
 package store
 
 import (
-	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
-func TestDecodeRow(t *testing.T) {
+// A page's rows reach SQLite as the JSONB array jsonb() makes of the
+// items' text, and items that are not JSON objects are refused with the
+// row's number.
+func TestEncodeRowsIsJSONBOfThePage(t *testing.T) {
+	s := openTemp(t, time.Minute)
 	tbl := &Table{Columns: testColumns, byName: map[string]int{}}
-	for i, c := range testColumns {
-		if !c.Param {
-			tbl.byName[c.Name] = i
+	items := []string{
+		` { "id" : "a\"b\u00e9" , "count": 3, "enabled": false, "properties": {"x": [1, 2.5e3, -0.5]}, "other": null } `,
+		"{\"name\":\"tab\there\",\"properties\":{\"k\":\"raw\x01\"}}",
+		`{}`,
+	}
+	page := make([][]byte, len(items))
+	for i, item := range items {
+		page[i] = []byte(item)
+	}
+	rows, err := tbl.encodeRows(nil, page, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var same bool
+	var got string
+	text := "[" + strings.Join(items, ",") + "]"
+	if err := s.db.QueryRow(`SELECT json(?1) = json(?2), json(?1)`, rows, text).Scan(&same, &got); err != nil || !same {
+		t.Errorf("the page's JSONB reads as %s (%v), want the JSON of %s", got, err, text)
+	}
+
+	for _, bad := range []string{`[]`, `"a"`, `{"id":}`, `{"id":"a" "name":"b"}`, `{"properties":{"x":}}`, `{"id":"a"} x`, `{id:1}`, ``} {
+		_, err := tbl.encodeRows(nil, [][]byte{[]byte(`{}`), []byte(bad)}, nil)
+		if err == nil || !strings.HasPrefix(err.Error(), "row 2: ") {
+			t.Errorf("%s: got %v, want an error about row 2", bad, err)
 		}
 	}
-	jsonb := func(text string) string {
-		b, err := appendJSONB(nil, []byte(text))
+}
+
+func TestJSONBObjectString(t *testing.T) {
+	for _, tt := range []struct {
+		object, key, want string
+		ok                bool
+	}{
+		{`{"name":"n","id":"/a/b"}`, "id", "/a/b", true},
+		{`{"i\u0064":"/a\/b"}`, "id", "/a/b", true},
+		{`{"id":7}`, "id", "", false},
+		{`{"ids":"x","properties":{"id":"nested"}}`, "id", "", false},
+		{`["id"]`, "id", "", false},
+	} {
+		b, err := appendJSONB(nil, []byte(tt.object))
 		if err != nil {
 			t.Fatal(err)
 		}
-		return fmt.Sprintf("%x", b)
-	}
-	show := func(args []any) string {
-		var parts []string
-		for _, c := range testColumns {
-			if c.Param {
-				continue
-			}
-			v := args[tbl.byName[c.Name]+1]
-			typ := fmt.Sprintf("%T", v)
-			if b, ok := v.([]byte); ok {
-				v = fmt.Sprintf("%x", b)
-			}
-			parts = append(parts, fmt.Sprintf("%s=%v(%s)", c.Name, v, typ))
-		}
-		return strings.Join(parts, " ")
-	}
-	tests := []struct{ item, want string }{
-		{` { "id" : "a\"b\u00e9" , "name":"n", "count": 3, "enabled": false, "properties": {"x": [1, 2.5]}, "other": {"deep": [1]} } `,
-			`id=a"bé(string) name=n(string) count=3(int64) enabled=false(bool) properties=` + jsonb(`{"x":[1,2.5]}`) + `([]uint8)`},
-		{`{"n\u0061me":"escaped key","count":1.5,"properties":"a string"}`,
-			`id=<nil>(<nil>) name=escaped key(string) count=1.5(float64) enabled=<nil>(<nil>) properties=a string(string)`},
-		{"{\"name\":\"tab\there\",\"properties\":{\"k\":\"raw\x01\"}}", // raw control characters: sent by APIs, read by SQLite
-			"id=<nil>(<nil>) name=tab\there(string) count=<nil>(<nil>) enabled=<nil>(<nil>) properties=" + jsonb(`{"k":"raw\u0001"}`) + "([]uint8)"},
-		{`{"id":{"an":"object"},"properties":null,"enabled":true}`,
-			`id={"an":"object"}(string) name=<nil>(<nil>) count=<nil>(<nil>) enabled=true(bool) properties=<nil>(<nil>)`},
-		{`{}`, `id=<nil>(<nil>) name=<nil>(<nil>) count=<nil>(<nil>) enabled=<nil>(<nil>) properties=<nil>(<nil>)`},
-	}
-	for _, tt := range tests {
-		args := make([]any, len(testColumns)+1)
-		arena := make([]byte, 0, 16) // small: values must also outgrow it safely
-		if err := tbl.decodeRow([]byte(tt.item), args, &arena); err != nil {
-			t.Fatalf("%s: %v", tt.item, err)
-		}
-		if got := show(args); got != tt.want {
-			t.Errorf("%s\n got %s\nwant %s", tt.item, got, tt.want)
+		if got, ok := jsonbObjectString(b, tt.key); got != tt.want || ok != tt.ok {
+			t.Errorf("%s: got %q, %t; want %q, %t", tt.object, got, ok, tt.want, tt.ok)
 		}
 	}
-	for _, bad := range []string{`[]`, `{"id":}`, `{"id":"a" "name":"b"}`, `{"properties":{"x":}}`, `{"id":"a"} x`, `{id:1}`, `{"count":1e999}`} {
-		args := make([]any, len(testColumns)+1)
-		var arena []byte
-		if err := tbl.decodeRow([]byte(bad), args, &arena); err == nil {
-			t.Errorf("%s: want an error", bad)
-		}
+	if _, ok := jsonbObjectString([]byte{jsonbObject | 12<<4, 200}, "id"); ok {
+		t.Error("a truncated object has no keys")
 	}
 }
