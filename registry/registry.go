@@ -9,8 +9,15 @@ package registry
 import "embed"
 
 //go:generate go run ../cmd/skyql provider generate --config ../providers/azure/config.yaml --out src
+//go:generate go test -run TestShippedIndexesAreTheSourcesOwn . -update
 
 // Source is the source tree; paths start with "src/".
 //
 //go:embed src
 var Source embed.FS
+
+// Indexes holds the compiled index of every service in Source, under
+// index/ (see provider.ShippedIndexes); go generate rewrites it after Source.
+//
+//go:embed index
+var Indexes embed.FS

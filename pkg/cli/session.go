@@ -280,6 +280,15 @@ type catalog struct {
 	opened map[string]*provider.Provider
 }
 
+// shippedIndexes are the built-in providers' compiled service indexes.
+var shippedIndexes = func() fs.FS {
+	sub, err := fs.Sub(builtin.Indexes, "index")
+	if err != nil {
+		panic(err) // a constant, valid path into the binary's own files
+	}
+	return sub
+}()
+
 func newCatalog(appDir string, pins map[string]string) *catalog {
 	return &catalog{appDir: appDir, pins: pins, opened: map[string]*provider.Provider{}}
 }
@@ -337,9 +346,11 @@ func (c *catalog) Open(name string) (*provider.Provider, error) {
 	if err != nil {
 		return nil, err
 	}
+	index := provider.ShippedIndexes{FS: shippedIndexes}
 	if c.appDir != "" {
-		p.Index = provider.DirIndexCache(indexDir(c.appDir))
+		index.Local = provider.DirIndexCache(indexDir(c.appDir))
 	}
+	p.Index = index
 	c.opened[name] = p
 	return p, nil
 }
