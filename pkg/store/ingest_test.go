@@ -2,6 +2,8 @@ package store
 
 import (
 	"fmt"
+	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -191,4 +193,80 @@ func TestRecycledPageBuffersNeverMixPages(t *testing.T) {
 	if seen != pages*perPage {
 		t.Errorf("stored %d rows, want %d", seen, pages*perPage)
 	}
+}
+
+// fuzzColumns cover every kind, a key that needs quoting in a JSON path,
+// and a param column taken from each row's id, so rows go to SQLite as
+// [item, value from the id] tuples.
+var fuzzColumns = []Column{
+	{Name: "subscriptionId", Kind: KindText, Param: true, IDSegment: 2, IDLabel: "subscriptions"},
+	{Name: "id", Kind: KindText},
+	{Name: "name", Kind: KindText},
+	{Name: "count", Kind: KindInteger},
+	{Name: "ratio", Kind: KindReal},
+	{Name: "enabled", Kind: KindBool},
+	{Name: "properties", Kind: KindJSON},
+	{Name: `a."b`, Kind: KindJSON},
+}
+
+// FuzzIngestPage stores an item as a page of two (the item twice) and
+// checks every stored column against what SQLite extracts from the item's
+// own JSONB, which FuzzAppendJSONB checks against jsonb(): the page's
+// array, its tuples and the insert statement lose or change nothing.
+func FuzzIngestPage(f *testing.F) {
+	for _, seed := range append(slices.Clone(jsonbSeeds),
+		`{"id":"/subscriptions/s1/resourceGroups/g","name":"n","count":3,"ratio":0.5,"enabled":true,"properties":{"x":[1,{"y":null}]},"a.\"b":[]}`,
+		`{"id":7,"count":"seven","properties":"text","enabled":{"o":1}}`,
+		`{"n\u0061me":"esc\"aped","id":"/subscriptions//x"}`) {
+		f.Add(seed)
+	}
+	s, err := Open(f.Context(), Options{Path: filepath.Join(f.TempDir(), "cache.db"), TTL: time.Minute})
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer s.Close()
+	tbl, err := s.EnsureTable(f.Context(), "acme.fuzz.items", fuzzColumns)
+	if err != nil {
+		f.Fatal(err)
+	}
+	var checks []string
+	for _, c := range fuzzColumns {
+		path := quoteString("$." + jsonPathKey(c.Name))
+		want := "?1 ->> " + path
+		switch {
+		case c.Param:
+			continue // below
+		case c.storedJSON():
+			want = "jsonb_extract(?1, " + path + ")"
+		}
+		checks = append(checks, fmt.Sprintf("%s IS %s", quoteIdent(c.Name), want))
+	}
+	check := fmt.Sprintf("SELECT count(*) FROM %s WHERE %s AND subscriptionId IS ?2", quoteIdent(tbl.Name), strings.Join(checks, " AND "))
+	f.Fuzz(func(t *testing.T, item string) {
+		object, err := appendJSONB(nil, []byte(item))
+		if err != nil || object[0]&0x0f != jsonbObject {
+			if ingestPage(t, s, tbl, nil, item) == nil {
+				t.Fatalf("%.80q is not a JSON object, and was stored", item)
+			}
+			return
+		}
+		if _, err := s.db.Exec("DELETE FROM " + quoteIdent(tbl.Name)); err != nil {
+			t.Fatal(err)
+		}
+		if err := ingestPage(t, s, tbl, nil, item, item); err != nil {
+			t.Fatalf("%.80q: %v", item, err)
+		}
+		var subscription any
+		if id, ok := jsonbObjectString(object, "id"); ok {
+			if label, _ := idSegment(id, 1); strings.EqualFold(label, "subscriptions") {
+				if v, _ := idSegment(id, 2); v != "" {
+					subscription = v
+				}
+			}
+		}
+		var same int
+		if err := s.db.QueryRow(check, object, subscription).Scan(&same); err != nil || same != 2 {
+			t.Fatalf("%.80q: %d of 2 rows hold what the item says (%v):\n%s", item, same, err, strings.Join(storedRows(t, s, tbl), "\n"))
+		}
+	})
 }

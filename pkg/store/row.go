@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/binary"
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/buger/jsonparser"
@@ -66,9 +67,13 @@ func (t *Table) encodeRows(dst []byte, items [][]byte, derived []int) ([]byte, e
 			}
 			e.appendElement(jsonbTextRaw, []byte(v)) // raw: SQLite escapes what JSON would need to
 		}
-		e.closeContainer(tuple, jsonbArray)
+		if err := e.closeContainer(tuple, jsonbArray); err != nil {
+			return dst, err
+		}
 	}
-	e.closeContainer(page, jsonbArray)
+	if err := e.closeContainer(page, jsonbArray); err != nil {
+		return dst, err
+	}
 	return e.out, nil
 }
 
@@ -91,9 +96,14 @@ func (e *jsonbEncoder) openContainer() int {
 }
 
 // closeContainer writes the header of a container openContainer started.
-func (e *jsonbEncoder) closeContainer(head int, typ byte) {
+func (e *jsonbEncoder) closeContainer(head int, typ byte) error {
+	size := len(e.out) - head - 5
+	if size > math.MaxUint32 {
+		return fmt.Errorf("a page of %d bytes of rows is more than the 4 GiB one statement takes", size)
+	}
 	e.out[head] = typ | 14<<4
-	binary.BigEndian.PutUint32(e.out[head+1:], uint32(len(e.out)-head-5))
+	binary.BigEndian.PutUint32(e.out[head+1:], uint32(size))
+	return nil
 }
 
 // jsonbObjectString returns the string value of key in a JSONB object, if
