@@ -231,7 +231,7 @@ func insertSQL(t *Table) string {
 	cols := []string{"_generation"}
 	exprs := []string{"?1"}
 	item, arg, derived := "$", 2, 0
-	if t.tuples() {
+	if t.idTuples {
 		item = "$[0]"
 	}
 	for _, c := range t.Columns {
@@ -241,7 +241,7 @@ func insertSQL(t *Table) string {
 			arg++
 		}
 		switch {
-		case c.Param && c.IDSegment > 0 && t.tuples():
+		case c.Param && c.IDSegment > 0 && t.idTuples:
 			derived++
 			expr = fmt.Sprintf("coalesce(?%d, value ->> '$[%d]')", arg, derived)
 		case c.Param:
@@ -274,22 +274,23 @@ func quoteString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''"
 // column's value from the call, or NULL where the call has none.
 func (b *pageBuffer) encode(t *Table, generation int64, params map[string]string, items [][]byte) error {
 	b.args = append(b.args[:0], generation, nil)
-	var derived []int
+	var derived []int // per IDSegment column: its index, or -1 where the call's value stands
 	for i, c := range t.Columns {
 		if !c.Param {
 			continue
 		}
-		v, ok := params[c.Name]
-		if c.IDSegment > 0 {
-			if ok {
-				i = -1 // the call's value stands; nothing to take from ids
-			}
-			derived = append(derived, i)
+		v, given := params[c.Name]
+		var arg any
+		if given {
+			arg = paramValue(v, c.Kind)
 		}
-		if ok {
-			b.args = append(b.args, paramValue(v, c.Kind))
-		} else {
-			b.args = append(b.args, nil)
+		b.args = append(b.args, arg)
+		if c.IDSegment > 0 {
+			fromID := i
+			if given {
+				fromID = -1
+			}
+			derived = append(derived, fromID)
 		}
 	}
 	// JSONB is about as long as the JSON text it encodes; sized up front,
@@ -309,14 +310,6 @@ func (b *pageBuffer) encode(t *Table, generation int64, params map[string]string
 	}
 	b.rows, b.args[1], b.count = rows, rows, len(items)
 	return nil
-}
-
-// resized returns s with length n, reusing its memory when large enough.
-func resized[T any](s []T, n int) []T {
-	if cap(s) < n {
-		return make([]T, n)
-	}
-	return s[:n]
 }
 
 // idSegment is the nth "/"-separated segment of id, counting from 0, as

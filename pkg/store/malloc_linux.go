@@ -29,9 +29,10 @@ const heapTrimThreshold = 32 << 20
 // hypervisor's interrupt path). Pages of a few MiB stay on the heap.
 const heapMmapThreshold = 4 << 20
 
-// raiseHeapTrimThreshold is called once, by the first Open: a process
-// that imports the store but never opens one keeps glibc's defaults.
-func raiseHeapTrimThreshold() {
+// tuneCHeap sets both thresholds. It is called once, by the first Open: a
+// process that imports the store but never opens one keeps glibc's
+// defaults.
+func tuneCHeap() {
 	C.mallopt(C.M_TRIM_THRESHOLD, heapTrimThreshold)
 	C.mallopt(C.M_MMAP_THRESHOLD, heapMmapThreshold)
 }

@@ -2,6 +2,6 @@
 
 package store
 
-// raiseHeapTrimThreshold is glibc's matter (see malloc_linux.go); other
-// C libraries keep their own policy.
-func raiseHeapTrimThreshold() {}
+// tuneCHeap is glibc's matter (see malloc_linux.go); other C libraries
+// keep their own policy.
+func tuneCHeap() {}

@@ -11,7 +11,7 @@ import (
 // row's number.
 func TestEncodeRowsIsJSONBOfThePage(t *testing.T) {
 	s := openTemp(t, time.Minute)
-	tbl := &Table{Columns: testColumns, byName: map[string]int{}}
+	tbl := newTable("acme.storage.items", "items", testColumns)
 	items := []string{
 		` { "id" : "a\"b\u00e9" , "count": 3, "enabled": false, "properties": {"x": [1, 2.5e3, -0.5]}, "other": null } `,
 		"{\"name\":\"tab\there\",\"properties\":{\"k\":\"raw\x01\"}}",

@@ -35,7 +35,7 @@ var registerOnce sync.Once
 func registerDriver() {
 	registerOnce.Do(func() {
 		sql.Register(driverName, &sqlite3.SQLiteDriver{ConnectHook: registerFunctions})
-		raiseHeapTrimThreshold()
+		tuneCHeap()
 	})
 }
 
@@ -400,8 +400,25 @@ type Table struct {
 	Columns  []Column
 	// index of each response property among Columns
 	byName map[string]int
-	// fillsFromID is set when a param column takes its value from the id.
-	fillsFromID bool
+	// idTuples is set when some param column takes its value from each
+	// row's id and the rows have an id column: the writer then gets each
+	// row as [item, value from the id, ...] (see encodeRows).
+	idTuples bool
+}
+
+// newTable describes the table name holds for resource's columns.
+func newTable(resource, name string, cols []Column) *Table {
+	t := &Table{Resource: resource, Name: name, Columns: cols, byName: map[string]int{}}
+	fillsFromID := false
+	for i, c := range cols {
+		if !c.Param {
+			t.byName[c.Name] = i
+		}
+		fillsFromID = fillsFromID || c.IDSegment > 0
+	}
+	_, hasID := t.byName["id"]
+	t.idTuples = fillsFromID && hasID
+	return t
 }
 
 var unsafeChars = regexp.MustCompile(`[^A-Za-z0-9]+`)
@@ -431,15 +448,10 @@ func (s *Store) EnsureTable(ctx context.Context, resource string, cols []Column)
 	if t, ok := s.tables[name]; ok {
 		return t, nil
 	}
-	t := &Table{Resource: resource, Name: name, Columns: cols, byName: map[string]int{}}
-	var defs []string
-	defs = append(defs, "_generation INTEGER NOT NULL")
-	for i, c := range cols {
+	t := newTable(resource, name, cols)
+	defs := []string{"_generation INTEGER NOT NULL"}
+	for _, c := range cols {
 		defs = append(defs, quoteIdent(c.Name)+" "+c.Kind.declType())
-		if !c.Param {
-			t.byName[c.Name] = i
-		}
-		t.fillsFromID = t.fillsFromID || c.IDSegment > 0
 	}
 	ddl := fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s (%s)", quoteIdent(name), strings.Join(defs, ", "))
 	if _, err := s.db.ExecContext(ctx, ddl); err != nil {
