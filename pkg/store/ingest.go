@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
@@ -145,6 +146,8 @@ func (in *ingest) run() {
 		}
 		if err := tx.Commit(); err != nil {
 			in.fail(err)
+		} else if in.store.checkpoints != nil {
+			in.store.checkpoints.soon()
 		}
 		tx, stmts, rows = nil, map[*Table]*sql.Stmt{}, 0
 	}
@@ -313,16 +316,16 @@ func (b *pageBuffer) encode(t *Table, generation int64, params map[string]string
 }
 
 // idSegment is the nth "/"-separated segment of id, counting from 0, as
-// strings.Split(id, "/")[n] without splitting the whole id.
-func idSegment(id string, n int) (string, bool) {
+// bytes.Split(id, "/")[n] without splitting the whole id.
+func idSegment(id []byte, n int) ([]byte, bool) {
 	for ; n > 0; n-- {
-		slash := strings.IndexByte(id, '/')
+		slash := bytes.IndexByte(id, '/')
 		if slash < 0 {
-			return "", false
+			return nil, false
 		}
 		id = id[slash+1:]
 	}
-	if slash := strings.IndexByte(id, '/'); slash >= 0 {
+	if slash := bytes.IndexByte(id, '/'); slash >= 0 {
 		id = id[:slash]
 	}
 	return id, true

@@ -257,10 +257,10 @@ func FuzzIngestPage(f *testing.F) {
 			t.Fatalf("%.80q: %v", item, err)
 		}
 		var subscription any
-		if id, ok := jsonbObjectString(object, "id"); ok {
-			if label, _ := idSegment(id, 1); strings.EqualFold(label, "subscriptions") {
-				if v, _ := idSegment(id, 2); v != "" {
-					subscription = v
+		if id, ok := jsonbObjectText(object, "id"); ok {
+			if label, _ := idSegment(id, 1); strings.EqualFold(string(label), "subscriptions") {
+				if v, _ := idSegment(id, 2); len(v) > 0 {
+					subscription = string(v)
 				}
 			}
 		}

@@ -94,22 +94,28 @@ func (e *jsonbEncoder) value(depth int) error {
 	return e.errorf("unexpected %q", e.src[e.pos])
 }
 
-// container encodes an object or array. Its payload size is known only at
-// its end, so the payload is written after a one-byte header and moved
-// right when the size needs a longer header.
+// containerHeader is the room a container's header is given before its
+// payload, whose size is known only at its end: three bytes, the minimal
+// header of a payload of 256 bytes to 64 KiB. The payload is moved when its
+// minimal header is another size (jsonb() writes minimal headers), which
+// happens only for small containers, or above 64 KiB: with one byte of
+// room, each object of a row was moved once per level it is nested in.
+const containerHeader = 3
+
+// container encodes an object or array.
 func (e *jsonbEncoder) container(depth int, typ byte, closing byte) error {
 	if depth >= maxJSONBDepth {
 		return e.errorf("nested more than %d deep", maxJSONBDepth)
 	}
 	e.pos++ // { or [
 	head := len(e.out)
-	e.out = append(e.out, 0)
 	e.skipSpace()
 	if e.pos < len(e.src) && e.src[e.pos] == closing {
 		e.pos++
-		e.out[head] = typ
+		e.out = append(e.out, typ)
 		return nil
 	}
+	e.out = append(e.out, 0, 0, 0) // containerHeader
 	for n := 0; ; n++ {
 		e.skipSpace()
 		if typ == jsonbObject {
@@ -143,7 +149,7 @@ func (e *jsonbEncoder) container(depth int, typ byte, closing byte) error {
 			return e.errorf("unexpected %q inside a %s", c, containerName(typ))
 		}
 	}
-	e.setHeader(head, typ, len(e.out)-head-1)
+	e.setHeader(head, typ, len(e.out)-head-containerHeader)
 	return nil
 }
 
@@ -154,14 +160,19 @@ func containerName(typ byte) string {
 	return "array"
 }
 
-// setHeader writes the header of the element whose one-byte header
-// placeholder is at out[head], followed by size bytes of payload.
+// setHeader writes the minimal header of the container at out[head],
+// whose size bytes of payload follow containerHeader bytes of room.
 func (e *jsonbEncoder) setHeader(head int, typ byte, size int) {
 	var hdr [9]byte
 	n := jsonbHeader(hdr[:], typ, size)
-	if n > 1 {
-		e.out = append(e.out, hdr[1:n]...) // grow by n-1 bytes
-		copy(e.out[head+n:], e.out[head+1:head+1+size])
+	payload := head + containerHeader
+	switch {
+	case n < containerHeader:
+		copy(e.out[head+n:], e.out[payload:])
+		e.out = e.out[:head+n+size]
+	case n > containerHeader:
+		e.out = append(e.out, hdr[containerHeader:n]...) // grow by n-containerHeader bytes
+		copy(e.out[head+n:], e.out[payload:payload+size])
 	}
 	copy(e.out[head:], hdr[:n])
 }

@@ -17,6 +17,8 @@ var jsonbSeeds = []string{
 	"{\"k\":\t\"v\"\r\n}", `[[[[[[]]]]]]`,
 	`{"id":"/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.DataProtection/backupVaults/v/backupInstances/x","properties":{"friendlyName":"aks-prod01-000003","dataSourceInfo":{"datasourceType":"Microsoft.ContainerService/managedClusters","objectType":"Datasource"},"protectionStatus":{"status":"ProtectionConfigured"},"n":3}}`,
 	`"` + strings.Repeat("x", 300) + `"`, `"` + strings.Repeat("y", 70000) + `"`, `[` + strings.Repeat(`"0123456789",`, 30) + `1]`,
+	// A container needs a header of each size: 1, 2, 3 and 5 bytes.
+	`{"a":[` + strings.Repeat(`"0123456789",`, 7000) + `{"b":[1,2]}]}`,
 }
 
 // sqliteJSONB is SQLite's own encoding of text, or ok false when SQLite

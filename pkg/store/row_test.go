@@ -40,7 +40,7 @@ func TestEncodeRowsIsJSONBOfThePage(t *testing.T) {
 	}
 }
 
-func TestJSONBObjectString(t *testing.T) {
+func TestJSONBObjectText(t *testing.T) {
 	for _, tt := range []struct {
 		object, key, want string
 		ok                bool
@@ -55,11 +55,11 @@ func TestJSONBObjectString(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got, ok := jsonbObjectString(b, tt.key); got != tt.want || ok != tt.ok {
+		if got, ok := jsonbObjectText(b, tt.key); string(got) != tt.want || ok != tt.ok {
 			t.Errorf("%s: got %q, %t; want %q, %t", tt.object, got, ok, tt.want, tt.ok)
 		}
 	}
-	if _, ok := jsonbObjectString([]byte{jsonbObject | 12<<4, 200}, "id"); ok {
+	if _, ok := jsonbObjectText([]byte{jsonbObject | 12<<4, 200}, "id"); ok {
 		t.Error("a truncated object has no keys")
 	}
 }

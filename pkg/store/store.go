@@ -86,6 +86,9 @@ type Store struct {
 	owner     string // names this store's leases (see Materialize)
 	isolated  bool
 	timeout   time.Duration
+	// checkpoints copies the write-ahead log into the database file; nil
+	// for a scratch database, which has no log.
+	checkpoints *checkpointer
 
 	mu     sync.Mutex
 	tables map[string]*Table
@@ -170,6 +173,9 @@ func open(ctx context.Context, opts Options) (*Store, error) {
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, s.wrapOpenErr(err)
+	}
+	if journal == "WAL" {
+		s.checkpoints = newCheckpointer(s.path, params, opts.Warnings)
 	}
 	return s, nil
 }
@@ -310,6 +316,9 @@ func (s *Store) Path() string { return s.path }
 
 // Close closes the database and removes it if it was a scratch file.
 func (s *Store) Close() error {
+	if s.checkpoints != nil {
+		s.checkpoints.close()
+	}
 	err := s.db.Close()
 	if s.ephemeral {
 		for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {
