@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"io"
+	"sync"
 )
 
 // The writer appends each page's rows to the write-ahead log, and every
@@ -28,6 +29,9 @@ type checkpointer struct {
 	warned   bool // only run touches it
 	kick     chan struct{}
 	done     chan struct{}
+
+	mu     sync.Mutex
+	closed bool // kick is closed
 }
 
 func newCheckpointer(path, params string, warnings io.Writer) *checkpointer {
@@ -38,7 +42,13 @@ func newCheckpointer(path, params string, warnings io.Writer) *checkpointer {
 
 // soon asks for a checkpoint, without waiting for it: a kick while one runs
 // makes one more run after it, which copies what was committed meanwhile.
+// After close it does nothing: a writer may commit while its store closes.
 func (c *checkpointer) soon() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return
+	}
 	select {
 	case c.kick <- struct{}{}:
 	default:
@@ -48,7 +58,10 @@ func (c *checkpointer) soon() {
 // close waits for a running checkpoint and closes the connection; what
 // is left in the log, the store's own connection copies when it closes.
 func (c *checkpointer) close() {
+	c.mu.Lock()
+	c.closed = true
 	close(c.kick)
+	c.mu.Unlock()
 	<-c.done
 }
 

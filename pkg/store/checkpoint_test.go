@@ -56,3 +56,13 @@ func TestCheckpointerCopiesEachCommit(t *testing.T) {
 		t.Fatalf("the database file holds %d of the %d committed rows (log: %d bytes)", inFile, rows, wal.Size())
 	}
 }
+
+// TestCheckpointerKickAfterClose checks that a commit that lands while its
+// store closes asks for no checkpoint, rather than sending on a closed
+// channel.
+func TestCheckpointerKickAfterClose(t *testing.T) {
+	c := newCheckpointer(filepath.Join(t.TempDir(), "cache.db"), "", nil)
+	c.soon()
+	c.close()
+	c.soon()
+}
