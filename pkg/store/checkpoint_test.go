@@ -13,12 +13,8 @@ import (
 // reach the database file itself, not only its write-ahead log, without
 // the writer checkpointing: the log never reaches wal_autocheckpoint here.
 func TestCheckpointerCopiesEachCommit(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "cache.db")
-	s, err := Open(t.Context(), Options{Path: path, TTL: time.Minute})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openTemp(t, time.Minute)
+	path := s.Path()
 	tbl, err := s.EnsureTable(t.Context(), "azure.data_protection.backup_instances", benchInstanceColumns)
 	if err != nil {
 		t.Fatal(err)
