@@ -36,9 +36,10 @@ func (s *Session) resultSlot(ctx context.Context, sel *parser.Select, f fetched,
 }
 
 // queryKept prints the result kept in slot if there is one, and otherwise
-// runs the query and keeps what it printed there.
+// runs the query and keeps what it printed there. Only what a Writer from
+// output.New prints is kept.
 func (s *Session) queryKept(ctx context.Context, query string, isJSON func(string) bool, w output.Writer, slot *store.ResultSlot) error {
-	if slot == nil {
+	if slot == nil || !output.Recordable(w) {
 		return s.query(ctx, query, isJSON, w)
 	}
 	if kept, found, err := slot.Open(); err == nil && found {
@@ -50,15 +51,20 @@ func (s *Session) queryKept(ctx context.Context, query string, isJSON func(strin
 			return err
 		}
 	}
-	rec := output.NewRecorder(w, store.MaxResultSize)
-	defer rec.Close()
-	if err := s.query(ctx, query, isJSON, rec); err != nil {
+	result, err := slot.Create()
+	if err != nil {
+		fmt.Fprintf(s.cfg.Stderr, "skyql: warning: the result cannot be kept for a repeat: %v\n", err)
+		return s.query(ctx, query, isJSON, w)
+	}
+	rec := output.NewRecorder(w, result)
+	err = s.query(ctx, query, isJSON, rec)
+	rec.Close()
+	if err != nil || !rec.Kept() {
+		result.Discard()
 		return err
 	}
-	if recording, ok := rec.Recording(); ok {
-		if err := slot.Save(recording); err != nil {
-			fmt.Fprintf(s.cfg.Stderr, "skyql: warning: the result was printed but could not be kept for a repeat: %v\n", err)
-		}
+	if err := result.Commit(); err != nil {
+		fmt.Fprintf(s.cfg.Stderr, "skyql: warning: the result was printed but could not be kept for a repeat: %v\n", err)
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package output
 
 import (
+	"bufio"
 	"encoding/csv"
 )
 
@@ -15,7 +16,7 @@ type csvWriter struct {
 }
 
 func newCSVWriter(d *destination) *csvWriter {
-	return &csvWriter{printer: printer{d}, out: csv.NewWriter(d)} // csv.Writer buffers by itself
+	return &csvWriter{printer: printer{d}, out: csv.NewWriter(bufio.NewWriterSize(d, 64<<10))} // csv.Writer flushes this buffer, not a 4 KiB one of its own
 }
 
 func (c *csvWriter) Begin(cols []Column) error {

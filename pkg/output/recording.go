@@ -6,23 +6,21 @@ import (
 )
 
 // destination is where a writer from New prints. While a Recorder asks, it
-// keeps a copy of what passes through: every writer prints a result whole
-// by the time End returns, and nothing outside Begin and End.
+// passes a copy of what it prints to the Recorder's keep writer: every
+// writer prints a result whole by the time End returns, and nothing
+// outside Begin and End.
 type destination struct {
 	w      io.Writer
 	format string
 
-	keeping bool
-	limit   int
-	kept    []byte
+	keep    io.Writer // nil when no Recorder asks, or once a copy failed
+	keeping bool      // every byte of the result so far went to keep
 }
 
 func (d *destination) Write(p []byte) (int, error) {
-	if d.keeping {
-		if len(d.kept)+len(p) > d.limit {
-			d.keeping, d.kept = false, nil
-		} else {
-			d.kept = append(d.kept, p...)
+	if d.keep != nil {
+		if _, err := d.keep.Write(p); err != nil {
+			d.keep, d.keeping = nil, false
 		}
 	}
 	return d.w.Write(p)
@@ -44,27 +42,30 @@ type recordable interface {
 const recordingMagic = "skyql-output-1 "
 
 // Recorder is a Writer that passes one result on to a Writer from New and
-// keeps a copy of the bytes it prints, which Replay prints again for a
-// writer of the same format: a result cache keeps such recordings. A
-// result over the size limit is printed but not kept.
+// copies the bytes it prints to keep, as they are printed, in the layout
+// Replay prints again for a writer of the same format: a result cache keeps
+// such recordings. Nothing is held in memory: keep decides where the copy
+// goes and how much of it it takes (a write that fails stops the copy).
 type Recorder struct {
-	next      Writer
-	limit     int
-	recording []byte
+	next Writer
+	keep io.Writer
+	kept bool
 }
 
-// NewRecorder returns a Recorder that keeps results of up to limit bytes.
-func NewRecorder(next Writer, limit int) *Recorder {
-	return &Recorder{next: next, limit: limit}
+// NewRecorder returns a Recorder that copies what next prints to keep.
+func NewRecorder(next Writer, keep io.Writer) *Recorder {
+	return &Recorder{next: next, keep: keep}
 }
 
 // Begin implements Writer.
 func (r *Recorder) Begin(cols []Column) error {
-	r.recording = nil
+	r.kept = false
 	if w, ok := r.next.(recordable); ok {
 		d := w.destination()
-		d.keeping, d.limit = true, r.limit
-		d.kept = append(make([]byte, 0, 64<<10), recordingMagic+d.format+"\n"...)
+		d.keep, d.keeping = r.keep, true
+		if _, err := io.WriteString(r.keep, recordingMagic+d.format+"\n"); err != nil {
+			d.keep, d.keeping = nil, false
+		}
 	}
 	return r.next.Begin(cols)
 }
@@ -77,30 +78,32 @@ func (r *Recorder) End() error {
 	err := r.next.End()
 	if w, ok := r.next.(recordable); ok {
 		d := w.destination()
-		if err == nil && d.keeping {
-			r.recording = d.kept
-		}
-		d.keeping, d.kept = false, nil
+		r.kept = err == nil && d.keeping
+		d.keep, d.keeping = nil, false
 	}
 	return err
 }
 
-// Close stops keeping a copy of what the writer prints. End does that;
-// Close is for a result that never ended (its query failed), so that
-// the writer's later results are not copied.
+// Close stops copying what the writer prints. End does that; Close is for
+// a result that never ended (its query failed), so that the writer's
+// later results are not copied.
 func (r *Recorder) Close() {
 	if w, ok := r.next.(recordable); ok {
 		d := w.destination()
-		d.keeping, d.kept = false, nil
+		d.keep, d.keeping = nil, false
 	}
 }
 
-// Recording returns the result as printed, once it has ended, and false if
-// it was not kept: it was over the limit, or printed by a Writer not from
-// New.
-func (r *Recorder) Recording() ([]byte, bool) {
-	return r.recording, r.recording != nil
+// Recordable reports whether a Recorder can copy what w prints: w is a
+// Writer from New.
+func Recordable(w Writer) bool {
+	_, ok := w.(recordable)
+	return ok
 }
+
+// Kept reports whether the result, once it has ended, went to keep whole:
+// it was printed by a Writer from New and every copy to keep succeeded.
+func (r *Recorder) Kept() bool { return r.kept }
 
 // ErrNotReplayable is what Replay says of a recording it cannot print to
 // the given writer: one damaged, made by another version, or printed in

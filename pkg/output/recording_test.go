@@ -6,10 +6,26 @@ import (
 	"testing"
 )
 
-// record prints rows through a Recorder to w and returns what it kept.
+// cappedBuffer takes writes until they would pass limit bytes, as a kept
+// result does.
+type cappedBuffer struct {
+	bytes.Buffer
+	limit int
+}
+
+func (c *cappedBuffer) Write(p []byte) (int, error) {
+	if c.Len()+len(p) > c.limit {
+		return 0, errors.New("over the limit")
+	}
+	return c.Buffer.Write(p)
+}
+
+// record prints rows through a Recorder to w and returns what it kept, in
+// a buffer of limit bytes.
 func record(t *testing.T, w Writer, limit int, cols []Column, rows [][]any) ([]byte, bool) {
 	t.Helper()
-	rec := NewRecorder(w, limit)
+	kept := &cappedBuffer{limit: limit}
+	rec := NewRecorder(w, kept)
 	if err := rec.Begin(cols); err != nil {
 		t.Fatal(err)
 	}
@@ -18,13 +34,16 @@ func record(t *testing.T, w Writer, limit int, cols []Column, rows [][]any) ([]b
 			t.Fatal(err)
 		}
 	}
-	if _, ok := rec.Recording(); ok {
-		t.Fatal("Recording is ok before End")
+	if rec.Kept() {
+		t.Fatal("Kept before End")
 	}
 	if err := rec.End(); err != nil {
 		t.Fatal(err)
 	}
-	return rec.Recording()
+	if !rec.Kept() {
+		return nil, false
+	}
+	return kept.Bytes(), true
 }
 
 func TestReplayPrintsWhatWasPrinted(t *testing.T) {
@@ -68,8 +87,11 @@ func TestRecorderKeepsNothingOverItsLimit(t *testing.T) {
 	if printed.String() != render(t, "csv", sampleColumns, sampleRows) {
 		t.Fatal("a result over the limit was not printed whole")
 	}
-	if _, ok := record(t, &rowKeeper{}, 1<<20, sampleColumns, sampleRows); ok {
+	if _, ok := record(t, &rowKeeper{}, 1<<20, sampleColumns, sampleRows); ok || Recordable(&rowKeeper{}) {
 		t.Fatal("kept the result of a Writer not from New")
+	}
+	if !Recordable(w) {
+		t.Fatal("a Writer from New is not recordable")
 	}
 }
 

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -28,9 +29,9 @@ import (
 // least recently used first, once the results pass maxResults files or
 // resultBudget bytes.
 const (
-	// MaxResultSize is the largest result worth keeping: a larger one
+	// maxResultSize is the largest result worth keeping: a larger one
 	// costs more to keep than to compute again.
-	MaxResultSize = 16 << 20
+	maxResultSize = 16 << 20
 	resultBudget  = 128 << 20
 	maxResults    = 1000
 	// resultBlock is the least disk space a file takes, which small
@@ -88,33 +89,66 @@ func (r *ResultSlot) Open() (*os.File, bool, error) {
 	return f, true, nil
 }
 
-// Save keeps body in the slot, and evicts the least recently used results
-// beyond the budget.
-func (r *ResultSlot) Save(body []byte) error {
-	if r == nil || len(body) > MaxResultSize {
-		return nil
-	}
+// Create starts keeping a result in the slot. The caller writes the result
+// to the ResultFile as it prints it, then Commits or Discards it. The
+// result goes to a file as it is written, never to memory whole: copying
+// a 20,000-row CSV result (1.2 MB) into a growing buffer before saving it
+// cost that query more than printing it did.
+func (r *ResultSlot) Create() (*ResultFile, error) {
 	if err := os.MkdirAll(r.dir, 0o700); err != nil {
-		return err
+		return nil, err
 	}
 	// Written aside and renamed into place: a reader sees a whole result
 	// or none.
-	tmp, err := os.CreateTemp(r.dir, tempPrefix+"*")
+	f, err := os.CreateTemp(r.dir, tempPrefix+"*")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	_, err = tmp.Write(body)
-	if cerr := tmp.Close(); err == nil {
+	return &ResultFile{slot: r, file: f, buf: bufio.NewWriterSize(f, 64<<10)}, nil
+}
+
+// ResultFile is a result being kept. It takes at most maxResultSize bytes.
+type ResultFile struct {
+	slot *ResultSlot
+	file *os.File
+	buf  *bufio.Writer
+	size int
+}
+
+// errResultTooLarge is what a ResultFile's Write says past maxResultSize,
+// which stops the copy.
+var errResultTooLarge = errors.New("the result is larger than a kept result may be")
+
+// Write appends p to the result.
+func (k *ResultFile) Write(p []byte) (int, error) {
+	if k.size+len(p) > maxResultSize {
+		return 0, errResultTooLarge
+	}
+	k.size += len(p)
+	return k.buf.Write(p)
+}
+
+// Commit puts the result in its slot, and evicts the least recently used
+// results beyond the budget.
+func (k *ResultFile) Commit() error {
+	err := k.buf.Flush()
+	if cerr := k.file.Close(); err == nil {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Rename(tmp.Name(), r.path)
+		err = os.Rename(k.file.Name(), k.slot.path)
 	}
 	if err != nil {
-		os.Remove(tmp.Name())
+		os.Remove(k.file.Name())
 		return err
 	}
-	return evictResults(r.dir, maxResults, resultBudget)
+	return evictResults(k.slot.dir, maxResults, resultBudget)
+}
+
+// Discard drops the result.
+func (k *ResultFile) Discard() {
+	k.file.Close()
+	os.Remove(k.file.Name())
 }
 
 // keptResult is one file in the result directory.

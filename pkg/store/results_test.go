@@ -3,9 +3,11 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -23,7 +25,7 @@ func TestResultSlotsKeepResults(t *testing.T) {
 	if _, found, err := slot.Open(); found || err != nil {
 		t.Fatalf("found a result never kept (%v)", err)
 	}
-	if err := slot.Save([]byte("result one")); err != nil {
+	if err := keepResult(slot, []byte("result one")); err != nil {
 		t.Fatal(err)
 	}
 	f, found, err := s.ResultSlot("q1").Open()
@@ -38,17 +40,78 @@ func TestResultSlotsKeepResults(t *testing.T) {
 	if s.ResultSlot("q2").path == slot.path {
 		t.Fatal("two keys share a slot")
 	}
-	if err := s.ResultSlot("q3").Save(make([]byte, MaxResultSize+1)); err != nil {
-		t.Fatal(err)
+	if err := keepResult(s.ResultSlot("q3"), make([]byte, maxResultSize+1)); !errors.Is(err, errResultTooLarge) {
+		t.Fatalf("keeping a result over maxResultSize: %v", err)
 	}
 	if st, _ := s.Stats(ctx); st.Results != 1 || st.ResultBytes != resultBlock {
-		t.Fatalf("%d results of %d bytes kept; a result over MaxResultSize must not be", st.Results, st.ResultBytes)
+		t.Fatalf("%d results of %d bytes kept; a result over maxResultSize must not be", st.Results, st.ResultBytes)
+	}
+	if entries, _ := os.ReadDir(filepath.Join(dir, "results")); len(entries) != 1 {
+		t.Fatalf("%d files in the result directory, want the one result: a discarded result must leave nothing", len(entries))
 	}
 	if err := s.Clear(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if st, _ := s.Stats(ctx); st.Results != 0 || st.Calls != 0 {
 		t.Fatalf("%+v kept after Clear", st)
+	}
+}
+
+// keepResult keeps body in slot as a caller printing it does: written in
+// pieces, committed only if every piece was taken.
+func keepResult(slot *ResultSlot, body []byte) error {
+	result, err := slot.Create()
+	if err != nil {
+		return err
+	}
+	for piece := range slices.Chunk(body, 4096) {
+		if _, err := result.Write(piece); err != nil {
+			result.Discard()
+			return err
+		}
+	}
+	return result.Commit()
+}
+
+func TestResultsAreSeenWholeOrNotAtAll(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(context.Background(), Options{Path: filepath.Join(dir, "cache.db"), ResultDir: filepath.Join(dir, "results"), TTL: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := keepResult(s.ResultSlot("q"), []byte("first")); err != nil {
+		t.Fatal(err)
+	}
+	result, err := s.ResultSlot("q").Create()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := result.Write([]byte("second, being printed")); err != nil {
+		t.Fatal(err)
+	}
+	read := func() string {
+		t.Helper()
+		f, found, err := s.ResultSlot("q").Open()
+		if !found || err != nil {
+			t.Fatalf("found %v, %v", found, err)
+		}
+		defer f.Close()
+		body, _ := io.ReadAll(f)
+		return string(body)
+	}
+	if got := read(); got != "first" {
+		t.Fatalf("while the next result is written, a reader got %q", got)
+	}
+	result.Discard()
+	if got := read(); got != "first" {
+		t.Fatalf("after a discarded result, a reader got %q", got)
+	}
+	if err := keepResult(s.ResultSlot("q"), []byte("third")); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(); got != "third" {
+		t.Fatalf("after a new result, a reader got %q", got)
 	}
 }
 
@@ -119,9 +182,6 @@ func TestScratchStoresKeepNoResults(t *testing.T) {
 	slot := s.ResultSlot("q")
 	if slot != nil {
 		t.Fatalf("slot %v; want none", slot)
-	}
-	if err := slot.Save([]byte("x")); err != nil {
-		t.Fatal(err)
 	}
 	if _, found, err := slot.Open(); found || err != nil {
 		t.Fatalf("found %v, %v", found, err)
