@@ -141,3 +141,57 @@ func TestAResultKeptBeforeAClearIsNotFoundAfterIt(t *testing.T) {
 		t.Fatalf("after a clear, a result kept before it was printed (%s is gone)", gone)
 	}
 }
+
+// TestAResultIsKeptOnlyWhole runs statements that print part of their
+// result and fail, and one whose writer cannot be replayed: none may leave
+// a result, or a file half written, for a repeat to find.
+func TestAResultIsKeptOnlyWhole(t *testing.T) {
+	s, _, st := keepingSession(t, time.Hour)
+	resultDir := filepath.Join(filepath.Dir(st.Path()), "results")
+	files := func() []string {
+		t.Helper()
+		entries, err := os.ReadDir(resultDir)
+		if err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		return names
+	}
+	// json() fails on the last row, the one with the greatest name, once
+	// more than the writer buffers has been printed.
+	failing := "SELECT properties, CASE WHEN name = (SELECT max(name) FROM azure.data_protection.backup_instances WHERE " + where +
+		" AND vaultName = 'vault-prod-01') THEN json('not json') ELSE name END AS n FROM azure.data_protection.backup_instances WHERE " +
+		where + " AND vaultName = 'vault-prod-01'"
+	var out bytes.Buffer
+	w, _ := output.New("csv", &out)
+	if err := s.Execute(context.Background(), failing, w); err == nil {
+		t.Fatalf("the statement did not fail; printed:\n%.300s", out.String())
+	}
+	if !strings.HasPrefix(out.String(), "properties,n\n") {
+		t.Fatalf("the failing statement printed %.100q; the test needs it to fail after printing", out.String())
+	}
+	if got := files(); len(got) != 0 {
+		t.Fatalf("a failed statement left %v in the result directory", got)
+	}
+	if err := s.Execute(context.Background(), instancesOfVault, &rowCounter{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := files(); len(got) != 0 {
+		t.Fatalf("a result printed by a writer that cannot replay it left %v", got)
+	}
+	printed(t, s, "csv", instancesOfVault)
+	if got := files(); len(got) != 1 || strings.HasPrefix(got[0], ".") {
+		t.Fatalf("result directory %v; want the one result kept", got)
+	}
+}
+
+// rowCounter is an output.Writer not from output.New, as the PostgreSQL
+// server's is.
+type rowCounter struct{ rows int }
+
+func (c *rowCounter) Begin([]output.Column) error { return nil }
+func (c *rowCounter) Row([]any) error             { c.rows++; return nil }
+func (c *rowCounter) End() error                  { return nil }
