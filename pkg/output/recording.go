@@ -13,14 +13,15 @@ type destination struct {
 	w      io.Writer
 	format string
 
-	keep    io.Writer // nil when no Recorder asks, or once a copy failed
-	keeping bool      // every byte of the result so far went to keep
+	// keep takes a copy of every byte printed while a Recorder asks; nil
+	// otherwise, and once a copy failed.
+	keep io.Writer
 }
 
 func (d *destination) Write(p []byte) (int, error) {
 	if d.keep != nil {
 		if _, err := d.keep.Write(p); err != nil {
-			d.keep, d.keeping = nil, false
+			d.keep = nil
 		}
 	}
 	return d.w.Write(p)
@@ -62,9 +63,9 @@ func (r *Recorder) Begin(cols []Column) error {
 	r.kept = false
 	if w, ok := r.next.(recordable); ok {
 		d := w.destination()
-		d.keep, d.keeping = r.keep, true
+		d.keep = r.keep
 		if _, err := io.WriteString(r.keep, recordingMagic+d.format+"\n"); err != nil {
-			d.keep, d.keeping = nil, false
+			d.keep = nil
 		}
 	}
 	return r.next.Begin(cols)
@@ -78,8 +79,8 @@ func (r *Recorder) End() error {
 	err := r.next.End()
 	if w, ok := r.next.(recordable); ok {
 		d := w.destination()
-		r.kept = err == nil && d.keeping
-		d.keep, d.keeping = nil, false
+		r.kept = err == nil && d.keep != nil
+		d.keep = nil
 	}
 	return err
 }
@@ -89,8 +90,7 @@ func (r *Recorder) End() error {
 // later results are not copied.
 func (r *Recorder) Close() {
 	if w, ok := r.next.(recordable); ok {
-		d := w.destination()
-		d.keep, d.keeping = nil, false
+		w.destination().keep = nil
 	}
 }
 
