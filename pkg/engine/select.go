@@ -337,7 +337,7 @@ type fetched struct {
 // statement reads only through JSON functions (see store.BindView).
 func (s *Session) fetchPlan(ctx context.Context, plan *planner.Plan, jsonOnly func(column string) bool) (fetched, error) {
 	f := fetched{textJSON: map[string]bool{}, views: map[string]string{}}
-	viewCalls := map[string][]store.CallRef{} // one view per resource, over every reference's calls
+	viewCalls := map[string][]store.ViewCall{} // one view per resource, over every reference's calls
 	for i, t := range plan.Tables {
 		tbl, err := s.cfg.Store.EnsureTable(ctx, t.Resource.ID, tableColumns(t.Resource))
 		if err != nil {
@@ -363,13 +363,15 @@ func (s *Session) fetchPlan(ctx context.Context, plan *planner.Plan, jsonOnly fu
 		if s.cfg.Progress != nil && len(plan.Tables) > 1 {
 			s.cfg.Progress.Level(i+1, len(plan.Tables), t.Alias(), t.Method.Name, len(calls))
 		}
-		refs, fails, err := s.fetchCalls(ctx, t, tbl, calls)
+		refs, fails, err := s.fetchCalls(ctx, t, tbl, calls, showsSent(plan, t))
 		if err != nil {
 			return f, err
 		}
 		f.total += len(calls)
 		f.failures = append(f.failures, fails...)
-		f.calls = append(f.calls, refs...)
+		for _, r := range refs {
+			f.calls = append(f.calls, r.CallRef)
+		}
 		viewCalls[t.ViewName] = append(viewCalls[t.ViewName], refs...)
 		if f.views[t.ViewName], err = s.cfg.Store.BindView(ctx, t.ViewName, tbl, viewCalls[t.ViewName], jsonOnly); err != nil {
 			return f, err
@@ -381,11 +383,31 @@ func (s *Session) fetchPlan(ctx context.Context, plan *planner.Plan, jsonOnly fu
 	return f, nil
 }
 
+// showsSent names the parameters of t whose values its view may show as
+// its calls sent them (see store.BindView): those WHERE gives constants
+// for, when t is the statement's only provider table. A join, or a second
+// reference to the same resource, could look rows up by the parameter
+// column through an index, which a value picked by generation would take
+// away.
+func showsSent(plan *planner.Plan, t *planner.Table) []string {
+	for _, other := range plan.Tables {
+		if other != t && !other.Scope {
+			return nil
+		}
+	}
+	names := make([]string, len(t.Constants))
+	for i, c := range t.Constants {
+		names[i] = c.Param
+	}
+	return names
+}
+
 // fetchCalls has the store materialize the calls' rows in tbl: served
 // from the cache, fetched, or shared with another session fetching them.
 // It returns the calls whose rows the query may read (complete ones, and
-// with --allow-partial the partial ones).
-func (s *Session) fetchCalls(ctx context.Context, t *planner.Table, tbl *store.Table, calls []*executor.Call) ([]store.CallRef, []CallFailure, error) {
+// with --allow-partial the partial ones), each with the values it sent of
+// the parameters shown names (see store.ViewCall).
+func (s *Session) fetchCalls(ctx context.Context, t *planner.Table, tbl *store.Table, calls []*executor.Call, shown []string) ([]store.ViewCall, []CallFailure, error) {
 	requests := make([]store.Call, len(calls))
 	for i, c := range calls {
 		key, err := cacheKey(c)
@@ -437,7 +459,7 @@ func (s *Session) fetchCalls(ctx context.Context, t *planner.Table, tbl *store.T
 	if err != nil {
 		return nil, nil, err
 	}
-	var refs []store.CallRef
+	var refs []store.ViewCall
 	var failures []CallFailure
 	var empty []int // calls to scopes that cannot hold the resource
 	seen := map[store.CallRef]bool{}
@@ -446,19 +468,25 @@ func (s *Session) fetchCalls(ctx context.Context, t *planner.Table, tbl *store.T
 			continue // the same call twice
 		}
 		seen[r.CallRef] = true
+		ref := store.ViewCall{CallRef: r.CallRef, Sent: map[string]string{}}
+		for _, name := range shown {
+			if v, ok := requests[i].Params[name]; ok {
+				ref.Sent[name] = v
+			}
+		}
 		switch {
 		case r.Err == nil:
-			refs = append(refs, r.CallRef)
+			refs = append(refs, ref)
 		case errors.Is(r.Err, errEnoughRows):
 			// The statement has its rows; the call is not complete, so the
 			// store does not reuse it, but this statement reads what arrived.
-			refs = append(refs, r.CallRef)
+			refs = append(refs, ref)
 		case outOfScope(r.Err) || (fannedOut(t) && notFound(r.Err)):
 			empty = append(empty, i)
 		default:
 			failures = append(failures, CallFailure{Table: t.Resource.ID, Call: calls[i].Describe(), Err: r.Err})
 			if s.cfg.AllowPartial {
-				refs = append(refs, r.CallRef)
+				refs = append(refs, ref)
 			}
 		}
 	}

@@ -111,7 +111,7 @@ func fetchAndCount(ctx context.Context, target stressTarget, onFetch func()) (ro
 	if got[0].Err != nil {
 		return 0, 0, got[0].Err
 	}
-	if _, err := st.BindView(ctx, "instances", tbl, []store.CallRef{got[0].CallRef}, nil); err != nil {
+	if _, err := st.BindView(ctx, "instances", tbl, []store.ViewCall{{CallRef: got[0].CallRef}}, nil); err != nil {
 		return 0, 0, err
 	}
 	r, err := st.Query(ctx, `SELECT name FROM instances`)

@@ -35,7 +35,7 @@ func TestIsolatedStatementsReadOnlyTheirViews(t *testing.T) {
 	tbl, _ := s.EnsureTable(ctx, "acme.storage.items", testColumns)
 	mine := fetchInto(t, s, tbl, "mine", nil, `{"name":"a","properties":{"n":[1,2]}}`)
 	fetchInto(t, s, tbl, "theirs", nil, `{"name":"secret"}`)
-	if _, err := s.BindView(ctx, "acme.storage.items", tbl, []CallRef{mine}, nil); err != nil {
+	if _, err := s.BindView(ctx, "acme.storage.items", tbl, viewCalls(mine), nil); err != nil {
 		t.Fatal(err)
 	}
 	for query, want := range map[string]int{

@@ -13,11 +13,11 @@ func TestReadsTellWhatAStatementDependsOn(t *testing.T) {
 	others, _ := s.EnsureTable(ctx, "acme.storage.others", testColumns[:4])
 	a := fetchInto(t, s, items, "a", nil, `{"name":"a","properties":{"n":[1,2]}}`)
 	o := fetchInto(t, s, others, "o", nil, `{"name":"o"}`)
-	if _, err := s.BindView(ctx, "acme.storage.items", items, []CallRef{a}, nil); err != nil {
+	if _, err := s.BindView(ctx, "acme.storage.items", items, viewCalls(a), nil); err != nil {
 		t.Fatal(err)
 	}
 	// A view left by an earlier statement, not among this one's.
-	if _, err := s.BindView(ctx, "acme.storage.others", others, []CallRef{o}, nil); err != nil {
+	if _, err := s.BindView(ctx, "acme.storage.others", others, viewCalls(o), nil); err != nil {
 		t.Fatal(err)
 	}
 	own := []string{"acme.storage.items", items.Name}

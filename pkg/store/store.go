@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -22,6 +23,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	sqlite3 "github.com/mattn/go-sqlite3"
 )
@@ -563,6 +565,21 @@ func (s *Store) Clear(ctx context.Context) error {
 	return err
 }
 
+// ViewCall is a call whose rows a view shows (see BindView).
+type ViewCall struct {
+	CallRef
+	// Sent are parameter values the call sent that its rows may be shown
+	// with in place of the stored column: every row of the call holds
+	// them, since the writer fills a parameter column with the value the
+	// call sent. The caller leaves out those a join or an index might
+	// look a row up by.
+	Sent map[string]string
+}
+
+// maxSentCases is how many calls a view picks a sent value among, by
+// comparing the row's generation with each call's.
+const maxSentCases = 32
+
 // BindView makes viewName (the resource's SQL name, e.g.
 // azure.data_protection.backup_instances) show exactly the rows of the
 // given calls (as Materialize returned them), for the queries that follow
@@ -571,9 +588,14 @@ func (s *Store) Clear(ctx context.Context) error {
 // functions read several times faster than text: the caller names only
 // columns its statement reads through those functions alone. Other JSON
 // columns are shown as JSON text; being expressions, they have no
-// declared type (see TextJSONColumns). It returns the view's definition,
-// which says which rows the view shows and in what form.
-func (s *Store) BindView(ctx context.Context, viewName string, t *Table, calls []CallRef, jsonOnly func(column string) bool) (string, error) {
+// declared type (see TextJSONColumns). A text parameter column that every
+// call (of at most maxSentCases) has a Sent value for is shown as that
+// value, picked by the row's generation: a statement that filters or
+// groups on it then reads only the _generation index, not the rows
+// (count(*) over 60,000 rows: about 40 ms of reading the table, against
+// about 5). It returns the view's definition, which says which rows the
+// view shows and in what form.
+func (s *Store) BindView(ctx context.Context, viewName string, t *Table, calls []ViewCall, jsonOnly func(column string) bool) (string, error) {
 	generations := make([]int64, len(calls))
 	for i, c := range calls {
 		generations[i] = c.Generation
@@ -581,6 +603,11 @@ func (s *Store) BindView(ctx context.Context, viewName string, t *Table, calls [
 	cols := make([]string, len(t.Columns))
 	for i, c := range t.Columns {
 		cols[i] = quoteIdent(c.Name)
+		if c.Param && c.Kind == KindText {
+			if value, ok := sentValue(c.Name, calls); ok {
+				cols[i] = value + " AS " + quoteIdent(c.Name)
+			}
+		}
 		if c.storedJSON() && (jsonOnly == nil || !jsonOnly(c.Name)) {
 			// Objects and arrays are JSONB blobs; anything else the API
 			// sent where the document promised one is stored as itself.
@@ -621,6 +648,38 @@ func (s *Store) BindView(ctx context.Context, viewName string, t *Table, calls [
 	s.bound[viewName] = t.Name
 	s.mu.Unlock()
 	return def, nil
+}
+
+// sentValue is the SQL expression that gives each row of the calls the
+// value its call sent for param, and false when a call sent none, there
+// are more than maxSentCases calls, or a value cannot be spelled in SQL.
+// Cast to TEXT, the expression compares and sorts as the text column does.
+func sentValue(param string, calls []ViewCall) (string, bool) {
+	if len(calls) == 0 || len(calls) > maxSentCases {
+		return "", false
+	}
+	values := map[int64]string{}
+	distinct := map[string]bool{}
+	for _, c := range calls {
+		v, ok := c.Sent[param]
+		if !ok || strings.IndexByte(v, 0) >= 0 || !utf8.ValidString(v) {
+			return "", false
+		}
+		values[c.Generation] = v
+		distinct[v] = true
+	}
+	if len(distinct) == 1 {
+		for v := range distinct {
+			return "CAST(" + quoteString(v) + " AS TEXT)", true
+		}
+	}
+	var b strings.Builder
+	b.WriteString("CAST(CASE _generation")
+	for _, g := range slices.Sorted(maps.Keys(values)) {
+		fmt.Fprintf(&b, " WHEN %d THEN %s", g, quoteString(values[g]))
+	}
+	b.WriteString(" END AS TEXT)")
+	return b.String(), true
 }
 
 // TextJSONColumns are the JSON columns BindView shows t's rows as JSON text

@@ -87,7 +87,7 @@ func TestRowsLandTypedAndViewsShowOnlyTheirCalls(t *testing.T) {
 	fetchInto(t, s, tbl, "call-b", map[string]string{"subscriptionId": "s1", "vaultName": "v2"},
 		`{"id":"/y/1","name":"other"}`)
 
-	if _, err := s.BindView(ctx, "acme.storage.items", tbl, []CallRef{a}, nil); err != nil {
+	if _, err := s.BindView(ctx, "acme.storage.items", tbl, viewCalls(a), nil); err != nil {
 		t.Fatal(err)
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT vaultName, name, count, enabled, json_extract(properties, '$.state')
@@ -223,10 +223,10 @@ func TestJoinIndexServesTheJoinLookup(t *testing.T) {
 	p := fetchInto(t, s, parents, "vaults", map[string]string{"subscriptionId": "s1"}, `{"name":"v1"}`, `{"name":"v2"}`)
 	c1 := fetchInto(t, s, children, "v1", map[string]string{"subscriptionId": "s1", "vaultName": "v1"}, `{"name":"a"}`, `{"name":"b"}`)
 	c2 := fetchInto(t, s, children, "v2", map[string]string{"subscriptionId": "s1", "vaultName": "v2"}, `{"name":"c"}`)
-	if _, err := s.BindView(ctx, "v", parents, []CallRef{p}, nil); err != nil {
+	if _, err := s.BindView(ctx, "v", parents, viewCalls(p), nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.BindView(ctx, "i", children, []CallRef{c1, c2}, nil); err != nil {
+	if _, err := s.BindView(ctx, "i", children, viewCalls(c1, c2), nil); err != nil {
 		t.Fatal(err)
 	}
 	const join = `SELECT count(*) FROM v JOIN i ON i.vaultName = v.name`
@@ -302,7 +302,7 @@ func TestViewsShowExactlyTheirCallsWhetherOrNotTheyHoldTheWholeTable(t *testing.
 		{[]CallRef{b}, "b1"},
 		{nil, ""},
 	} {
-		if _, err := s.BindView(ctx, "v", tbl, tc.calls, nil); err != nil {
+		if _, err := s.BindView(ctx, "v", tbl, viewCalls(tc.calls...), nil); err != nil {
 			t.Fatal(err)
 		}
 		if got := names(); got != tc.want {
@@ -311,11 +311,129 @@ func TestViewsShowExactlyTheirCallsWhetherOrNotTheyHoldTheWholeTable(t *testing.
 	}
 	// A view bound to the whole table must not show rows of a call made
 	// after it was bound (by another process sharing the cache, say).
-	if _, err := s.BindView(ctx, "v", tbl, []CallRef{a, b}, nil); err != nil {
+	if _, err := s.BindView(ctx, "v", tbl, viewCalls(a, b), nil); err != nil {
 		t.Fatal(err)
 	}
 	fetchInto(t, s, tbl, "c", nil, `{"name":"c1"}`)
 	if got := names(); got != "a1,a2,b1" {
 		t.Errorf("after a later call: rows %q", got)
 	}
+}
+
+// viewCalls are the calls, with no sent values to show.
+func viewCalls(refs ...CallRef) []ViewCall {
+	calls := make([]ViewCall, len(refs))
+	for i, r := range refs {
+		calls[i].CallRef = r
+	}
+	return calls
+}
+
+// TestSentValuesShowTheStoredOnesFromTheIndexAlone binds views whose
+// parameter columns are picked by generation from the values the calls
+// sent: every statement must see what the stored columns hold, and a
+// count filtered on them must read the _generation index, not the rows.
+func TestSentValuesShowTheStoredOnesFromTheIndexAlone(t *testing.T) {
+	ctx := context.Background()
+	s := openTemp(t, time.Minute)
+	tbl, err := s.EnsureTable(ctx, "acme.storage.items", testColumns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := []map[string]string{
+		{"subscriptionId": "s1", "vaultName": "v1"},
+		{"subscriptionId": "s1", "vaultName": "v'2"},
+		{"subscriptionId": "s1", "vaultName": "10"},
+	}
+	var calls []ViewCall
+	for i, params := range sent {
+		ref := fetchInto(t, s, tbl, fmt.Sprint("call-", i), params,
+			fmt.Sprintf(`{"id":"/x/%d/a","name":"a%d"}`, i, i), fmt.Sprintf(`{"id":"/x/%d/b","name":"b%d"}`, i, i))
+		calls = append(calls, ViewCall{CallRef: ref, Sent: params})
+	}
+	// A row of another fetch, which no view below shows.
+	fetchInto(t, s, tbl, "call-other", map[string]string{"subscriptionId": "s2", "vaultName": "v1"}, `{"id":"/y/1","name":"other"}`)
+	statements := []string{
+		`SELECT subscriptionId, vaultName, typeof(vaultName), name FROM v ORDER BY name`,
+		`SELECT vaultName, count(*) FROM v WHERE subscriptionId = 's1' GROUP BY vaultName ORDER BY vaultName`,
+		`SELECT count(*) FROM v WHERE vaultName IN ('v1', 'v''2') AND subscriptionId = 's1'`,
+		`SELECT count(*) FROM v WHERE vaultName = 10`, // text affinity, as the column's
+		`SELECT count(*) FROM v WHERE vaultName > 'v1' OR vaultName LIKE '1%'`,
+	}
+	answers := func(calls []ViewCall) []string {
+		t.Helper()
+		if _, err := s.BindView(ctx, "v", tbl, calls, nil); err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, q := range statements {
+			out = append(out, queryStrings(t, s, q))
+		}
+		return out
+	}
+	stored := make([]ViewCall, len(calls))
+	for i, c := range calls {
+		stored[i] = ViewCall{CallRef: c.CallRef}
+	}
+	want := answers(stored)
+	for name, c := range map[string][]ViewCall{"three values": calls, "one value": calls[:1]} {
+		if name == "one value" {
+			want = answers(stored[:1])
+		}
+		got := answers(c)
+		for i := range statements {
+			if got[i] != want[i] {
+				t.Errorf("%s: %s\n got %s\nwant %s", name, statements[i], got[i], want[i])
+			}
+		}
+		plan := queryStrings(t, s, `EXPLAIN QUERY PLAN `+statements[2])
+		if !strings.Contains(plan, "COVERING INDEX") {
+			t.Errorf("%s: the filtered count reads the rows: %s", name, plan)
+		}
+	}
+	// A call that sent no value for a column, or too many calls, leave
+	// the column as stored.
+	partial := append([]ViewCall{{CallRef: calls[0].CallRef}}, calls[1:]...)
+	if def, err := s.BindView(ctx, "v", tbl, partial, nil); err != nil || strings.Contains(def, "CAST(") {
+		t.Errorf("a call without a sent value: %s (%v)", def, err)
+	}
+	many := make([]ViewCall, maxSentCases+1)
+	for i := range many {
+		many[i] = ViewCall{CallRef: CallRef{Generation: int64(i + 1)}, Sent: map[string]string{"vaultName": fmt.Sprint("v", i)}}
+	}
+	if def, err := s.BindView(ctx, "v", tbl, many, nil); err != nil || strings.Contains(def, "CAST(") {
+		t.Errorf("%d calls: %s (%v)", len(many), def, err)
+	}
+}
+
+// queryStrings runs q on the store's connection and returns its rows, a
+// line each, columns joined by "|".
+func queryStrings(t *testing.T, s *Store, q string) string {
+	t.Helper()
+	rows, err := s.db.Query(q)
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	var lines []string
+	for rows.Next() {
+		values := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range values {
+			ptrs[i] = &values[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		line := make([]string, len(values))
+		for i, v := range values {
+			line[i] = fmt.Sprintf("%v", v)
+		}
+		lines = append(lines, strings.Join(line, "|"))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return strings.Join(lines, "\n")
 }
