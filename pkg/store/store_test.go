@@ -375,12 +375,12 @@ func TestSentValuesShowTheStoredOnesFromTheIndexAlone(t *testing.T) {
 	for i, c := range calls {
 		stored[i] = ViewCall{CallRef: c.CallRef}
 	}
-	want := answers(stored)
-	for name, c := range map[string][]ViewCall{"three values": calls, "one value": calls[:1]} {
-		if name == "one value" {
-			want = answers(stored[:1])
-		}
-		got := answers(c)
+	for _, c := range []struct {
+		name         string
+		sent, stored []ViewCall
+	}{{"three values", calls, stored}, {"one value", calls[:1], stored[:1]}} {
+		name, want := c.name, answers(c.stored)
+		got := answers(c.sent)
 		for i := range statements {
 			if got[i] != want[i] {
 				t.Errorf("%s: %s\n got %s\nwant %s", name, statements[i], got[i], want[i])
