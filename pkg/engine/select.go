@@ -388,16 +388,21 @@ func (s *Session) fetchPlan(ctx context.Context, plan *planner.Plan, jsonOnly fu
 // for, when t is the statement's only provider table. A join, or a second
 // reference to the same resource, could look rows up by the parameter
 // column through an index, which a value picked by generation would take
-// away.
+// away. Only parameters in the URL qualify: the URL names a call's rows
+// in the cache (cacheKey), so rows a call finds there were written with
+// the same values; a header's would be the value of whichever call wrote
+// them.
 func showsSent(plan *planner.Plan, t *planner.Table) []string {
 	for _, other := range plan.Tables {
 		if other != t && !other.Scope {
 			return nil
 		}
 	}
-	names := make([]string, len(t.Constants))
-	for i, c := range t.Constants {
-		names[i] = c.Param
+	var names []string
+	for _, c := range t.Constants {
+		if p, ok := t.Method.Param(c.Param); ok && (p.In == "path" || p.In == "query") {
+			names = append(names, c.Param)
+		}
 	}
 	return names
 }
