@@ -402,7 +402,47 @@ func TestSentValuesShowTheStoredOnesFromTheIndexAlone(t *testing.T) {
 		many[i] = ViewCall{CallRef: CallRef{Generation: int64(i + 1)}, Sent: map[string]string{"vaultName": fmt.Sprint("v", i)}}
 	}
 	if def, err := s.BindView(ctx, "v", tbl, many, nil); err != nil || strings.Contains(def, "CAST(") {
-		t.Errorf("%d calls: %s (%v)", len(many), def, err)
+		t.Errorf("%d calls: %.300s (%v)", len(many), def, err)
+	}
+}
+
+// TestSentValuesArePickedAmongManyCalls checks the search tree that picks
+// a row's sent value by its generation, over enough calls to need several
+// levels, against the stored column.
+func TestSentValuesArePickedAmongManyCalls(t *testing.T) {
+	ctx := context.Background()
+	s := openTemp(t, time.Minute)
+	tbl, err := s.EnsureTable(ctx, "acme.storage.items", testColumns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sent, stored []ViewCall
+	for i := range 37 {
+		params := map[string]string{"subscriptionId": "s1", "vaultName": fmt.Sprint("vault-", i%5)} // values repeat
+		ref := fetchInto(t, s, tbl, fmt.Sprint("call-", i), params, fmt.Sprintf(`{"id":"/x/%d","name":"n%d"}`, i, i))
+		if i == 20 {
+			fetchInto(t, s, tbl, "call-between", map[string]string{"subscriptionId": "s2", "vaultName": "elsewhere"}, `{"id":"/y","name":"y"}`)
+		}
+		sent = append(sent, ViewCall{CallRef: ref, Sent: params})
+		stored = append(stored, ViewCall{CallRef: ref})
+	}
+	const q = `SELECT name, vaultName, subscriptionId FROM v ORDER BY name`
+	answer := func(calls []ViewCall) string {
+		t.Helper()
+		def, err := s.BindView(ctx, "v", tbl, calls, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(def, "CASE WHEN _generation <"); got != (calls[0].Sent != nil) {
+			t.Fatalf("search tree in the view: %v\n%.400s", got, def)
+		}
+		return queryStrings(t, s, q)
+	}
+	if got, want := answer(sent), answer(stored); got != want {
+		t.Fatalf("picked by generation:\n%s\nstored:\n%s", got, want)
+	}
+	if n := queryStrings(t, s, `SELECT count(*) FROM v WHERE vaultName = 'vault-3'`); n != "7" {
+		t.Fatalf("%s rows of vault-3, want 7", n)
 	}
 }
 
