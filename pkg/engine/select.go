@@ -473,9 +473,12 @@ func (s *Session) fetchCalls(ctx context.Context, t *planner.Table, tbl *store.T
 			continue // the same call twice
 		}
 		seen[r.CallRef] = true
-		ref := store.ViewCall{CallRef: r.CallRef, Sent: map[string]string{}}
+		ref := store.ViewCall{CallRef: r.CallRef}
 		for _, name := range shown {
 			if v, ok := requests[i].Params[name]; ok {
+				if ref.Sent == nil {
+					ref.Sent = map[string]string{}
+				}
 				ref.Sent[name] = v
 			}
 		}

@@ -13,9 +13,10 @@ import (
 // SQLite checkpoints from the connection that committed, once the log has
 // grown past wal_autocheckpoint (1,000 pages, 16 MiB, about 10,000 backup
 // instances: 300,000 of them fill 470 MB), and that connection is the
-// store's one writer, which stopped inserting to copy them. A checkpointer copies the log from a connection
-// of its own after each of the writer's commits, while the writer goes on
-// inserting (SQLite runs one checkpoint beside one writer). The writer's
+// store's one writer, which stopped inserting to copy them. A checkpointer
+// copies the log from a connection of its own after each of the writer's
+// commits, while the writer goes on inserting (SQLite runs one checkpoint
+// beside one writer). The writer's
 // own checkpoints stay on: the log is only started over by a transaction
 // that begins with all of it copied, which the writer, beginning its next
 // transaction at once, rarely sees; its checkpoint copies the little the

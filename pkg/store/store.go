@@ -578,7 +578,9 @@ type ViewCall struct {
 
 // maxSentCases is how many calls a view picks a sent value among, by the
 // row's generation. The pick is a search tree of CASE expressions, a few
-// comparisons a row; the view's text grows by about 40 bytes a call.
+// comparisons a row (printing vaultName and name of 100,000 rows of 100
+// calls took 0.26-0.32 s with it and 0.27-0.38 s from the stored column);
+// the view's text grows by about 40 bytes a call.
 const maxSentCases = 1024
 
 // sentLeaf is how many calls a CASE of the search tree compares one by
@@ -595,11 +597,11 @@ const sentLeaf = 4
 // columns are shown as JSON text; being expressions, they have no
 // declared type (see TextJSONColumns). A text parameter column that every
 // call has a Sent value for is shown as that value, picked by the row's
-// generation (among at most maxSentCases calls, unless all sent one value): a statement that filters or
-// groups on it then reads only the _generation index, not the rows
-// (count(*) over 60,000 rows: about 40 ms of reading the table, against
-// about 5). It returns the view's definition, which says which rows the
-// view shows and in what form.
+// generation (see sentValue): a statement that filters or groups on it
+// then reads only the _generation index, not the rows (a count over
+// 60,000 cached rows took the whole command 0.10-0.11 s before, 0.06-0.07 s
+// after). It returns the view's definition, which says which rows the view
+// shows and in what form.
 func (s *Store) BindView(ctx context.Context, viewName string, t *Table, calls []ViewCall, jsonOnly func(column string) bool) (string, error) {
 	generations := make([]int64, len(calls))
 	for i, c := range calls {
@@ -665,19 +667,17 @@ func sentValue(param string, calls []ViewCall) (string, bool) {
 		return "", false
 	}
 	values := map[int64]string{}
-	distinct := map[string]bool{}
+	one := true // every call sent the same value
 	for _, c := range calls {
 		v, ok := c.Sent[param]
 		if !ok || strings.IndexByte(v, 0) >= 0 || !utf8.ValidString(v) {
 			return "", false
 		}
 		values[c.Generation] = v
-		distinct[v] = true
+		one = one && v == calls[0].Sent[param]
 	}
-	if len(distinct) == 1 {
-		for v := range distinct {
-			return "CAST(" + quoteString(v) + " AS TEXT)", true
-		}
+	if one {
+		return "CAST(" + quoteString(calls[0].Sent[param]) + " AS TEXT)", true
 	}
 	if len(values) > maxSentCases {
 		return "", false
